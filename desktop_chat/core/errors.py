@@ -1,0 +1,174 @@
+"""Every error the core raises, as one tree.
+
+The UI turns each into a sentence a user can act on; each carries what that sentence needs::
+
+    DesktopChatError
+    ├── ApiError                      .message .status .body_snippet .partial_text
+    │   ├── AuthenticationError       401, 403: the key is missing, wrong, or lacks access
+    │   ├── NotFoundError             404: wrong base URL or unknown model
+    │   ├── RateLimitError            429: .retry_after, .quota_exhausted
+    │   ├── ContextLengthError        the conversation is longer than the model accepts
+    │   ├── BadRequestError           other 4xx
+    │   ├── ServerError               5xx
+    │   ├── ConnectError              refused, DNS, TLS: .reason says which
+    │   ├── UnexpectedResponseError   a body that is neither the stream nor a JSON error
+    │   └── StreamProblem             after the stream began
+    │       ├── StreamStalled         no byte within the read timeout
+    │       ├── StreamInterrupted     the connection dropped before the reply ended
+    │       ├── StreamError           the server reported an error inside the stream
+    │       └── EventTooLarge         one event exceeded the decoder's size limit
+    ├── StorageError                  the database cannot be opened, read or migrated
+    ├── SettingsError                 the settings file cannot be read or written
+    ├── SecretStoreError              the keyring refused (locked, prompt dismissed ...)
+    └── ImportExportError             a file to import or export is unusable: .path
+
+No message, repr or attribute of any of these ever contains the API key: messages are built from the
+server's reply and the request's URL, never from its headers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class DesktopChatError(Exception):
+    """Base of every error the core raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ApiError(DesktopChatError):
+    """A request to the provider failed.
+
+    Attributes:
+        message: a sentence a user can act on.
+        status: the HTTP status, or None when no response arrived.
+        body_snippet: the start of the response body (for HTML or text bodies), or "".
+        partial_text: the reply text received before the failure ("" when none).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        body_snippet: str = "",
+        partial_text: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body_snippet = body_snippet
+        self.partial_text = partial_text
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(message={self.message!r}, status={self.status!r})"
+
+
+class AuthenticationError(ApiError):
+    """401 or 403: the API key is missing, wrong, or not allowed to use this model."""
+
+
+class NotFoundError(ApiError):
+    """404: the base URL is wrong or the model does not exist on this server."""
+
+
+class RateLimitError(ApiError):
+    """429: too many requests, or the account's quota is used up.
+
+    Attributes:
+        retry_after: seconds to wait before trying again, when the server said.
+        quota_exhausted: True when the account is out of credit (retrying will not help).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = 429,
+        body_snippet: str = "",
+        partial_text: str = "",
+        retry_after: float | None = None,
+        quota_exhausted: bool = False,
+    ) -> None:
+        super().__init__(
+            message, status=status, body_snippet=body_snippet, partial_text=partial_text
+        )
+        self.retry_after = retry_after
+        self.quota_exhausted = quota_exhausted
+
+
+class ContextLengthError(ApiError):
+    """The conversation plus the requested reply is longer than the model's context window."""
+
+
+class BadRequestError(ApiError):
+    """Any other 4xx: the server rejected the request as malformed."""
+
+
+class ServerError(ApiError):
+    """5xx: the provider or a gateway in front of it failed."""
+
+
+class ConnectError(ApiError):
+    """No connection could be made.
+
+    Attributes:
+        reason: ``"refused"``, ``"dns"``, ``"tls"``, ``"timeout"``, ``"proxy"`` or ``"other"``.
+    """
+
+    def __init__(self, message: str, *, reason: str = "other") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class UnexpectedResponseError(ApiError):
+    """The server answered with something that is neither an event stream nor a JSON error."""
+
+
+class StreamProblem(ApiError):
+    """Base of the errors that happen after the reply began to stream."""
+
+
+class StreamStalled(StreamProblem):
+    """No byte arrived within the read timeout."""
+
+
+class StreamInterrupted(StreamProblem):
+    """The connection ended before the reply did (no ``[DONE]`` and no finish reason)."""
+
+
+class StreamError(StreamProblem):
+    """The server sent an error inside the stream (an ``error`` object or an ``event: error``)."""
+
+
+class EventTooLarge(StreamProblem):
+    """A single server-sent event grew past the decoder's limit."""
+
+
+class StorageError(DesktopChatError):
+    """The conversation database cannot be opened, read, written or migrated."""
+
+
+class SettingsError(DesktopChatError):
+    """The settings file cannot be read or written."""
+
+
+class SecretStoreError(DesktopChatError):
+    """The system keyring refused to store or return a secret."""
+
+
+class ImportExportError(DesktopChatError):
+    """A file cannot be imported or exported.
+
+    Attributes:
+        path: the file concerned, when there is one.
+    """
+
+    def __init__(self, message: str, *, path: Path | None = None) -> None:
+        super().__init__(message)
+        self.path = path

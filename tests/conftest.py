@@ -1,0 +1,34 @@
+"""Fixtures shared by every test: an isolated home folder, offscreen Qt, an in-memory keyring."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+
+from tests.memory_keyring import MemoryKeyring
+
+# Set before any Qt import so that no test ever needs a display.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def app_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point DESKTOP_CHAT_HOME at a fresh folder so no test touches the real profile."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("DESKTOP_CHAT_HOME", str(home))
+    return home
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """Install an in-memory keyring; tests that need the real Secret Service replace it."""
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)

@@ -1,0 +1,63 @@
+"""The layering rules that the folder layout promises, checked."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import desktop_chat
+
+PACKAGE = Path(desktop_chat.__file__).parent
+QT_MODULES = ("PySide6", "PyQt5", "PyQt6", "shiboken6", "shiboken2")
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_core_sources_import_no_qt() -> None:
+    offenders = {
+        str(path.relative_to(PACKAGE)): sorted(name for name in _imported_modules(path)
+                                               if name.split(".")[0] in QT_MODULES)
+        for path in (PACKAGE / "core").rglob("*.py")
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}
+
+
+def test_only_ui_imports_qt() -> None:
+    offenders = [
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if "ui" not in path.relative_to(PACKAGE).parts
+        and any(name.split(".")[0] in QT_MODULES for name in _imported_modules(path))
+    ]
+    assert offenders == []
+
+
+def test_core_runs_with_qt_missing() -> None:
+    """Importing every core module with PySide6 made unimportable must still work."""
+    modules = sorted(
+        "desktop_chat.core." + ".".join(path.relative_to(PACKAGE / "core").with_suffix("").parts)
+        for path in (PACKAGE / "core").rglob("*.py")
+        if path.name != "__init__.py"
+    )
+    script = (
+        "import sys, importlib\n"
+        f"for name in {QT_MODULES!r}: sys.modules[name] = None\n"
+        f"for module in {modules!r}: importlib.import_module(module)\n"
+        "print('ok', len(" + repr(modules) + "))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok")
