@@ -53,14 +53,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments and (arguments[0] in COMMANDS or arguments[0] in ("-h", "--help", "--version")):
         options = build_parser().parse_args(arguments)
         if options.command is not None:
-            from desktop_chat.cli import run_command
+            from desktop_chat.cli import run_command  # noqa: PLC0415 - keeps Qt out of commands
 
             return run_command(options)
     self_test = "--self-test" in arguments
     qt_arguments = [sys.argv[0] if sys.argv else "desktop-chat"]
     qt_arguments += [arg for arg in arguments if arg != "--self-test"]
 
-    from desktop_chat.ui.app import run
+    from desktop_chat.ui.app import run  # noqa: PLC0415 - Qt loads only when a window opens
 
     return run(qt_arguments, self_test=self_test)
 

@@ -8,7 +8,7 @@ from keyring.backend import KeyringBackend
 class MemoryKeyring(KeyringBackend):
     """Keeps passwords in a dict for the life of the process."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self) -> None:
         super().__init__()

@@ -26,8 +26,9 @@ def _imported_modules(path: Path) -> set[str]:
 
 def test_core_sources_import_no_qt() -> None:
     offenders = {
-        str(path.relative_to(PACKAGE)): sorted(name for name in _imported_modules(path)
-                                               if name.split(".")[0] in QT_MODULES)
+        str(path.relative_to(PACKAGE)): sorted(
+            name for name in _imported_modules(path) if name.split(".")[0] in QT_MODULES
+        )
         for path in (PACKAGE / "core").rglob("*.py")
     }
     assert {path: names for path, names in offenders.items() if names} == {}

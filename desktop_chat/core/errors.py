@@ -23,7 +23,7 @@ The UI turns each into a sentence a user can act on; each carries what that sent
     └── ImportExportError             a file to import or export is unusable: .path
 
 No message, repr or attribute of any of these ever contains the API key: messages are built from the
-server's reply and the request's URL, never from its headers.
+server's reply (where an echo of the key is masked) and the request's URL, never from its headers.
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ class UnexpectedResponseError(ApiError):
     """The server answered with something that is neither an event stream nor a JSON error."""
 
 
-class StreamProblem(ApiError):
+class StreamProblem(ApiError):  # noqa: N818 - a name the other modules use
     """Base of the errors that happen after the reply began to stream."""
 
 

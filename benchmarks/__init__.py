@@ -1,0 +1,1 @@
+"""Benchmarks of the hot paths; run each file as a script from the repository root."""

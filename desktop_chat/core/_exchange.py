@@ -1,0 +1,200 @@
+"""One HTTP exchange that a ``threading.Event`` can cancel at any moment.
+
+``httpx`` blocks in ``recv`` while it waits for headers or body bytes, and a blocked ``recv``
+looks at no flag. So a short-lived helper thread sends the request while the calling thread
+waits for the headers in short slices, checking the cancel flag. Once the headers are in, the
+caller reads the body itself (the hot path, no hand-off) and the helper thread waits for the
+cancel flag; if it is set, the helper shuts the socket down, which wakes the blocked read at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+
+_SLICE = 0.05
+_MAX_BODY = 1024 * 1024
+_SSE_STARTS = (b"data:", b":", b"event:", b"id:", b"retry:", b"\n", b"\r")
+
+
+class AbandonedError(Exception):
+    """Raised inside httpx (from the trace hook) to stop a request nobody waits for any more."""
+
+
+class Exchange:
+    """Send ``request`` on ``client`` in a helper thread and make the result cancellable.
+
+    Call :meth:`wait_headers`; then :meth:`is_event_stream` and either iterate :attr:`chunks`
+    (then :meth:`drain` after ``[DONE]``) or :meth:`read_body`; always :meth:`close` at the end.
+    """
+
+    def __init__(
+        self, client: httpx.Client, request: httpx.Request, cancel: threading.Event
+    ) -> None:
+        self._client = client
+        self._request = request
+        self._cancel = cancel
+        self._sockets: list[Any] = []
+        self._lock = threading.Lock()
+        self._headers_ready = threading.Event()
+        self._done = threading.Event()
+        self._abandoned = False
+        self._deadline: float | None = None
+        self.response: httpx.Response | None = None
+        self.chunks: Iterator[bytes] = iter(())
+        self._first: bytes = b""
+        self.error: BaseException | None = None
+        request.extensions["trace"] = self._trace
+        self._thread = threading.Thread(target=self._run, name="desktop-chat-http", daemon=True)
+        self._thread.start()
+
+    def wait_headers(self) -> httpx.Response | None:
+        """The response once its headers arrived, or None if ``cancel`` was set first.
+
+        Raises:
+            httpx.HTTPError: whatever ``send`` raised.
+        """
+        while not self._headers_ready.wait(_SLICE):
+            if self._cancel.is_set():
+                self._abandon()
+                return None
+        if self.error is not None:
+            raise self.error
+        return self.response
+
+    def is_event_stream(self) -> bool:
+        """Whether the body is an event stream; sets :attr:`chunks`, the body's chunks.
+
+        A 200 without an event-stream content type is still taken for a stream when its first
+        bytes look like one (some proxies rewrite the content type).
+
+        Raises:
+            httpx.RequestError: reading the first chunk failed.
+        """
+        response = self.response
+        assert response is not None
+        encoded = "content-encoding" in response.headers
+        self.chunks = response.iter_bytes() if encoded else response.iter_raw()
+        content_type = response.headers.get("content-type", "").lower()
+        if response.status_code >= 400 or "json" in content_type or "html" in content_type:
+            return False
+        if "text/event-stream" in content_type:
+            return True
+        first = next(self.chunks, b"")
+        if first.lstrip(b"\xef\xbb\xbf").startswith(_SSE_STARTS):
+            self.chunks = itertools.chain((first,), self.chunks)
+            return True
+        self._first = first
+        return False
+
+    def read_body(self) -> bytes:
+        """The rest of a body that is not a stream (at most about a megabyte of it).
+
+        Raises:
+            httpx.RequestError: reading failed (or the exchange was cancelled meanwhile).
+        """
+        parts = [self._first]
+        size = len(self._first)
+        for chunk in self.chunks:
+            parts.append(chunk)
+            size += len(chunk)
+            if size > _MAX_BODY:
+                break
+        return b"".join(parts)
+
+    def drain(self, seconds: float) -> None:
+        """Read what is left of the body so the connection can be reused.
+
+        What follows ``[DONE]`` is normally just the end of the chunked body; a server that
+        keeps the response open gets ``seconds``, then the connection is shut down instead.
+        """
+        self._deadline = time.monotonic() + seconds
+        with contextlib.suppress(httpx.RequestError):
+            for _ in self.chunks:
+                pass
+
+    def close(self) -> None:
+        """Close the response and let the helper thread end."""
+        self._done.set()
+        if self.response is not None:
+            self.response.close()
+        if not self._abandoned:
+            # The helper only waits on _done now, so this returns at once.
+            self._thread.join(timeout=1.0)
+
+    # -- helper thread ---------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            response = self._client.send(self._request, stream=True)
+        except BaseException as exc:  # handed to the caller, which re-raises it
+            with self._lock:
+                self.error = None if self._abandoned else exc
+                self._headers_ready.set()
+            return
+        with self._lock:
+            late = self._abandoned
+            if not late:
+                self.response = response
+                stream = response.extensions.get("network_stream")
+                if stream is not None:
+                    self._sockets.append(stream)
+            self._headers_ready.set()
+        if late:
+            response.close()
+            return
+        while not self._done.wait(_SLICE):
+            deadline = self._deadline
+            if self._cancel.is_set() or (deadline is not None and time.monotonic() > deadline):
+                self._shutdown_sockets()
+                return
+
+    def _trace(self, name: str, info: dict[str, Any]) -> None:
+        if self._abandoned:
+            raise AbandonedError
+        if name in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            stream = info.get("return_value")
+            if stream is not None:
+                with self._lock:
+                    self._sockets.append(stream)
+
+    # -- cancellation ----------------------------------------------------------------------------
+
+    def _abandon(self) -> None:
+        with self._lock:
+            self._abandoned = True
+            if not self._sockets:
+                self._sockets.extend(self._pooled_streams())
+        self._shutdown_sockets()
+
+    def _pooled_streams(self) -> list[Any]:
+        """The stream of a reused keep-alive connection, where no connect trace gave it to us.
+
+        httpcore does not expose it, so this looks through the pool's private state and gives
+        up quietly (the request then ends at the read timeout) if that state looks different.
+        """
+        try:
+            transport = self._client._transport_for_url(self._request.url)
+            pool = transport._pool  # type: ignore[attr-defined]
+            for pending in list(pool._requests):
+                if pending.request.extensions is self._request.extensions:
+                    return [pending.connection._connection._network_stream]
+        except Exception:  # private state of another library: best effort only
+            return []
+        return []
+
+    def _shutdown_sockets(self) -> None:
+        with self._lock:
+            streams = list(self._sockets)
+        for stream in streams:
+            sock = stream.get_extra_info("socket")
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)

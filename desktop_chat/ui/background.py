@@ -1,0 +1,69 @@
+"""Runs one blocking call (test a connection, probe local servers) off the GUI thread."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+__all__ = ["BackgroundCall", "start_background", "wait_for_background"]
+
+# Running calls are kept here, not by the widget that asked: a dialog closed mid-call must not
+# destroy a running thread. Each removes itself when its thread ends.
+_running: set[BackgroundCall] = set()
+
+
+class BackgroundCall(QThread):
+    """Calls ``function()`` in a worker thread and reports the outcome with a signal.
+
+    The function must not touch widgets; its result travels as plain data.
+
+    Args:
+        function: the blocking call.
+        parent: the Qt parent.
+
+    Signals:
+        succeeded(object): the function's return value.
+        failed(object): the exception it raised.
+    """
+
+    succeeded = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self, function: Callable[[], object], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._function = function
+
+    @Slot()
+    def _on_thread_finished(self) -> None:
+        _running.discard(self)
+        self.deleteLater()
+
+    def run(self) -> None:
+        """Call the function (runs in the worker thread)."""
+        try:
+            result = self._function()
+        except Exception as error:
+            self.failed.emit(error)
+        else:
+            self.succeeded.emit(result)
+
+
+def start_background(function: Callable[[], object]) -> BackgroundCall:
+    """Create and start a BackgroundCall that lives until it ends, whoever asked for it.
+
+    Connect to its signals right away: the call cannot report before control returns to the
+    event loop, because its signals are queued to the GUI thread.
+    """
+    call = BackgroundCall(function)
+    _running.add(call)
+    call.finished.connect(call._on_thread_finished)
+    call.start()
+    return call
+
+
+def wait_for_background(timeout_ms: int = 2000) -> bool:
+    """Wait for running calls to end (at exit); True when none is left running."""
+    for call in list(_running):
+        call.wait(timeout_ms)
+    return not any(call.isRunning() for call in _running)

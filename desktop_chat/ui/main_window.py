@@ -1,0 +1,658 @@
+"""The main window: conversations on the left, the transcript and composer in the middle,
+provider and model pickers in the toolbar, reply figures in the status bar."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import functools
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    QStackedWidget,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_chat.core.demo_server import DEMO_MODEL, DemoServer
+from desktop_chat.core.discovery import LocalServer
+from desktop_chat.core.errors import DesktopChatError, SecretStoreError, SettingsError, StorageError
+from desktop_chat.core.paths import app_paths
+from desktop_chat.core.providers import ProviderConfig, config_from_preset
+from desktop_chat.core.secrets import SecretStore
+from desktop_chat.core.settings import DEMO_PROVIDER_ID, Settings, save_settings
+from desktop_chat.core.storage import Storage
+from desktop_chat.ui.background import start_background
+from desktop_chat.ui.chat_session import ChatSession, ReplyStats, ReplyTarget
+from desktop_chat.ui.composer import Composer
+from desktop_chat.ui.connection import list_models, make_client, request_params
+from desktop_chat.ui.conversation_list import ConversationList
+from desktop_chat.ui.settings_dialog import SettingsDialog
+from desktop_chat.ui.theme import apply_theme
+from desktop_chat.ui.transcript import Transcript
+from desktop_chat.ui.welcome import WelcomeView
+
+__all__ = ["MainWindow"]
+
+_PROVIDER_ROLE = Qt.ItemDataRole.UserRole
+
+
+class MainWindow(QMainWindow):
+    """The application window.
+
+    Args:
+        settings: the loaded settings (edited in place and saved when they change).
+        storage: the open conversation database.
+        database: its path (the streamer's recorder opens its own connection).
+        secrets: where API keys are kept.
+        first_run: show the welcome screen (no settings were saved yet).
+        demo_pace: the demo server's pace (1.0 reads naturally; 0 is as fast as possible).
+        save: write settings changes to disk (the self-test turns it off).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        storage: Storage,
+        database: Path,
+        secrets: SecretStore,
+        *,
+        first_run: bool = False,
+        demo_pace: float = 1.0,
+        save: bool = True,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(self.tr("Desktop Chat"))
+        self.settings = settings
+        self.storage = storage
+        self.secrets = secrets
+        self._save_enabled = save
+        self._demo = DemoServer(pace=demo_pace)
+        self._drafts: dict[int | None, str] = {}
+        self._closing = False
+        self._model_generation = 0
+        self._notices: list[str] = []
+
+        self._build_toolbar()
+        self._build_central()
+        self._build_status_bar()
+        self.session = ChatSession(storage, database, self.transcript, self._reply_target, self)
+        self.session.streaming_changed.connect(self._on_session_streaming_changed)
+        self.session.conversation_changed.connect(self._on_session_conversation_changed)
+        self.session.reply_finished.connect(self._on_session_reply_finished)
+        self.session.problem.connect(self._on_session_problem)
+        self.transcript.settings_requested.connect(self.open_settings)
+        self.transcript.new_chat_requested.connect(self.new_chat)
+        self.transcript.edit_requested.connect(self._on_transcript_edit_requested)
+
+        self.composer.set_send_key(settings.send_key)
+        self._apply_font()
+        self._fill_provider_picker()
+        self.refresh_conversations()
+        self.new_chat()
+        show_welcome = first_run and not self.conversation_list.count()
+        self._stack.setCurrentWidget(self.welcome if show_welcome else self._chat_page)
+        self.resize(1100, 740)
+        self._restore_geometry()
+
+    # Building ----------------------------------------------------------------------------------
+
+    def _build_toolbar(self) -> None:
+        toolbar = QToolBar(self.tr("Main"), self)
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.addToolBar(toolbar)
+        self.new_chat_action = QAction(self.tr("New chat"), self)
+        self.new_chat_action.setShortcut(QKeySequence(QKeySequence.StandardKey.New))
+        self.new_chat_action.triggered.connect(self.new_chat)
+        toolbar.addAction(self.new_chat_action)
+        toolbar.addSeparator()
+        toolbar.addWidget(QLabel(self.tr(" Provider ")))
+        self.provider_picker = QComboBox(self)
+        self.provider_picker.setObjectName("providerPicker")
+        self.provider_picker.setAccessibleName(self.tr("Provider"))
+        self.provider_picker.setMinimumWidth(160)
+        self.provider_picker.activated.connect(self._on_provider_picker_activated)
+        toolbar.addWidget(self.provider_picker)
+        toolbar.addWidget(QLabel(self.tr("  Model ")))
+        self.model_picker = QComboBox(self)
+        self.model_picker.setObjectName("modelPicker")
+        self.model_picker.setAccessibleName(self.tr("Model"))
+        self.model_picker.setEditable(True)
+        self.model_picker.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.model_picker.setMinimumWidth(220)
+        self.model_picker.currentTextChanged.connect(self._on_model_picker_current_text_changed)
+        toolbar.addWidget(self.model_picker)
+        spacer = QWidget(self)
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.addWidget(spacer)
+        self.settings_button = QToolButton(self)
+        self.settings_button.setObjectName("settingsButton")
+        self.settings_button.setText(self.tr("Settings"))
+        self.settings_button.setAccessibleName(self.tr("Settings"))
+        self.settings_button.setToolTip(self.tr("Providers, keys and appearance"))
+        self.settings_button.clicked.connect(self.open_settings)
+        toolbar.addWidget(self.settings_button)
+        stop_action = QAction(self.tr("Stop the reply"), self)
+        stop_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        stop_action.triggered.connect(self._on_composer_stop_requested)
+        self.addAction(stop_action)
+        quit_action = QAction(self.tr("Quit"), self)
+        quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
+        quit_action.triggered.connect(self.close)
+        self.addAction(quit_action)
+        preferences = QAction(self)
+        preferences.setShortcuts(
+            [QKeySequence(QKeySequence.StandardKey.Preferences), QKeySequence("Ctrl+,")]
+        )
+        preferences.triggered.connect(self.open_settings)
+        self.addAction(preferences)
+
+    def _build_central(self) -> None:
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.setObjectName("mainSplitter")
+        splitter.setChildrenCollapsible(False)
+        sidebar = QWidget(splitter)
+        sidebar_layout = QVBoxLayout(sidebar)
+        sidebar_layout.setContentsMargins(8, 8, 0, 8)
+        new_button = QPushButton(self.tr("+ New chat"), sidebar)
+        new_button.setObjectName("newChatButton")
+        new_button.setToolTip(
+            self.new_chat_action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        )
+        new_button.clicked.connect(self.new_chat)
+        sidebar_layout.addWidget(new_button)
+        self.conversation_list = ConversationList(sidebar)
+        self.conversation_list.conversation_selected.connect(self._on_list_conversation_selected)
+        self.conversation_list.delete_requested.connect(self._on_list_delete_requested)
+        sidebar_layout.addWidget(self.conversation_list)
+        splitter.addWidget(sidebar)
+
+        self._stack = QStackedWidget(splitter)
+        self.welcome = WelcomeView(self._stack)
+        self.welcome.openai_key_submitted.connect(self._on_welcome_openai_key_submitted)
+        self.welcome.local_server_chosen.connect(self._on_welcome_local_server_chosen)
+        self.welcome.demo_chosen.connect(self._on_welcome_demo_chosen)
+        self._stack.addWidget(self.welcome)
+
+        self._chat_page = QWidget(self._stack)
+        chat_layout = QVBoxLayout(self._chat_page)
+        chat_layout.setContentsMargins(0, 0, 0, 0)
+        chat_layout.setSpacing(0)
+        self.transcript = Transcript(self._chat_page)
+        chat_layout.addWidget(self.transcript, 1)
+        bottom = QHBoxLayout()
+        bottom.setContentsMargins(16, 8, 16, 12)
+        frame = QFrame(self._chat_page)
+        frame.setObjectName("composerFrame")
+        frame.setMaximumWidth(900)
+        frame_layout = QHBoxLayout(frame)
+        frame_layout.setContentsMargins(10, 6, 6, 6)
+        frame_layout.setSpacing(8)
+        self.composer = Composer(frame)
+        self.composer.send_requested.connect(self._on_composer_send_requested)
+        self.composer.stop_requested.connect(self._on_composer_stop_requested)
+        frame_layout.addWidget(self.composer, 1)
+        self.send_button = QPushButton(self.tr("Send"), frame)
+        self.send_button.setObjectName("sendButton")
+        self.send_button.setAccessibleName(self.tr("Send"))
+        self.send_button.clicked.connect(self._on_send_button_clicked)
+        self.stop_button = QPushButton(self.tr("Stop"), frame)
+        self.stop_button.setObjectName("stopButton")
+        self.stop_button.setAccessibleName(self.tr("Stop"))
+        self.stop_button.setToolTip(self.tr("Stop the reply (Esc)"))
+        self.stop_button.clicked.connect(self._on_stop_button_clicked)
+        self.stop_button.hide()
+        frame_layout.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignBottom)
+        frame_layout.addWidget(self.stop_button, 0, Qt.AlignmentFlag.AlignBottom)
+        bottom.addStretch(1)
+        bottom.addWidget(frame, 100)
+        bottom.addStretch(1)
+        chat_layout.addLayout(bottom)
+        self._stack.addWidget(self._chat_page)
+        splitter.addWidget(self._stack)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([240, 860])
+        self.setCentralWidget(splitter)
+        self._splitter = splitter
+
+    def _build_status_bar(self) -> None:
+        self.provider_status = QLabel(self)
+        self.provider_status.setObjectName("providerStatus")
+        self.reply_status = QLabel(self)
+        self.reply_status.setObjectName("statusDetail")
+        self.statusBar().addWidget(self.provider_status)
+        self.statusBar().addPermanentWidget(self.reply_status)
+
+    # Providers and models ----------------------------------------------------------------------
+
+    def active_provider(self) -> ProviderConfig | None:
+        """The provider replies come from."""
+        return self.settings.active_provider
+
+    def demo_base_url(self) -> str:
+        """The demo server's base URL, starting it if needed."""
+        return self._demo.start()
+
+    def _provider_label(self, provider: ProviderConfig) -> str:
+        if provider.preset.is_demo and "demo" not in provider.name.lower():
+            return self.tr("{name} (Demo)").format(name=provider.name)
+        return provider.name
+
+    def _fill_provider_picker(self) -> None:
+        self.provider_picker.blockSignals(True)
+        self.provider_picker.clear()
+        for provider in self.settings.providers:
+            self.provider_picker.addItem(self._provider_label(provider), provider.id)
+        index = self.provider_picker.findData(self.settings.active_provider_id)
+        self.provider_picker.setCurrentIndex(index)
+        self.provider_picker.blockSignals(False)
+        self._fill_model_picker()
+
+    def _fill_model_picker(self) -> None:
+        provider = self.active_provider()
+        self.model_picker.blockSignals(True)
+        self.model_picker.clear()
+        self.model_picker.setEditText(provider.model if provider else "")
+        self.model_picker.blockSignals(False)
+        self._update_provider_status()
+        if provider is None:
+            return
+        self._model_generation += 1
+        if provider.preset.is_demo:
+            # The demo serves one model; no need to start it just to ask.
+            self._show_models([DEMO_MODEL])
+            return
+        try:
+            key = self.secrets.get(provider.id)
+        except SecretStoreError:
+            key = None
+        call = start_background(
+            functools.partial(list_models, copy.copy(provider), key, None, self.settings.proxy)
+        )
+        call.setObjectName(f"models-{self._model_generation}")
+        call.succeeded.connect(self._on_models_call_succeeded)
+
+    @Slot(object)
+    def _on_models_call_succeeded(self, models: object) -> None:
+        sender = self.sender()
+        if sender is not None and sender.objectName() != f"models-{self._model_generation}":
+            return  # an answer for a provider no longer shown
+        if isinstance(models, list):
+            self._show_models([str(name) for name in models])
+
+    def _show_models(self, names: list[str]) -> None:
+        provider = self.active_provider()
+        if provider is None:
+            return
+        self.model_picker.blockSignals(True)
+        self.model_picker.clear()
+        self.model_picker.addItems(names)
+        chosen = provider.model or (names[0] if names else "")
+        self.model_picker.setEditText(chosen)
+        self.model_picker.blockSignals(False)
+        if chosen != provider.model:
+            provider.model = chosen
+            self._save_settings()
+        self._update_provider_status()
+
+    @Slot(int)
+    def _on_provider_picker_activated(self, index: int) -> None:
+        provider_id = self.provider_picker.itemData(index)
+        if isinstance(provider_id, str) and provider_id != self.settings.active_provider_id:
+            self.settings.active_provider_id = provider_id
+            self._save_settings()
+            self._fill_model_picker()
+
+    @Slot(str)
+    def _on_model_picker_current_text_changed(self, text: str) -> None:
+        provider = self.active_provider()
+        if provider is not None and text.strip() != provider.model:
+            provider.model = text.strip()
+            self._update_provider_status()
+
+    def _update_provider_status(self) -> None:
+        provider = self.active_provider()
+        if provider is None:
+            self.provider_status.setText(self.tr("No provider: open Settings to add one"))
+            return
+        model = provider.model or self.tr("no model chosen")
+        self.provider_status.setText(f"{self._provider_label(provider)} · {model}")
+
+    def _reply_target(self) -> ReplyTarget:
+        provider = self.active_provider()
+        if provider is None:
+            raise DesktopChatError(self.tr("No provider is set up. Open Settings to add one."))
+        model = self.model_picker.currentText().strip() or provider.model
+        if not model:
+            raise DesktopChatError(
+                self.tr("Choose a model in the toolbar (or in Settings) before sending.")
+            )
+        if provider.model != model:
+            provider.model = model
+        self._save_settings()
+        key: str | None = None
+        base_url: str | None = None
+        if provider.preset.is_demo:
+            base_url = self.demo_base_url()
+        else:
+            key = self.secrets.get(provider.id)
+            if provider.needs_key and not key:
+                raise DesktopChatError(
+                    self.tr("No API key is stored for {name}. Add it in Settings.").format(
+                        name=provider.name
+                    )
+                )
+        client = make_client(provider, key, base_url=base_url, proxy=self.settings.proxy)
+        return ReplyTarget(provider, client, model, request_params(provider))
+
+    def _save_settings(self) -> None:
+        if not self._save_enabled:
+            return
+        try:
+            save_settings(self.settings)
+        except SettingsError as error:
+            self.statusBar().showMessage(error.message, 8000)
+
+    # Conversations -----------------------------------------------------------------------------
+
+    def refresh_conversations(self) -> None:
+        """Reload the conversation list (newest first)."""
+        try:
+            conversations = self.storage.list_conversations()
+        except StorageError as error:
+            self._on_session_problem(error.message)
+            return
+        self.conversation_list.set_conversations(conversations, self.session_conversation_id())
+
+    def session_conversation_id(self) -> int | None:
+        """The open conversation's id (None for an unsaved new chat)."""
+        session = getattr(self, "session", None)
+        return session.conversation_id if session is not None else None
+
+    @Slot()
+    def new_chat(self) -> None:
+        """Open an empty conversation (saved when the first message is sent)."""
+        self._open(None)
+        self._stack.setCurrentWidget(self._chat_page)
+        self.composer.setFocus()
+
+    def open_conversation(self, conversation_id: int) -> None:
+        """Show a saved conversation."""
+        self._open(conversation_id)
+        self._stack.setCurrentWidget(self._chat_page)
+
+    def _open(self, conversation_id: int | None) -> None:
+        self._keep_draft()
+        self.session.open(conversation_id)
+        self.conversation_list.select(conversation_id)
+        draft = self._drafts.get(conversation_id)
+        if draft is None and conversation_id is not None:
+            conversation = self.storage.get_conversation(conversation_id)
+            draft = conversation.draft if conversation is not None else ""
+        self.composer.setPlainText(draft or "")
+        self.composer.moveCursor(self.composer.textCursor().MoveOperation.End)
+
+    def _keep_draft(self) -> None:
+        current = self.session.conversation_id
+        text = self.composer.toPlainText()
+        self._drafts[current] = text
+        if current is not None:
+            with contextlib.suppress(StorageError, KeyError):
+                self.storage.update_conversation(current, draft=text)
+
+    @Slot(int)
+    def _on_list_conversation_selected(self, conversation_id: int) -> None:
+        if conversation_id != self.session.conversation_id:
+            self.open_conversation(conversation_id)
+
+    @Slot(int)
+    def _on_list_delete_requested(self, conversation_id: int) -> None:
+        try:
+            self.storage.delete_conversation(conversation_id)
+        except (StorageError, KeyError) as error:
+            self._on_session_problem(str(error))
+            return
+        if conversation_id == self.session.conversation_id:
+            self.new_chat()
+        self.refresh_conversations()
+
+    @Slot(int)
+    def _on_session_conversation_changed(self, conversation_id: int) -> None:
+        del conversation_id
+        self.refresh_conversations()
+
+    # Sending -----------------------------------------------------------------------------------
+
+    def send_current(self) -> bool:
+        """Send what the composer holds; True when a reply started."""
+        text = self.composer.toPlainText()
+        if not text.strip() or self.session.is_streaming:
+            return False
+        if self.session.send(text):
+            self.composer.clear()
+            self._drafts.pop(self.session.conversation_id, None)
+            self._drafts.pop(None, None)
+            return True
+        return False
+
+    @Slot()
+    def _on_composer_send_requested(self) -> None:
+        self.send_current()
+
+    @Slot()
+    def _on_send_button_clicked(self) -> None:
+        self.send_current()
+        self.composer.setFocus()
+
+    @Slot()
+    def _on_composer_stop_requested(self) -> None:
+        if self.session.is_streaming:
+            self.session.stop()
+        elif self.session.editing:
+            self.session.cancel_edit()
+            self.open_conversation_again()
+
+    def open_conversation_again(self) -> None:
+        """Reload the open conversation (after an edit was cancelled)."""
+        self.session.open(self.session.conversation_id)
+
+    @Slot()
+    def _on_stop_button_clicked(self) -> None:
+        self.session.stop()
+
+    @Slot(int)
+    def _on_transcript_edit_requested(self, message_id: int) -> None:
+        text = self.session.begin_edit(message_id)
+        if text:
+            self.composer.setPlainText(text)
+            self.composer.setFocus()
+            self.statusBar().showMessage(
+                self.tr("Editing an earlier message: sending replaces it (Esc cancels)."), 8000
+            )
+
+    @Slot(bool)
+    def _on_session_streaming_changed(self, streaming: bool) -> None:
+        self.send_button.setVisible(not streaming)
+        self.stop_button.setVisible(streaming)
+        self.provider_picker.setEnabled(not streaming)
+        if streaming:
+            self.reply_status.setText(self.tr("Streaming the reply … (Esc stops)"))
+
+    @Slot(object)
+    def _on_session_reply_finished(self, stats: object) -> None:
+        if isinstance(stats, ReplyStats):
+            self.reply_status.setText(self.describe_stats(stats))
+
+    def describe_stats(self, stats: ReplyStats) -> str:
+        """The status-bar text for the last reply's figures."""
+        parts: list[str] = []
+        if stats.ttft_ms is not None:
+            parts.append(
+                self.tr("first token {seconds:.2f} s").format(seconds=stats.ttft_ms / 1000)
+            )
+        rate = stats.tokens_per_second
+        if rate is not None:
+            parts.append(self.tr("{rate:.1f} tokens/s").format(rate=rate))
+        if stats.usage is not None:
+            parts.append(
+                self.tr("{prompt} prompt + {completion} reply = {total} tokens").format(
+                    prompt=stats.usage.prompt_tokens,
+                    completion=stats.usage.completion_tokens,
+                    total=stats.usage.total_tokens,
+                )
+            )
+        elif stats.deltas:
+            parts.append(self.tr("{count} pieces, no token count").format(count=stats.deltas))
+        return " · ".join(parts)
+
+    @Slot(str)
+    def _on_session_problem(self, message: str) -> None:
+        QMessageBox.warning(self, self.tr("Desktop Chat"), message)
+
+    # Welcome -----------------------------------------------------------------------------------
+
+    def _use_provider(self, provider: ProviderConfig) -> None:
+        if self.settings.provider(provider.id) is None:
+            self.settings.providers.append(provider)
+        self.settings.active_provider_id = provider.id
+        self._save_settings()
+        self._fill_provider_picker()
+        self.new_chat()
+
+    @Slot(str)
+    def _on_welcome_openai_key_submitted(self, key: str) -> None:
+        provider = config_from_preset("openai")
+        try:
+            self.secrets.set(provider.id, key)
+        except SecretStoreError as error:
+            self.welcome.show_key_error(error.message)
+            return
+        self._use_provider(provider)
+        if not self.secrets.is_secure:
+            self.statusBar().showMessage(self.secrets.explanation, 15000)
+
+    @Slot(object)
+    def _on_welcome_local_server_chosen(self, server: object) -> None:
+        if not isinstance(server, LocalServer):
+            return
+        provider = config_from_preset(server.kind)
+        provider.base_url = server.base_url
+        if server.models:
+            provider.model = server.models[0]
+        self._use_provider(provider)
+
+    @Slot()
+    def _on_welcome_demo_chosen(self) -> None:
+        provider = next((p for p in self.settings.providers if p.preset.is_demo), None)
+        if provider is None:
+            provider = config_from_preset("demo", provider_id=DEMO_PROVIDER_ID, name="Demo")
+        self.demo_base_url()
+        self._use_provider(provider)
+
+    # Settings ----------------------------------------------------------------------------------
+
+    @Slot()
+    def open_settings(self) -> SettingsDialog:
+        """Show the Settings dialog (modal) and apply what was saved."""
+        demo_url = self._demo.base_url or ""
+        dialog = SettingsDialog(self.settings, self.secrets, demo_url, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(self._on_settings_dialog_accepted)
+        dialog.open()
+        return dialog
+
+    @Slot()
+    def _on_settings_dialog_accepted(self) -> None:
+        dialog = self.sender()
+        if not isinstance(dialog, SettingsDialog):
+            return
+        self.apply_settings(dialog.result_settings())
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Use new settings (already saved) in the window."""
+        self.settings = settings
+        self.composer.set_send_key(settings.send_key)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, settings.theme)
+        self._apply_font()
+        self._fill_provider_picker()
+        if self._stack.currentWidget() is self.welcome and settings.providers:
+            self.new_chat()
+
+    def _apply_font(self) -> None:
+        font = QFont(self.transcript.font())
+        font.setPointSize(self.settings.font_size)
+        self.transcript.setFont(font)
+        self.composer.setFont(font)
+
+    # Window state ------------------------------------------------------------------------------
+
+    def _view_state(self) -> QSettings:
+        path = app_paths().config_dir / "window.ini"
+        return QSettings(str(path), QSettings.Format.IniFormat)
+
+    def _restore_geometry(self) -> None:
+        state = self._view_state()
+        geometry = state.value("geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        splitter = state.value("splitter")
+        if isinstance(splitter, QByteArray):
+            self._splitter.restoreState(splitter)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Stop a streaming reply, wait for its thread, keep the draft and the window state."""
+        if not self._closing:
+            self._closing = True
+            self.session.shutdown(1000)
+            self._keep_draft()
+            if self._save_enabled:
+                state = self._view_state()
+                state.setValue("geometry", self.saveGeometry())
+                state.setValue("splitter", self._splitter.saveState())
+                state.sync()
+            self._demo.stop()
+        super().closeEvent(event)
+
+    def show_notices(self, notices: list[str]) -> None:
+        """Tell the user, once the window is up, about files that had to be set aside."""
+        self._notices = list(notices)
+        if self._notices:
+            QTimer.singleShot(0, self._on_notice_timer_timeout)
+
+    @Slot()
+    def _on_notice_timer_timeout(self) -> None:
+        text = "\n\n".join(self._notices)
+        self._notices = []
+        QMessageBox.information(self, self.tr("Desktop Chat"), text)
+
+    @Slot(Qt.ColorScheme)
+    def on_system_color_scheme_changed(self, scheme: Qt.ColorScheme) -> None:
+        """Follow the system's light/dark switch when the theme is "system"."""
+        del scheme
+        app = QApplication.instance()
+        if self.settings.theme == "system" and isinstance(app, QApplication):
+            apply_theme(app, "system")
+
+    def is_welcome_shown(self) -> bool:
+        """Whether the first-run screen is showing."""
+        return self._stack.currentWidget() is self.welcome

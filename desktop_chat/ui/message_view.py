@@ -1,0 +1,312 @@
+"""One message in the transcript: who said it, a collapsible Thinking block, the text, actions,
+and, when the reply failed, the reason and what to do about it."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QGuiApplication, QTextDocument
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_chat.ui.error_text import ErrorAction, ErrorAdvice
+from desktop_chat.ui.message_body import MessageBody
+
+__all__ = ["MessageView"]
+
+USER = "user"
+ASSISTANT = "assistant"
+
+
+class MessageView(QFrame):
+    """Shows one user or assistant message.
+
+    Args:
+        role: ``"user"`` or ``"assistant"`` (``"system"`` shows like an assistant note).
+        message_id: the stored message id, or None.
+        parent: the Qt parent.
+
+    Signals:
+        regenerate_requested(int): regenerate this (last) reply.
+        edit_requested(int): edit this user message and send it again.
+        retry_requested(int): retry this failed or interrupted reply.
+        continue_requested(int): continue this interrupted reply where it stopped.
+        settings_requested(): open Settings (the key was refused).
+        new_chat_requested(): start a new chat (the conversation is too long).
+    """
+
+    regenerate_requested = Signal(int)
+    edit_requested = Signal(int)
+    retry_requested = Signal(int)
+    continue_requested = Signal(int)
+    settings_requested = Signal()
+    new_chat_requested = Signal()
+
+    def __init__(self, role: str, message_id: int | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.role = role
+        self.message_id = message_id
+        self.setObjectName("userMessage" if role == USER else "assistantMessage")
+        self.setAccessibleName(self.tr("Your message") if role == USER else self.tr("Reply"))
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self._reasoning_parts: list[str] = []
+        self._countdown = 0
+        self._countdown_timer = QTimer(self)
+        self._countdown_timer.setInterval(1000)
+        self._countdown_timer.timeout.connect(self._on_countdown_timer_timeout)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 10, 14, 10)
+        layout.setSpacing(6)
+        layout.addLayout(self._build_header())
+
+        self._thinking_toggle = QToolButton(self)
+        self._thinking_toggle.setObjectName("thinkingToggle")
+        self._thinking_toggle.setText(self.tr("Thinking"))
+        self._thinking_toggle.setCheckable(True)
+        self._thinking_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self._thinking_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self._thinking_toggle.setAutoRaise(True)
+        self._thinking_toggle.toggled.connect(self._on_thinking_toggle_toggled)
+        self._thinking_toggle.hide()
+        layout.addWidget(self._thinking_toggle)
+        self._thinking = QLabel(self)
+        self._thinking.setObjectName("thinkingText")
+        self._thinking.setTextFormat(Qt.TextFormat.PlainText)
+        self._thinking.setWordWrap(True)
+        self._thinking.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._thinking.hide()
+        layout.addWidget(self._thinking)
+
+        self.body = MessageBody(self)
+        self.body.setObjectName("messageBody")
+        self.body.setAccessibleName(self.tr("Message text"))
+        layout.addWidget(self.body)
+
+        self._note = QLabel(self)
+        self._note.setObjectName("messageNote")
+        self._note.hide()
+        layout.addWidget(self._note)
+
+        self._error = QFrame(self)
+        self._error.setObjectName("errorBanner")
+        error_layout = QVBoxLayout(self._error)
+        error_layout.setContentsMargins(10, 8, 10, 8)
+        self._error_label = QLabel(self._error)
+        self._error_label.setObjectName("errorText")
+        self._error_label.setWordWrap(True)
+        self._error_label.setTextFormat(Qt.TextFormat.PlainText)
+        self._error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        error_layout.addWidget(self._error_label)
+        buttons = QHBoxLayout()
+        self._retry_button = QPushButton(self.tr("Retry"), self._error)
+        self._retry_button.setObjectName("retryButton")
+        self._retry_button.clicked.connect(self._on_retry_button_clicked)
+        self._continue_button = QPushButton(self.tr("Continue"), self._error)
+        self._continue_button.setObjectName("continueButton")
+        self._continue_button.setToolTip(self.tr("Ask the model to go on from where it stopped"))
+        self._continue_button.clicked.connect(self._on_continue_button_clicked)
+        self._continue_button.hide()
+        self._extra_button = QPushButton(self._error)
+        self._extra_button.setObjectName("errorActionButton")
+        self._extra_button.clicked.connect(self._on_extra_button_clicked)
+        self._extra_action = ErrorAction.RETRY
+        buttons.addWidget(self._retry_button)
+        buttons.addWidget(self._continue_button)
+        buttons.addWidget(self._extra_button)
+        buttons.addStretch(1)
+        error_layout.addLayout(buttons)
+        self._error.hide()
+        layout.addWidget(self._error)
+
+    def _build_header(self) -> QHBoxLayout:
+        header = QHBoxLayout()
+        header.setSpacing(4)
+        self._who = QLabel(self.tr("You") if self.role == USER else self.tr("Assistant"), self)
+        self._who.setObjectName("messageRole")
+        header.addWidget(self._who)
+        header.addStretch(1)
+        self._copy_button = QToolButton(self)
+        self._copy_button.setObjectName("copyButton")
+        self._copy_button.setText(self.tr("Copy"))
+        self._copy_button.setToolTip(self.tr("Copy as Markdown"))
+        self._copy_button.setAutoRaise(True)
+        self._copy_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        menu = QMenu(self._copy_button)
+        menu.addAction(self.tr("Copy as Markdown"), self.copy_markdown)
+        menu.addAction(self.tr("Copy as plain text"), self.copy_plain_text)
+        self._copy_button.setMenu(menu)
+        self._copy_button.clicked.connect(self.copy_markdown)
+        header.addWidget(self._copy_button)
+        self._regenerate_button = QToolButton(self)
+        self._regenerate_button.setObjectName("regenerateButton")
+        self._regenerate_button.setText(self.tr("Regenerate"))
+        self._regenerate_button.setAutoRaise(True)
+        self._regenerate_button.clicked.connect(self._on_regenerate_button_clicked)
+        self._regenerate_button.hide()
+        header.addWidget(self._regenerate_button)
+        self._edit_button = QToolButton(self)
+        self._edit_button.setObjectName("editButton")
+        self._edit_button.setText(self.tr("Edit and resend"))
+        self._edit_button.setAutoRaise(True)
+        self._edit_button.clicked.connect(self._on_edit_button_clicked)
+        self._edit_button.setVisible(self.role == USER)
+        header.addWidget(self._edit_button)
+        return header
+
+    # Content -----------------------------------------------------------------------------------
+
+    def markdown(self) -> str:
+        """The message's Markdown source."""
+        return self.body.markdown()
+
+    def reasoning(self) -> str:
+        """The reasoning text shown in the Thinking block."""
+        return "".join(self._reasoning_parts)
+
+    def set_content(self, text: str, reasoning: str = "") -> None:
+        """Show a finished message (user text is shown literally, replies as Markdown)."""
+        if self.role == USER:
+            self.body.set_plain(text)
+        else:
+            self.body.set_markdown(text)
+        self._reasoning_parts = [reasoning] if reasoning else []
+        self._show_reasoning()
+
+    def append_reasoning(self, delta: str) -> None:
+        """Add streamed reasoning to the Thinking block."""
+        self._reasoning_parts.append(delta)
+        self._show_reasoning()
+
+    def _show_reasoning(self) -> None:
+        has_reasoning = bool(self._reasoning_parts)
+        self._thinking_toggle.setVisible(has_reasoning)
+        # Joining costs O(length): only pay it while the block is open.
+        if has_reasoning and self._thinking_toggle.isChecked():
+            self._thinking.setText(self.reasoning())
+
+    def set_note(self, text: str) -> None:
+        """Show a short note under the text (``"Stopped"``, ``"Interrupted"``), or hide it."""
+        self._note.setText(text)
+        self._note.setVisible(bool(text))
+
+    def set_can_regenerate(self, allowed: bool) -> None:
+        """Offer Regenerate (only on the last reply)."""
+        self._regenerate_button.setVisible(allowed and self.role != USER)
+
+    def set_busy(self, busy: bool) -> None:
+        """Hide the actions that make no sense while this reply streams."""
+        self._copy_button.setEnabled(not busy)
+        if busy:
+            self._regenerate_button.hide()
+            self._edit_button.setEnabled(False)
+        else:
+            self._edit_button.setEnabled(True)
+
+    # Errors ------------------------------------------------------------------------------------
+
+    def show_error(self, advice: ErrorAdvice) -> None:
+        """Show why the reply failed under the partial text, with Retry and the helpful action."""
+        self._error_label.setText(advice.text)
+        self._extra_action = advice.action
+        labels = {
+            ErrorAction.OPEN_SETTINGS: self.tr("Open Settings"),
+            ErrorAction.NEW_CHAT: self.tr("New chat"),
+        }
+        self._extra_button.setText(labels.get(advice.action, ""))
+        self._extra_button.setVisible(advice.action in labels)
+        self._continue_button.setVisible(advice.interrupted and bool(self.markdown().strip()))
+        self._countdown_timer.stop()
+        self._retry_button.setEnabled(True)
+        self._retry_button.setText(self.tr("Retry"))
+        if advice.action is ErrorAction.WAIT and advice.retry_after:
+            self._countdown = max(1, round(advice.retry_after))
+            self._update_countdown()
+            self._countdown_timer.start()
+        self._error.show()
+
+    def clear_error(self) -> None:
+        """Hide the error banner."""
+        self._countdown_timer.stop()
+        self._error.hide()
+
+    def error_text(self) -> str:
+        """The error sentence shown, or "" when none."""
+        return self._error_label.text() if not self._error.isHidden() else ""
+
+    def retry_countdown(self) -> int:
+        """Seconds left before Retry is offered (0 when it is)."""
+        return self._countdown if self._countdown_timer.isActive() else 0
+
+    def _update_countdown(self) -> None:
+        if self._countdown > 0:
+            self._retry_button.setEnabled(False)
+            self._retry_button.setText(
+                self.tr("Retry in {seconds} s").format(seconds=self._countdown)
+            )
+        else:
+            self._countdown_timer.stop()
+            self._retry_button.setEnabled(True)
+            self._retry_button.setText(self.tr("Retry"))
+
+    @Slot()
+    def _on_countdown_timer_timeout(self) -> None:
+        self._countdown -= 1
+        self._update_countdown()
+
+    # Actions -----------------------------------------------------------------------------------
+
+    @Slot()
+    def copy_markdown(self) -> None:
+        """Copy the message's Markdown source."""
+        QGuiApplication.clipboard().setText(self.markdown())
+
+    @Slot()
+    def copy_plain_text(self) -> None:
+        """Copy the message as plain text (Markdown rendered, then stripped of formatting)."""
+        document = QTextDocument()
+        document.setHtml(self.body.document().toHtml())
+        QGuiApplication.clipboard().setText(document.toPlainText())
+
+    @Slot(bool)
+    def _on_thinking_toggle_toggled(self, checked: bool) -> None:
+        arrow = Qt.ArrowType.DownArrow if checked else Qt.ArrowType.RightArrow
+        self._thinking_toggle.setArrowType(arrow)
+        if checked:
+            self._thinking.setText(self.reasoning())
+        self._thinking.setVisible(checked)
+
+    @Slot()
+    def _on_regenerate_button_clicked(self) -> None:
+        if self.message_id is not None:
+            self.regenerate_requested.emit(self.message_id)
+
+    @Slot()
+    def _on_edit_button_clicked(self) -> None:
+        if self.message_id is not None:
+            self.edit_requested.emit(self.message_id)
+
+    @Slot()
+    def _on_retry_button_clicked(self) -> None:
+        if self.message_id is not None:
+            self.retry_requested.emit(self.message_id)
+
+    @Slot()
+    def _on_continue_button_clicked(self) -> None:
+        if self.message_id is not None:
+            self.continue_requested.emit(self.message_id)
+
+    @Slot()
+    def _on_extra_button_clicked(self) -> None:
+        if self._extra_action is ErrorAction.OPEN_SETTINGS:
+            self.settings_requested.emit()
+        elif self._extra_action is ErrorAction.NEW_CHAT:
+            self.new_chat_requested.emit()

@@ -1,0 +1,146 @@
+"""Cancelling a stream from another thread ends it at once, whatever the server is doing."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from desktop_chat.core.api import Cancelled, ChatClient, ContentDelta, StreamEvent
+from tests.scripted_server import Reply, ScriptedServer, sse_chunks, sse_reply
+
+MESSAGES = [{"role": "user", "content": "Hi"}]
+LIMIT = 0.2
+
+
+def helper_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "desktop-chat-http"]
+
+
+def wait_until(condition: object, timeout: float = 1.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.005)
+
+
+def cancel_after_request(
+    server: ScriptedServer, client: ChatClient, count: int = 1
+) -> tuple[list[StreamEvent], float]:
+    """Stream; 0.1 s after the server got request ``count``, set cancel.
+
+    Returns:
+        The events and the seconds from setting cancel to the end of the iteration.
+    """
+    cancel = threading.Event()
+    cancelled_at: list[float] = []
+
+    def cancel_soon() -> None:
+        server.wait_for_requests(count)
+        time.sleep(0.1)
+        cancelled_at.append(time.monotonic())
+        cancel.set()
+
+    setter = threading.Thread(target=cancel_soon)
+    setter.start()
+    events = list(client.stream_chat("m", MESSAGES, cancel=cancel))
+    ended = time.monotonic()
+    setter.join()
+    return events, ended - cancelled_at[0]
+
+
+def test_cancel_while_stalled_before_headers(scripted_server: ScriptedServer) -> None:
+    scripted_server.add(Reply(stall_before_headers=True))
+    with ChatClient(scripted_server.base_url) as client:
+        events, took = cancel_after_request(scripted_server, client)
+        assert events == [Cancelled()]
+        assert took < LIMIT
+        assert scripted_server.connections[0].closed_by_client.wait(LIMIT)
+    wait_until(lambda: not helper_threads())
+
+
+def test_cancel_while_stalled_before_headers_on_a_reused_connection(
+    scripted_server: ScriptedServer,
+) -> None:
+    scripted_server.add(sse_reply(["first"]), Reply(stall_before_headers=True))
+    with ChatClient(scripted_server.base_url) as client:
+        first = list(client.stream_chat("m", MESSAGES))
+        assert first[0] == ContentDelta("first")
+        events, took = cancel_after_request(scripted_server, client, count=2)
+        assert events == [Cancelled()]
+        assert took < LIMIT
+        assert len(scripted_server.connections) == 1
+        assert scripted_server.connections[0].closed_by_client.wait(LIMIT)
+    wait_until(lambda: not helper_threads())
+
+
+def test_cancel_while_stalled_mid_stream(scripted_server: ScriptedServer) -> None:
+    chunks = sse_chunks(["a", "b", "never"])
+    cut = len(b"".join(chunks[:3]))
+    scripted_server.add(sse_reply(chunks=chunks, ending="stall", end_at=cut))
+    with ChatClient(scripted_server.base_url) as client:
+        events, took = cancel_after_request(scripted_server, client)
+        assert events == [ContentDelta("a"), ContentDelta("b"), Cancelled()]
+        assert took < LIMIT
+        assert scripted_server.connections[0].closed_by_client.wait(LIMIT)
+    wait_until(lambda: not helper_threads())
+
+
+def test_cancel_while_data_keeps_coming(scripted_server: ScriptedServer) -> None:
+    chunks = sse_chunks([f"t{i} " for i in range(2000)])
+    scripted_server.add(sse_reply(chunks=chunks, delay=0.002))
+    with ChatClient(scripted_server.base_url) as client:
+        events, took = cancel_after_request(scripted_server, client)
+        assert events[-1] == Cancelled()
+        assert 1 < len(events) < 1000
+        assert took < LIMIT
+        assert scripted_server.connections[0].closed_by_client.wait(LIMIT)
+
+
+def test_cancel_while_an_error_body_is_slow(scripted_server: ScriptedServer) -> None:
+    scripted_server.add(Reply(500, [("Content-Type", "text/html")], [b"<p>", b"x"], delay=0.3))
+    with ChatClient(scripted_server.base_url) as client:
+        events, took = cancel_after_request(scripted_server, client)
+    assert events == [Cancelled()]
+    assert took < 0.4
+
+
+def test_cancel_set_before_the_call_sends_nothing(scripted_server: ScriptedServer) -> None:
+    cancel = threading.Event()
+    cancel.set()
+    with ChatClient(scripted_server.base_url) as client:
+        assert list(client.stream_chat("m", MESSAGES, cancel=cancel)) == [Cancelled()]
+    assert scripted_server.requests == []
+
+
+def test_cancel_after_the_end_changes_nothing(scripted_server: ScriptedServer) -> None:
+    cancel = threading.Event()
+    scripted_server.add(sse_reply(["a"]))
+    with ChatClient(scripted_server.base_url) as client:
+        events = []
+        for event in client.stream_chat("m", MESSAGES, cancel=cancel):
+            events.append(event)
+        cancel.set()
+    assert events[-1] != Cancelled()
+
+
+def test_leaving_the_loop_early_closes_the_connection(scripted_server: ScriptedServer) -> None:
+    chunks = sse_chunks(["a", "b"])
+    scripted_server.add(sse_reply(chunks=chunks, ending="stall", end_at=len(b"".join(chunks[:2]))))
+    with ChatClient(scripted_server.base_url) as client:
+        stream = client.stream_chat("m", MESSAGES)
+        for event in stream:
+            if event == ContentDelta("a"):
+                break
+        stream.close()  # type: ignore[attr-defined]
+        assert scripted_server.connections[0].closed_by_client.wait(LIMIT)
+    wait_until(lambda: not helper_threads())
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.05])
+def test_normal_streams_leave_no_thread(scripted_server: ScriptedServer, delay: float) -> None:
+    scripted_server.add(sse_reply(["a", "b"], delay=delay))
+    with ChatClient(scripted_server.base_url) as client:
+        list(client.stream_chat("m", MESSAGES))
+        assert helper_threads() == []

@@ -1,0 +1,1 @@
+"""Tests of the installers, the icons and the release workflow (``packaging/``, ``resources/``)."""

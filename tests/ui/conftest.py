@@ -1,0 +1,88 @@
+"""Fixtures for the window tests: no dangling threads, a window on a temporary home, servers."""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import shiboken6
+from PySide6.QtCore import QThread
+from pytestqt.qtbot import QtBot
+
+from desktop_chat.core.paths import database_path
+from desktop_chat.core.providers import ProviderConfig
+from desktop_chat.core.secrets import SecretStore
+from desktop_chat.core.settings import Settings
+from desktop_chat.core.storage import Storage, open_storage
+from desktop_chat.ui.main_window import MainWindow
+from tests.keyring_service import secret_service
+from tests.scripted_server import ScriptedServer, json_reply, scripted_server
+
+__all__ = ["scripted_server", "secret_service"]
+
+SCRIPTED_ID = "scripted"
+TEST_KEY = "sk-test-0123456789abcdef"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The offscreen platform warns on every window with a minimum size; that is not ours."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.qt_log_ignore("does not support propagateSizeHints"))
+
+
+def _running_qthreads() -> list[QThread]:
+    return [
+        thread
+        for thread in gc.get_objects()
+        if isinstance(thread, QThread) and shiboken6.isValid(thread) and thread.isRunning()
+    ]
+
+
+@pytest.fixture(autouse=True)
+def no_dangling_qthreads() -> Iterator[None]:
+    """Fail any test that leaves a QThread of ours running (found among live Python objects)."""
+    yield
+    deadline = time.monotonic() + 0.5
+    running = _running_qthreads()
+    while running and time.monotonic() < deadline:
+        time.sleep(0.02)
+        running = _running_qthreads()
+    names = [type(thread).__name__ for thread in running]
+    for thread in running:
+        thread.wait(5000)
+    assert not running, f"QThreads left running: {names}"
+
+
+@pytest.fixture
+def storage() -> Iterator[Storage]:
+    """The conversation database in the test's home folder."""
+    opened = open_storage(database_path())
+    yield opened.storage
+    opened.storage.close()
+
+
+def scripted_settings(server: ScriptedServer) -> Settings:
+    """Settings whose active provider is the scripted server."""
+    provider = ProviderConfig(
+        id=SCRIPTED_ID, name="Scripted", kind="custom", base_url=server.base_url, model="test-model"
+    )
+    return Settings(providers=[provider], active_provider_id=SCRIPTED_ID)
+
+
+@pytest.fixture
+def window(qtbot: QtBot, storage: Storage, scripted_server: ScriptedServer) -> MainWindow:
+    """The main window talking to the scripted server (key stored in the memory keyring)."""
+    secrets = SecretStore()
+    secrets.set(SCRIPTED_ID, TEST_KEY)
+    # The window lists the provider's models when it opens: answer that first.
+    scripted_server.add(json_reply(200, {"data": [{"id": "test-model"}, {"id": "other"}]}))
+    main = MainWindow(scripted_settings(scripted_server), storage, database_path(), secrets)
+    qtbot.addWidget(main)
+    main.show()
+    qtbot.waitUntil(lambda: main.model_picker.count() == 2, timeout=3000)
+    return main

@@ -1,0 +1,177 @@
+"""Each failure shows its reason under the partial text, with the action that helps."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from desktop_chat.core.providers import ProviderConfig
+from desktop_chat.ui.main_window import MainWindow
+from desktop_chat.ui.settings_dialog import SettingsDialog
+from tests.scripted_server import Reply, ScriptedServer, json_reply, sse_reply
+
+
+def _send_and_wait(qtbot: QtBot, window: MainWindow) -> None:
+    window.composer.setPlainText("Hello")
+    window.send_button.click()
+    qtbot.waitUntil(lambda: not window.session.is_streaming, timeout=5000)
+
+
+def _error(code: str, message: str) -> dict[str, object]:
+    return {"error": {"message": message, "type": "invalid_request_error", "code": code}}
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        (
+            json_reply(401, _error("invalid_api_key", "Incorrect API key")),
+            "refused",
+            "Open Settings",
+        ),
+        (
+            json_reply(400, _error("context_length_exceeded", "maximum context length is 8")),
+            "longer than the model accepts",
+            "New chat",
+        ),
+        (json_reply(500, {"error": {"message": "upstream exploded"}}), "upstream exploded", ""),
+    ],
+)
+def test_error_before_any_text(
+    qtbot: QtBot,
+    window: MainWindow,
+    scripted_server: ScriptedServer,
+    case: tuple[Reply, str, str],
+) -> None:
+    reply, words, button = case
+    scripted_server.add(reply)
+    _send_and_wait(qtbot, window)
+    view = window.transcript.last_view()
+    assert view is not None
+    assert words in view.error_text()
+    assert view._retry_button.isVisible()
+    assert view._extra_button.isVisible() == bool(button)
+    if button:
+        assert view._extra_button.text() == button
+    stored = window.storage.get_message(view.message_id or -1)
+    assert stored is not None
+    assert stored.status == "error"
+
+
+def test_dropped_stream_keeps_partial_text_and_says_it_was_cut_off(
+    qtbot: QtBot, window: MainWindow, scripted_server: ScriptedServer
+) -> None:
+    reply = sse_reply(["Half of ", "the answer"], finish_reason=None, done=False)
+    reply.ending = "close"
+    scripted_server.add(reply)
+    _send_and_wait(qtbot, window)
+    view = window.transcript.last_view()
+    assert view is not None
+    assert view.markdown() == "Half of the answer"
+    assert "cut off" in view.error_text()
+    assert "Half of the answer" in view.body.toPlainText()
+    stored = window.storage.get_message(view.message_id or -1)
+    assert stored is not None
+    assert stored.content == "Half of the answer"
+    assert stored.status == "interrupted"
+
+
+def test_rate_limit_counts_down_before_retry(
+    qtbot: QtBot, window: MainWindow, scripted_server: ScriptedServer
+) -> None:
+    scripted_server.add(
+        json_reply(429, _error("rate_limit_exceeded", "Slow down"), [("Retry-After", "7")])
+    )
+    _send_and_wait(qtbot, window)
+    view = window.transcript.last_view()
+    assert view is not None
+    assert "Too many requests" in view.error_text()
+    assert view.retry_countdown() == 7
+    assert not view._retry_button.isEnabled()
+    assert "7" in view._retry_button.text()
+
+
+def test_retry_after_an_error_streams_a_new_reply(
+    qtbot: QtBot, window: MainWindow, scripted_server: ScriptedServer
+) -> None:
+    scripted_server.add(json_reply(503, {"error": {"message": "busy"}}), sse_reply(["Fine now"]))
+    _send_and_wait(qtbot, window)
+    failed = window.transcript.last_view()
+    assert failed is not None
+    failed._retry_button.click()
+    qtbot.waitUntil(lambda: not window.session.is_streaming, timeout=5000)
+    views = window.transcript.views()
+    assert [v.markdown() for v in views] == ["Hello", "Fine now"]
+    assert not views[-1].error_text()
+
+
+def test_unreachable_server_says_so(qtbot: QtBot, window: MainWindow) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    provider = window.active_provider()
+    assert provider is not None
+    provider.base_url = f"http://127.0.0.1:{port}/v1"
+    _send_and_wait(qtbot, window)
+    view = window.transcript.last_view()
+    assert view is not None
+    assert "Could not reach the server" in view.error_text()
+
+
+def test_missing_key_offers_settings(qtbot: QtBot, window: MainWindow) -> None:
+    window.secrets.delete("scripted")
+    _send_and_wait(qtbot, window)
+    view = window.transcript.last_view()
+    assert view is not None
+    assert "No API key" in view.error_text()
+    view._extra_button.click()
+    dialog = window.findChild(SettingsDialog)
+    assert isinstance(dialog, SettingsDialog)
+    assert dialog.isVisible()
+    dialog.reject()
+
+
+def test_reopened_conversation_marks_an_interrupted_reply(
+    qtbot: QtBot, window: MainWindow, scripted_server: ScriptedServer
+) -> None:
+    reply = sse_reply(["Cut"], finish_reason=None, done=False)
+    reply.ending = "close"
+    scripted_server.add(reply)
+    _send_and_wait(qtbot, window)
+    conversation = window.session.conversation_id
+    assert conversation is not None
+    window.new_chat()
+    window.open_conversation(conversation)
+    view = window.transcript.last_view()
+    assert view is not None
+    assert view.markdown() == "Cut"
+    assert view._note.text() == "This reply was cut off."
+    assert view.error_text()
+    assert not view._retry_button.isHidden()
+    assert isinstance(window.active_provider(), ProviderConfig)
+
+
+def test_continue_extends_a_cut_off_reply(
+    qtbot: QtBot, window: MainWindow, scripted_server: ScriptedServer
+) -> None:
+    cut = sse_reply(["The first half"], finish_reason=None, done=False)
+    cut.ending = "close"
+    scripted_server.add(cut, sse_reply([" and the rest."]))
+    _send_and_wait(qtbot, window)
+    view = window.transcript.last_view()
+    assert view is not None
+    assert not view._continue_button.isHidden()
+    view._continue_button.click()
+    qtbot.waitUntil(lambda: not window.session.is_streaming, timeout=5000)
+    views = window.transcript.views()
+    assert [v.markdown() for v in views] == ["Hello", "The first half and the rest."]
+    assert not views[-1].error_text()
+    sent = scripted_server.requests[-1].json["messages"]
+    assert sent[-2] == {"role": "assistant", "content": "The first half"}
+    assert sent[-1]["role"] == "user"
+    stored = window.storage.get_message(views[-1].message_id or -1)
+    assert stored is not None
+    assert stored.content == "The first half and the rest."
+    assert stored.status == "complete"

@@ -1,0 +1,172 @@
+"""The Settings dialog: keys go to the keyring only, previews, warnings, Test connection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keyring
+import keyring.errors
+import pytest
+from keyring.backends import fail
+from pytestqt.qtbot import QtBot
+
+from desktop_chat.core.paths import settings_path
+from desktop_chat.core.secrets import SecretStore
+from desktop_chat.core.settings import Settings, load_settings
+from desktop_chat.ui.settings_dialog import SettingsDialog
+from tests.memory_keyring import MemoryKeyring
+from tests.scripted_server import ScriptedServer, json_reply
+from tests.ui.conftest import scripted_settings
+
+SECRET = "sk-live-SECRET-9f8e7d6c5b4a"
+
+
+def _dialog(qtbot: QtBot, settings: Settings | None = None) -> SettingsDialog:
+    dialog = SettingsDialog(settings or Settings(), SecretStore())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog
+
+
+def _files_containing(folder: Path, text: str) -> list[Path]:
+    return [
+        path for path in folder.rglob("*") if path.is_file() and text.encode() in path.read_bytes()
+    ]
+
+
+def test_key_goes_to_the_keyring_and_no_file(
+    qtbot: QtBot, app_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    dialog = _dialog(qtbot)
+    provider = dialog.add_provider("openai")
+    qtbot.keyClicks(dialog.key_edit, SECRET)
+    dialog.accept()
+    assert dialog.result() == SettingsDialog.DialogCode.Accepted
+    assert memory_keyring.passwords[("desktop-chat", provider.id)] == SECRET
+    assert settings_path().exists()
+    files = [p for p in app_home.rglob("*") if p.is_file()]
+    assert files  # the settings file at least
+    assert _files_containing(app_home, SECRET) == []
+    saved = load_settings().settings
+    assert saved.provider(provider.id) is not None
+    assert saved.active_provider_id == provider.id
+
+
+def test_without_a_keyring_the_key_stays_in_memory_and_the_user_is_told(
+    qtbot: QtBot, app_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    keyring.set_keyring(fail.Keyring())
+    dialog = _dialog(qtbot)
+    assert "memory for this session only" in dialog.keyring_status.text()
+    assert dialog.keyring_status.isVisible()
+    provider = dialog.add_provider("groq")
+    qtbot.keyClicks(dialog.key_edit, SECRET)
+    dialog.accept()
+    assert dialog.result() == SettingsDialog.DialogCode.Accepted
+    assert SecretStore().get(provider.id) == SECRET
+    assert memory_keyring.passwords == {}
+    assert _files_containing(app_home, SECRET) == []
+    SecretStore().delete(provider.id)
+
+
+class _LockedKeyring(MemoryKeyring):
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise keyring.errors.KeyringLocked("locked")
+
+
+def test_keyring_error_is_shown_and_the_dialog_stays_open(
+    qtbot: QtBot, app_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keyring.set_keyring(_LockedKeyring())
+    shown: list[str] = []
+    monkeypatch.setattr(
+        "desktop_chat.ui.settings_dialog.QMessageBox.warning",
+        lambda parent, title, text: shown.append(text),
+    )
+    dialog = _dialog(qtbot)
+    dialog.add_provider("openai")
+    qtbot.keyClicks(dialog.key_edit, SECRET)
+    dialog.accept()
+    assert dialog.isVisible()
+    assert len(shown) == 1
+    assert "locked" in shown[0]
+    assert SECRET not in shown[0]
+    assert not settings_path().exists()
+
+
+def test_endpoint_preview_and_cleartext_warning(qtbot: QtBot) -> None:
+    dialog = _dialog(qtbot)
+    dialog.add_provider("custom")
+    dialog.base_url_edit.setText("https://llm.example.com/v1")
+    assert dialog.endpoint_preview.text() == "https://llm.example.com/v1/chat/completions"
+    assert "unencrypted" not in dialog.url_warning.text()
+    dialog.base_url_edit.setText("http://192.168.1.20:8000/v1")
+    assert dialog.endpoint_preview.text() == "http://192.168.1.20:8000/v1/chat/completions"
+    assert "unencrypted" in dialog.url_warning.text()
+    dialog.base_url_edit.setText("http://127.0.0.1:8000/v1")
+    assert "unencrypted" not in dialog.url_warning.text()
+
+
+def test_invalid_base_url_blocks_saving(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    shown: list[str] = []
+    monkeypatch.setattr(
+        "desktop_chat.ui.settings_dialog.QMessageBox.warning",
+        lambda parent, title, text: shown.append(text),
+    )
+    dialog = _dialog(qtbot)
+    dialog.add_provider("custom")
+    dialog.base_url_edit.setText("ftp://nope")
+    dialog.accept()
+    assert dialog.isVisible()
+    assert shown
+    assert not settings_path().exists()
+
+
+def test_per_provider_fields_are_saved(qtbot: QtBot) -> None:
+    dialog = _dialog(qtbot)
+    provider = dialog.add_provider("ollama")
+    dialog.model_combo.setEditText("llama3.2")
+    dialog.system_prompt_edit.setPlainText("Be brief.")
+    dialog.temperature_spin.setValue(0.7)
+    dialog.max_tokens_spin.setValue(512)
+    dialog.theme_combo.setCurrentIndex(dialog.theme_combo.findData("dark"))
+    dialog.send_combo.setCurrentIndex(dialog.send_combo.findData("ctrl+enter"))
+    dialog.font_spin.setValue(14)
+    dialog.accept()
+    saved = load_settings().settings
+    stored = saved.provider(provider.id)
+    assert stored is not None
+    assert (stored.model, stored.system_prompt, stored.temperature, stored.max_tokens) == (
+        "llama3.2",
+        "Be brief.",
+        0.7,
+        512,
+    )
+    assert (saved.theme, saved.send_key, saved.font_size) == ("dark", "ctrl+enter", 14)
+
+
+def test_test_connection_lists_models(qtbot: QtBot, scripted_server: ScriptedServer) -> None:
+    scripted_server.add(json_reply(200, {"data": [{"id": "m-b"}, {"id": "m-a"}]}))
+    dialog = _dialog(qtbot, scripted_settings(scripted_server))
+    with qtbot.waitSignal(dialog.models_listed, timeout=5000):
+        dialog.test_button.click()
+    assert "2 models" in dialog.test_result.text()
+    assert [dialog.model_combo.itemText(i) for i in range(2)] == ["m-a", "m-b"]
+
+
+def test_test_connection_shows_the_exact_error(
+    qtbot: QtBot, scripted_server: ScriptedServer
+) -> None:
+    scripted_server.add(json_reply(401, {"error": {"message": "Incorrect API key provided"}}))
+    dialog = _dialog(qtbot, scripted_settings(scripted_server))
+    with qtbot.waitSignal(dialog.connection_failed, timeout=5000):
+        dialog.test_button.click()
+    assert "Incorrect API key provided" in dialog.test_result.text()
+    assert dialog.test_button.isEnabled()
+
+
+def test_demo_provider_is_labelled_and_needs_no_key(qtbot: QtBot) -> None:
+    dialog = _dialog(qtbot)
+    assert "Demo" in dialog.provider_list.item(0).text()
+    assert not dialog.key_edit.isEnabled()
+    assert dialog.objectName() == "settingsDialog"

@@ -1,0 +1,156 @@
+"""Sending, streaming, stopping and closing against the scripted loopback server."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from pytestqt.qtbot import QtBot
+
+from desktop_chat.ui.main_window import MainWindow
+from desktop_chat.ui.streamer import Streamer
+from tests.scripted_server import ScriptedServer, sse_reply
+from tests.ui.conftest import TEST_KEY
+
+
+def _send(qtbot: QtBot, window: MainWindow, text: str = "Hello") -> None:
+    window.composer.setPlainText(text)
+    window.send_button.click()
+    assert window.session.is_streaming
+
+
+def _wait_idle(qtbot: QtBot, window: MainWindow, timeout: int = 5000) -> None:
+    qtbot.waitUntil(lambda: not window.session.is_streaming, timeout=timeout)
+
+
+def test_reply_streams_into_transcript_in_order(
+    qtbot: QtBot, window: MainWindow, scripted_server: ScriptedServer
+) -> None:
+    pieces = ["Hel", "lo, ", "**world**", "!\n\n", "```python\nprint(1)\n```"]
+    usage = {"prompt_tokens": 5, "completion_tokens": 9, "total_tokens": 14}
+    scripted_server.add(sse_reply(pieces, usage=usage, delay=0.01))
+    window.composer.setPlainText("Hello")
+    with qtbot.waitSignal(window.session.streaming_changed, timeout=2000):
+        window.send_button.click()
+    streamer = window.session.streamer
+    assert isinstance(streamer, Streamer)
+    with qtbot.waitSignal(window.session.reply_finished, timeout=5000) as finished:
+        pass
+    view = window.transcript.last_view()
+    assert view is not None
+    assert view.role == "assistant"
+    assert view.markdown() == "".join(pieces)
+    assert streamer.delta_count == len(pieces)
+    assert "print(1)" in view.body.toPlainText()
+    assert window.composer.toPlainText() == ""
+    assert window.send_button.isVisible()
+    assert not window.stop_button.isVisible()
+    stats = finished.args[0]
+    assert stats.usage.total_tokens == 14
+    assert "14 tokens" in window.reply_status.text()
+    assert "first token" in window.reply_status.text()
+    stored = window.storage.get_message(view.message_id or -1)
+    assert stored is not None
+    assert stored.content == "".join(pieces)
+    assert stored.status == "complete"
+    request = scripted_server.requests[-1]
+    assert request.json["messages"][-1] == {"role": "user", "content": "Hello"}
+    assert request.headers["authorization"] == f"Bearer {TEST_KEY}"
+    assert window.conversation_list.count() == 1
+    assert window.conversation_list.item(0).text() == "Hello"
+
+
+def test_stop_keeps_the_partial_text(
+    qtbot: QtBot, window: MainWindow, scripted_server: ScriptedServer
+) -> None:
+    reply = sse_reply(["Partial ", "answer"], finish_reason=None, done=False, ending="stall")
+    scripted_server.add(reply)
+    _send(qtbot, window)
+    qtbot.waitUntil(lambda: window.transcript.last_view().markdown() == "Partial answer")  # type: ignore[union-attr]
+    assert window.stop_button.isVisible()
+    started = time.monotonic()
+    window.stop_button.click()
+    _wait_idle(qtbot, window, 2000)
+    assert time.monotonic() - started < 1.5
+    view = window.transcript.last_view()
+    assert view is not None
+    assert view.markdown() == "Partial answer"
+    assert not view.error_text()
+    stored = window.storage.get_message(view.message_id or -1)
+    assert stored is not None
+    assert stored.content == "Partial answer"
+    assert stored.status == "interrupted"
+    assert stored.finish_reason == "cancelled"
+
+
+def test_escape_in_the_composer_stops(
+    qtbot: QtBot, window: MainWindow, scripted_server: ScriptedServer
+) -> None:
+    from PySide6.QtCore import Qt
+
+    scripted_server.add(sse_reply(["x"], finish_reason=None, done=False, ending="stall"))
+    _send(qtbot, window)
+    qtbot.waitUntil(lambda: window.transcript.last_view().markdown() == "x")  # type: ignore[union-attr]
+    qtbot.keyClick(window.composer, Qt.Key.Key_Escape)
+    _wait_idle(qtbot, window, 2000)
+
+
+def test_closing_mid_stream_is_clean_and_fast(
+    qtbot: QtBot, window: MainWindow, scripted_server: ScriptedServer
+) -> None:
+    scripted_server.add(
+        sse_reply(["Still ", "going"], finish_reason=None, done=False, ending="stall")
+    )
+    _send(qtbot, window)
+    streamer = window.session.streamer
+    assert streamer is not None
+    qtbot.waitUntil(lambda: window.transcript.last_view().markdown() == "Still going")  # type: ignore[union-attr]
+    started = time.monotonic()
+    window.close()
+    assert time.monotonic() - started < 1.0
+    assert not streamer.isRunning()
+
+
+def test_regenerate_replaces_the_last_reply(
+    qtbot: QtBot, window: MainWindow, scripted_server: ScriptedServer
+) -> None:
+    scripted_server.add(sse_reply(["First"]), sse_reply(["Second"]))
+    _send(qtbot, window)
+    _wait_idle(qtbot, window)
+    first = window.transcript.last_view()
+    assert first is not None
+    first._regenerate_button.click()
+    _wait_idle(qtbot, window)
+    views = window.transcript.views()
+    assert [v.markdown() for v in views] == ["Hello", "Second"]
+    body = scripted_server.requests[-1].json
+    assert [m["content"] for m in body["messages"]] == ["Hello"]
+
+
+def test_edit_and_resend_branches_from_the_user_message(
+    qtbot: QtBot, window: MainWindow, scripted_server: ScriptedServer
+) -> None:
+    scripted_server.add(sse_reply(["One"]), sse_reply(["Two"]))
+    _send(qtbot, window, "Original")
+    _wait_idle(qtbot, window)
+    user_view = window.transcript.views()[0]
+    user_view._edit_button.click()
+    assert window.composer.toPlainText() == "Original"
+    window.composer.setPlainText("Edited")
+    window.send_button.click()
+    _wait_idle(qtbot, window)
+    assert [v.markdown() for v in window.transcript.views()] == ["Edited", "Two"]
+    assert json.loads(scripted_server.requests[-1].body)["messages"][-1]["content"] == "Edited"
+
+
+def test_escape_anywhere_in_the_window_stops(
+    qtbot: QtBot, window: MainWindow, scripted_server: ScriptedServer
+) -> None:
+    from PySide6.QtCore import Qt
+
+    scripted_server.add(sse_reply(["y"], finish_reason=None, done=False, ending="stall"))
+    _send(qtbot, window)
+    qtbot.waitUntil(lambda: window.transcript.last_view().markdown() == "y")  # type: ignore[union-attr]
+    window.transcript.setFocus()
+    qtbot.keyClick(window.transcript, Qt.Key.Key_Escape)
+    _wait_idle(qtbot, window, 2000)

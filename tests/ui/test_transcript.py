@@ -1,0 +1,205 @@
+"""The transcript: lazy widgets for long conversations, following the stream, safe rendering."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QGuiApplication, QTextDocument
+from pytestqt.qtbot import QtBot
+
+from desktop_chat.core.demo_server import demo_reply, split_into_deltas
+from desktop_chat.core.models import Message
+from desktop_chat.ui.message_body import MessageBody
+from desktop_chat.ui.message_view import MessageView
+from desktop_chat.ui.transcript import PAGE_SIZE, Transcript
+
+
+def _messages(count: int) -> list[Message]:
+    return [
+        Message(
+            id=i + 1,
+            conversation_id=1,
+            parent_id=i or None,
+            role="user" if i % 2 == 0 else "assistant",
+            content=f"Message **{i}**\n\n- a point\n- another\n\n```py\nx = {i}\n```",
+        )
+        for i in range(count)
+    ]
+
+
+def _transcript(qtbot: QtBot) -> Transcript:
+    transcript = Transcript()
+    qtbot.addWidget(transcript)
+    transcript.resize(700, 500)
+    transcript.show()
+    return transcript
+
+
+def test_long_conversation_opens_fast_with_lazy_widgets(qtbot: QtBot) -> None:
+    transcript = _transcript(qtbot)
+    started = time.monotonic()
+    transcript.set_messages(_messages(2000))
+    bar = transcript.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0 and bar.value() == bar.maximum(), timeout=2000)
+    elapsed = time.monotonic() - started
+    assert len(transcript.views()) == PAGE_SIZE
+    assert transcript.hidden_count() == 2000 - PAGE_SIZE
+    assert len(transcript.messages()) == 2000
+    assert elapsed < 2.0
+
+
+def test_scrolling_to_the_top_adds_earlier_messages_and_keeps_the_place(qtbot: QtBot) -> None:
+    transcript = _transcript(qtbot)
+    transcript.set_messages(_messages(120))
+    bar = transcript.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0 and bar.value() == bar.maximum(), timeout=2000)
+    first_shown = transcript.views()[0]
+    transcript.verticalScrollBar().setValue(0)
+    qtbot.waitUntil(lambda: len(transcript.views()) == 2 * PAGE_SIZE, timeout=2000)
+    QGuiApplication.processEvents()
+    # The message that was at the top is still on screen, not thrown far away.
+    canvas = transcript.widget()
+    assert canvas is not None
+    top = first_shown.mapTo(canvas, first_shown.rect().topLeft()).y()
+    value = transcript.verticalScrollBar().value()
+    assert abs(top - value) < transcript.viewport().height()
+    qtbot.wait(300)  # the place is held while the new page settles
+    transcript.verticalScrollBar().setValue(0)
+    qtbot.waitUntil(lambda: len(transcript.views()) == 120, timeout=2000)
+
+
+def _following(transcript: Transcript) -> bool:
+    return transcript.following
+
+
+def test_follows_the_stream_unless_scrolled_up(qtbot: QtBot) -> None:
+    transcript = _transcript(qtbot)
+    transcript.set_messages(_messages(20))
+    bar = transcript.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0 and bar.value() == bar.maximum(), timeout=2000)
+    assert transcript.following
+    view = transcript.last_view()
+    assert view is not None
+    view.body.begin_stream()
+    view.body.append_markdown("line\n\n" * 30)
+    QGuiApplication.processEvents()
+    assert bar.value() == bar.maximum()
+    bar.setValue(bar.maximum() // 2)
+    assert _following(transcript) is False
+    assert not transcript._jump.isHidden()
+    view.body.append_markdown("more\n\n" * 30)
+    QGuiApplication.processEvents()
+    assert bar.value() < bar.maximum()
+    transcript._jump.click()
+    QGuiApplication.processEvents()
+    assert transcript.following
+    assert bar.value() == bar.maximum()
+
+
+def _blocks(document: QTextDocument) -> list[tuple[str, float, float, bool]]:
+    out = []
+    block = document.begin()
+    while block.isValid():
+        fmt = block.blockFormat()
+        out.append(
+            (block.text().rstrip(), fmt.leftMargin(), fmt.topMargin(), block.textList() is not None)
+        )
+        block = block.next()
+    return out
+
+
+def test_streamed_rendering_matches_the_finished_rendering(qtbot: QtBot) -> None:
+    text = demo_reply("Show me a table and a list") + (
+        "\n\n1. one\n2. two\n\n> quoted\n> more\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nend"
+    )
+    whole = MessageBody()
+    whole.set_markdown(text)
+    streamed = MessageBody()
+    streamed.begin_stream()
+    for delta in split_into_deltas(text):
+        streamed.append_markdown(delta)
+    streamed.end_stream()
+    qtbot.addWidget(whole)
+    qtbot.addWidget(streamed)
+    assert streamed.markdown() == text
+    assert _blocks(streamed.document()) == _blocks(whole.document())
+
+
+def test_no_remote_resource_is_loaded_and_links_wait_for_a_click(qtbot: QtBot) -> None:
+    body = MessageBody()
+    qtbot.addWidget(body)
+    body.set_markdown("![tracker](https://example.com/pixel.png) [site](https://example.com)")
+    assert body.loadResource(2, QUrl("https://example.com/pixel.png")) is None
+    assert not body.openLinks()
+    assert not body.openExternalLinks()
+
+
+def test_copy_code_link_copies_that_block(qtbot: QtBot) -> None:
+    body = MessageBody()
+    qtbot.addWidget(body)
+    body.set_markdown("```\nfirst()\n```\n\ntext\n\n```python\nsecond()\n```")
+    with qtbot.waitSignal(body.code_copied, timeout=500):
+        body.anchorClicked.emit(QUrl("copy-code:1"))
+    assert QGuiApplication.clipboard().text() == "second()"
+
+
+def test_copy_actions(qtbot: QtBot) -> None:
+    view = MessageView("assistant", 1)
+    qtbot.addWidget(view)
+    view.set_content("Some **bold** text")
+    view.copy_markdown()
+    assert QGuiApplication.clipboard().text() == "Some **bold** text"
+    view.copy_plain_text()
+    assert QGuiApplication.clipboard().text().strip() == "Some bold text"
+
+
+def test_reasoning_shows_in_a_collapsed_thinking_block(qtbot: QtBot) -> None:
+    view = MessageView("assistant", 1)
+    qtbot.addWidget(view)
+    view.show()
+    view.append_reasoning("Let me think")
+    view.append_reasoning(" carefully.")
+    assert not view._thinking_toggle.isHidden()
+    assert view._thinking.isHidden()
+    view._thinking_toggle.click()
+    assert not view._thinking.isHidden()
+    assert view._thinking.text() == "Let me think carefully."
+
+
+def test_user_text_is_shown_literally(qtbot: QtBot) -> None:
+    view = MessageView("user", 1)
+    qtbot.addWidget(view)
+    view.set_content("<b>not bold</b> *not italic*")
+    assert view.body.toPlainText() == "<b>not bold</b> *not italic*"
+
+
+def test_a_short_page_that_does_not_fill_the_view_loads_more(qtbot: QtBot) -> None:
+    transcript = _transcript(qtbot)
+    transcript.resize(700, 4000)
+    messages = [
+        Message(id=i + 1, conversation_id=1, parent_id=i or None, role="user", content="hi")
+        for i in range(60)
+    ]
+    transcript.set_messages(messages)
+    qtbot.waitUntil(lambda: len(transcript.views()) == 60, timeout=2000)
+
+
+def test_delta_cost_does_not_grow_with_the_reply(qtbot: QtBot) -> None:
+    transcript = _transcript(qtbot)
+    transcript.resize(900, 700)
+    view = transcript.append_message(
+        Message(id=1, conversation_id=1, parent_id=None, role="assistant")
+    )
+    view.body.begin_stream()
+    sentence = "Words in a streamed sentence, with `code` and **bold** text. "
+    costs: list[float] = []
+    for index in range(1200):
+        started = time.perf_counter()
+        view.body.append_markdown("\n\n" if index % 8 == 0 else sentence)
+        costs.append(time.perf_counter() - started)
+        if index % 50 == 0:
+            QGuiApplication.processEvents()
+    early = sorted(costs[100:300])[100]  # medians resist scheduling noise
+    late = sorted(costs[-200:])[100]
+    assert late < 3 * early + 0.0005

@@ -1,0 +1,94 @@
+"""First run: the welcome screen's three ways in, and the theme choice."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from desktop_chat.core.discovery import LocalServer
+from desktop_chat.core.paths import database_path
+from desktop_chat.core.secrets import SecretStore
+from desktop_chat.core.settings import Settings, load_settings
+from desktop_chat.core.storage import Storage
+from desktop_chat.ui.main_window import MainWindow
+from desktop_chat.ui.theme import apply_theme, is_dark
+from tests.memory_keyring import MemoryKeyring
+from tests.scripted_server import ScriptedServer, json_reply, sse_reply
+
+
+@pytest.fixture
+def first_run(qtbot: QtBot, storage: Storage) -> Iterator[MainWindow]:
+    window = MainWindow(
+        Settings(), storage, database_path(), SecretStore(), first_run=True, demo_pace=0.0
+    )
+    qtbot.addWidget(window)
+    window.show()
+    yield window
+    window.close()
+
+
+def test_welcome_shows_on_first_run(first_run: MainWindow) -> None:
+    assert first_run.is_welcome_shown()
+
+
+def test_demo_button_streams_a_reply(qtbot: QtBot, first_run: MainWindow) -> None:
+    first_run.welcome.demo_button.click()
+    assert not first_run.is_welcome_shown()
+    provider = first_run.active_provider()
+    assert provider is not None
+    assert provider.preset.is_demo
+    assert "Demo" in first_run.provider_picker.currentText()
+    first_run.composer.setPlainText("Hi")
+    with qtbot.waitSignal(first_run.session.reply_finished, timeout=20000):
+        first_run.send_current()
+    view = first_run.transcript.last_view()
+    assert view is not None
+    assert "offline demo" in view.markdown()
+    assert load_settings().settings.active_provider_id == provider.id
+
+
+def test_openai_key_goes_to_the_keyring(
+    first_run: MainWindow, memory_keyring: MemoryKeyring
+) -> None:
+    first_run.welcome.key_edit.setText("sk-welcome-123")
+    first_run.welcome.use_key_button.click()
+    provider = first_run.active_provider()
+    assert provider is not None
+    assert provider.kind == "openai"
+    assert memory_keyring.passwords[("desktop-chat", provider.id)] == "sk-welcome-123"
+    assert not first_run.is_welcome_shown()
+
+
+def test_local_server_is_added_in_one_click(
+    qtbot: QtBot, first_run: MainWindow, scripted_server: ScriptedServer
+) -> None:
+    scripted_server.add(json_reply(200, {"data": [{"id": "llama"}]}), sse_reply(["local!"]))
+    server = LocalServer(scripted_server.base_url, ["llama"], "ollama")
+    first_run.welcome.local_server_chosen.emit(server)
+    provider = first_run.active_provider()
+    assert provider is not None
+    assert (provider.kind, provider.base_url, provider.model) == (
+        "ollama",
+        scripted_server.base_url,
+        "llama",
+    )
+    qtbot.waitUntil(lambda: first_run.model_picker.count() == 1, timeout=3000)
+    first_run.composer.setPlainText("Hi")
+    with qtbot.waitSignal(first_run.session.reply_finished, timeout=5000):
+        first_run.send_current()
+    view = first_run.transcript.last_view()
+    assert view is not None
+    assert view.markdown() == "local!"
+
+
+def test_theme_choice_overrides_the_system(qapp: QApplication) -> None:
+    try:
+        apply_theme(qapp, "dark")
+        assert is_dark()
+        apply_theme(qapp, "light")
+        assert not is_dark()
+    finally:
+        apply_theme(qapp, "system")
