@@ -226,7 +226,7 @@ def error_from_response(
     if "json" in content_type or stripped.startswith(("{", "[")):
         try:
             payload = json.loads(stripped)
-        except ValueError:
+        except (ValueError, RecursionError):  # deep nesting is as unusable as bad syntax
             payload = None
         problem = provider_error(payload)
         if problem is not None:

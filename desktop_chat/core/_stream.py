@@ -86,7 +86,7 @@ def parse_stream(
                 continue
             try:
                 obj = loads(data)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
             choices = obj.get("choices")
             if choices and type(choices) is list:
@@ -169,7 +169,7 @@ def usage_from(payload: object) -> Usage | None:
 def _in_band_error(data: str, state: StreamState) -> StreamError:
     try:
         payload: object = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):
         payload = None
     problem = provider_error(payload)
     detail = problem.message if problem is not None else data.strip()[:200]

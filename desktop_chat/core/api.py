@@ -41,6 +41,7 @@ from desktop_chat.core._failures import (
     rejects_stream_options,
     transport_error,
 )
+from desktop_chat.core._redact import mask_secret
 from desktop_chat.core._stream import StreamState, completion_events, parse_stream, usage_from
 from desktop_chat.core.errors import (
     ApiError,
@@ -376,15 +377,19 @@ class ChatClient:
         )
 
     def _redact(self, error: ApiError) -> None:
-        """Mask any echo of the API key (a server may quote it) in ``error``."""
+        """Mask any echo of the API key (a server may quote it) in ``error``.
+
+        The text may have been cut to a snippet, possibly in the middle of the key, so every run
+        of characters that is part of the key is masked, not only the whole key.
+        """
         key = self._api_key
-        if key and len(key) >= 4:
-            mask = key[:3] + "…"
-            error.message = error.message.replace(key, mask)
-            error.body_snippet = error.body_snippet.replace(key, mask)
-            error.args = tuple(
-                arg.replace(key, mask) if isinstance(arg, str) else arg for arg in error.args
-            )
+        if not key:
+            return
+        error.message = mask_secret(error.message, key)
+        error.body_snippet = mask_secret(error.body_snippet, key)
+        error.args = tuple(
+            mask_secret(arg, key) if isinstance(arg, str) else arg for arg in error.args
+        )
 
     def _json_request(self, method: str, path: str, body: object) -> Any:
         try:

@@ -37,7 +37,11 @@ def looks_like_chatgpt(document: Any) -> bool:
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value) if math.isfinite(value) else None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer past float's range is no time stamp
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _text(value: Any) -> str:

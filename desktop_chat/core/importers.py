@@ -222,6 +222,14 @@ def import_file(storage: Storage, path: Path) -> FileResult:
         return _import_into(connection, path)
     except sqlite3.Error as error:
         raise StorageError(f"Importing {path.name} failed in the database: {error}.") from error
+    except (OverflowError, UnicodeError) as error:
+        # A number too large for SQLite or text that is not valid Unicode (a lone surrogate
+        # escaped in the JSON): the file cannot be stored as it is, and the transaction is gone.
+        raise ImportExportError(
+            f"{path.name}: the file holds a value that cannot be stored ({error}); "
+            "nothing was imported from it.",
+            path=path,
+        ) from error
     finally:
         connection.close()
 

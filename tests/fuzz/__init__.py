@@ -1,0 +1,1 @@
+"""Property-based fuzzing of the parsers that read untrusted input."""
