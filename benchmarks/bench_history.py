@@ -7,11 +7,19 @@ performs at start and when the user browses. Run ``python -m benchmarks.bench_hi
 benchmarks can call them.
 
 Figures are for a warm file cache: the database was just built or read.
+
+The window's figures (``--window``, on by default) run the real window offscreen in new processes
+whose ``DESKTOP_CHAT_HOME`` holds the big database (linked, not copied) and settings for the
+built-in demo provider: process start to the window shown with its list painted, opening the
+10,000-message conversation to its first paint, a search for a common word to its first page of
+results painted, and the process's RSS after opening that conversation.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
 import subprocess
 import sys
@@ -20,7 +28,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks.history_data import DATA_VERSION, build
+from benchmarks.history_data import DATA_VERSION, build, make_home
 from desktop_chat.core.storage import Storage
 
 SCREENFUL = 50
@@ -56,6 +64,124 @@ storage.mark_interrupted_streams()
 storage.list_conversations()
 messages = storage.current_path(int(sys.argv[2]))
 print(f"{before:.1f} {rss_mb():.1f} {len(messages)}")
+"""
+
+
+# Started by the parent with its wall-clock time: prints the seconds from then to the window shown
+# with the conversation list painted, using the application's own start-up.
+_WINDOW_START_CHILD = """
+import sys, time
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication
+from desktop_chat.ui.app import run
+from desktop_chat.ui.main_window import MainWindow
+from desktop_chat.ui.startup import make_application
+
+parent_started = float(sys.argv[1])
+argv = [sys.argv[0]]
+app = make_application(argv)
+
+class Painted(QObject):
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint:
+            window = next(w for w in app.topLevelWidgets() if isinstance(w, MainWindow))
+            if window.conversation_list.count():
+                print(time.time() - parent_started, flush=True)
+                QTimer.singleShot(0, window.close)
+                watched.removeEventFilter(self)
+        return False
+
+painted = Painted()
+
+def watch():
+    for widget in app.topLevelWidgets():
+        if isinstance(widget, MainWindow):
+            widget.conversation_list.viewport().installEventFilter(painted)
+
+QTimer.singleShot(0, watch)
+sys.exit(run(argv))
+"""
+
+# Opens the window (as the app does), then times, in this one process: opening the longest
+# conversation to its first paint, and a search to its first page of results painted.
+_WINDOW_CHILD = """
+import json, sys, time
+from pathlib import Path
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QWidget
+from desktop_chat.core.paths import database_path
+from desktop_chat.core.secrets import SecretStore
+from desktop_chat.core.settings import load_settings
+from desktop_chat.core.storage import open_storage
+from desktop_chat.ui.main_window import MainWindow
+from desktop_chat.ui.startup import make_application
+from desktop_chat.ui.theme import apply_theme
+
+def rss_mb():
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+big_id, small_id, word, repeat = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+app = make_application([sys.argv[0]])
+loaded = load_settings()
+opened = open_storage(database_path())
+apply_theme(app, loaded.settings.theme)
+window = MainWindow(loaded.settings, opened.storage, database_path(), SecretStore(), save=False)
+window.show()
+app.processEvents()
+
+class Painted(QObject):
+    area = None
+    seen = False
+    def eventFilter(self, watched, event):
+        area = Painted.area
+        if (event.type() == QEvent.Type.Paint and area is not None
+                and isinstance(watched, QWidget) and area.isAncestorOf(watched)):
+            Painted.seen = True
+        return False
+
+painted = Painted()
+app.installEventFilter(painted)
+
+def until_painted(area):
+    # Any widget inside ``area`` painting counts: the messages cover the viewport itself.
+    Painted.area, Painted.seen = area, False
+    deadline = time.perf_counter() + 10
+    while not Painted.seen and time.perf_counter() < deadline:
+        app.processEvents()
+        # Outside exec() deleteLater() never runs by itself: do what the event loop would.
+        app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    Painted.area = None
+    if not Painted.seen:
+        raise SystemExit("nothing was painted within 10 s")
+
+open_ms, search_ms, rss = [], [], None
+for _ in range(repeat):
+    window.open_conversation(small_id)
+    until_painted(window.transcript)
+    started = time.perf_counter()
+    window.open_conversation(big_id)
+    until_painted(window.transcript)
+    open_ms.append((time.perf_counter() - started) * 1000)
+    if rss is None:
+        rss = rss_mb()
+    path_length = len(window.transcript.messages())
+for _ in range(repeat):
+    window.history.search_field.clear()
+    window.history.run_search()
+    app.processEvents()
+    started = time.perf_counter()
+    window.history.search_field.setText(word)
+    window.history.run_search()  # what the debounce timer calls once typing pauses
+    until_painted(window.history.results)
+    search_ms.append((time.perf_counter() - started) * 1000)
+    hits = window.history.results.hit_count()
+window.close()
+opened.storage.close()
+print(json.dumps({"open_ms": open_ms, "search_ms": search_ms, "rss_mb": rss,
+                  "path_length": path_length, "hits": hits}))
 """
 
 
@@ -131,6 +257,49 @@ def measure_rss(path: Path, conversation_id: int) -> tuple[float, float, int]:
     return float(output[0]), float(output[1]), int(output[2])
 
 
+def _window_env(home: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["DESKTOP_CHAT_HOME"] = str(home)
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    return env
+
+
+def time_window_start(home: Path, repeat: int = 5) -> float:
+    """Median seconds from process start to the window shown with its list painted."""
+    root = Path(__file__).resolve().parents[1]
+    durations = []
+    for _ in range(repeat):
+        started = time.time()
+        output = subprocess.run(
+            [sys.executable, "-c", _WINDOW_START_CHILD, repr(started)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=root,
+            env=_window_env(home),
+            timeout=300,
+        ).stdout
+        durations.append(float(output.split()[0]))
+    return statistics.median(durations)
+
+
+def measure_window(home: Path, big_id: int, small_id: int, repeat: int = 5) -> dict[str, object]:
+    """Open the longest conversation and search, in one window process; raw figures in ms/MB."""
+    root = Path(__file__).resolve().parents[1]
+    output = subprocess.run(
+        [sys.executable, "-c", _WINDOW_CHILD, str(big_id), str(small_id), COMMON_WORD, str(repeat)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=root,
+        env=_window_env(home),
+        timeout=600,
+    ).stdout
+    result: dict[str, object] = json.loads(output.strip().splitlines()[-1])
+    return result
+
+
 def database(cache_dir: Path, conversations: int, messages: int, big: int, rebuild: bool) -> Path:
     """Return the cached database for these sizes, building it first when needed."""
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -157,6 +326,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--big", type=int, default=10_000, help="messages in the longest one")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--rebuild", action="store_true", help="build the database again")
+    parser.add_argument(
+        "--no-window", action="store_true", help="skip the window's figures (no Qt needed)"
+    )
     options = parser.parse_args(argv)
     path = database(
         options.cache_dir, options.conversations, options.messages, options.big, options.rebuild
@@ -200,7 +372,41 @@ def main(argv: list[str] | None = None) -> int:
     before, after, loaded = measure_rss(path, big_id)
     print(f"{'RSS: python + core imported':<52} {before:9.1f} MB")
     print(f"{'RSS: after open, list and ' + f'{loaded:,}-message path':<52} {after:9.1f} MB")
+    if not options.no_window:
+        _window_figures(path, big_id, repeat, ms)
     return 0
+
+
+def _window_figures(
+    path: Path, big_id: int, repeat: int, ms: Callable[[str, float, str], None]
+) -> None:
+    with tempfile.TemporaryDirectory(prefix="desktop-chat-bench-home-") as folder:
+        home = make_home(path, Path(folder))
+        with Storage.open(path) as storage:
+            small_id = next(c.id for c in storage.list_conversations(limit=5) if c.id != big_id)
+        ms(
+            "window: process start to list painted",
+            time_window_start(home, repeat),
+            "target <= 1 s",
+        )
+        figures = measure_window(home, big_id, small_id, repeat)
+        open_ms = [float(v) for v in figures["open_ms"]]  # type: ignore[attr-defined]
+        search_ms = [float(v) for v in figures["search_ms"]]  # type: ignore[attr-defined]
+        ms(
+            f"window: open {figures['path_length']:,} messages to first paint",
+            statistics.median(open_ms) / 1000,
+            "target <= 300 ms",
+        )
+        ms(
+            f"window: search {COMMON_WORD!r} to first page painted ({figures['hits']} hits)",
+            statistics.median(search_ms) / 1000,
+            "target <= 100 ms",
+        )
+        rss = float(figures["rss_mb"])  # type: ignore[arg-type]
+        print(
+            f"{'window: RSS after opening the longest conversation':<52} {rss:9.1f} MB"
+            "   target <= 300 MB"
+        )
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from desktop_chat.core.providers import config_from_preset
+from desktop_chat.core.settings import DEMO_PROVIDER_ID, Settings, save_settings
 from desktop_chat.core.storage import Storage
 
 #: Change when the generated content changes, so cached files are rebuilt.
@@ -274,6 +276,26 @@ def build(
     building.replace(path)
     say("done")
     return BuildInfo(path, conversations, messages, 1, time.monotonic() - started)
+
+
+def make_home(database: Path, folder: Path) -> Path:
+    """Make ``folder`` a ``DESKTOP_CHAT_HOME`` whose database is ``database`` (linked, not copied)
+    and whose settings use the built-in demo provider, so the window opens straight to the list.
+
+    Returns:
+        ``folder``.
+    """
+    data = folder / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    link = data / "conversations.sqlite3"
+    if not link.exists():
+        link.symlink_to(database.resolve())
+    demo = config_from_preset("demo", provider_id=DEMO_PROVIDER_ID, name="Demo")
+    save_settings(
+        Settings(providers=[demo], active_provider_id=DEMO_PROVIDER_ID),
+        folder / "config" / "settings.json",
+    )
+    return folder
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -71,8 +71,18 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=5)
 
 
-def _wait_until_ready(backend: KeyringBackend, daemon: subprocess.Popen[bytes]) -> None:
+def _wait_until_ready(
+    backend: KeyringBackend, daemon: subprocess.Popen[bytes], login_keyring: Path
+) -> None:
     deadline = time.monotonic() + _START_TIMEOUT
+    # Asking for a secret before the daemon has made the login keyring from the password makes
+    # the client create a new default collection, which stays locked: wait for the file first.
+    while not login_keyring.exists():
+        if daemon.poll() is not None or time.monotonic() > deadline:
+            raise SecretServiceUnavailableError(
+                f"gnome-keyring-daemon made no login keyring (status {daemon.poll()})"
+            )
+        time.sleep(0.02)
     last_error: Exception | None = None
     while time.monotonic() < deadline:
         if daemon.poll() is not None:
@@ -169,7 +179,7 @@ def _start(
     os.environ["DBUS_SESSION_BUS_ADDRESS"] = address
     try:
         backend = SecretService.Keyring()
-        _wait_until_ready(backend, daemon)
+        _wait_until_ready(backend, daemon, root / "data" / "keyrings" / "login.keyring")
     finally:
         if previous_address is None:
             os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import sqlite3
 import struct
-import time
 from pathlib import Path
 
 from desktop_chat.core import _schema
 from desktop_chat.core.errors import StorageError
+from desktop_chat.core.files import free_name, set_aside, timestamp
 
 _HEADER_MAGIC = b"SQLite format 3\x00"
 _HEADER_SIZE = 100
@@ -135,27 +135,13 @@ def probe(path: Path) -> None:
         )
 
 
-def timestamp() -> str:
-    """Return the UTC time as used in the names of backups and kept-aside files."""
-    return time.strftime("%Y%m%d-%H%M%S", time.gmtime())
-
-
-def _free_name(path: Path, suffix: str) -> Path:
-    candidate = path.with_name(f"{path.name}.{suffix}")
-    counter = 1
-    while candidate.exists():
-        counter += 1
-        candidate = path.with_name(f"{path.name}.{suffix}-{counter}")
-    return candidate
-
-
 def backup(connection: sqlite3.Connection, path: Path, version: int) -> Path:
     """Copy the database to ``<name>.backup-v<version>-<UTC time>`` beside it, and return that path.
 
     Raises:
         StorageError: the copy could not be written (the migration must then not run).
     """
-    target = _free_name(path, f"backup-v{version}-{timestamp()}")
+    target = free_name(path, f"backup-v{version}-{timestamp()}")
     try:
         connection.execute("VACUUM INTO ?", (str(target),))
     except sqlite3.Error as error:
@@ -194,15 +180,9 @@ def keep_aside(path: Path, reason: str) -> Path:
     Raises:
         StorageError: the file could not be moved (it is then left untouched).
     """
-    target = _free_name(path, f"{reason}-{timestamp()}")
     try:
-        path.rename(target)
-        for suffix in ("-wal", "-shm", "-journal"):
-            companion = path.with_name(path.name + suffix)
-            if companion.exists():
-                companion.rename(target.with_name(target.name + suffix))
+        return set_aside(path, reason, companions=("-wal", "-shm", "-journal"))
     except OSError as error:
         raise StorageError(
             f"The conversation database could not be moved aside: {error.strerror}."
         ) from error
-    return target

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from desktop_chat.core.errors import ImportExportError
 from desktop_chat.core.export_html import to_html
 from desktop_chat.core.export_json import to_json
 from desktop_chat.core.export_text import to_markdown, to_text
+from desktop_chat.core.files import atomic_target
 from desktop_chat.core.models import Conversation, Message
 
 #: Writes HTML as a PDF file: ``(html, path, title)``. Supplied by the UI layer, which has Qt.
@@ -71,19 +70,6 @@ def unique_file_name(conversation: Conversation, extension: str, taken: set[str]
     return name
 
 
-@contextlib.contextmanager
-def _atomic_target(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; it replaces ``path`` only if the block succeeds."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(handle)
-    temporary_path = Path(temporary)
-    try:
-        yield temporary_path
-        os.replace(temporary_path, path)
-    finally:
-        temporary_path.unlink(missing_ok=True)
-
-
 def _write_one(
     conversation: Conversation,
     messages: Sequence[Message],
@@ -133,7 +119,7 @@ def write_export(
         if len(items) == 1 and not output.is_dir():
             conversation, messages = items[0]
             output.parent.mkdir(parents=True, exist_ok=True)
-            with _atomic_target(output) as temporary:
+            with atomic_target(output) as temporary:
                 _write_one(conversation, messages, fmt, temporary, pdf_writer)
             return [output]
         output.mkdir(parents=True, exist_ok=True)
@@ -141,7 +127,7 @@ def write_export(
         written = []
         for conversation, messages in items:
             target = output / unique_file_name(conversation, extension, taken)
-            with _atomic_target(target) as temporary:
+            with atomic_target(target) as temporary:
                 _write_one(conversation, messages, fmt, temporary, pdf_writer)
             written.append(target)
         return written
@@ -161,7 +147,7 @@ def _write_zip(
     output.parent.mkdir(parents=True, exist_ok=True)
     taken: set[str] = set()
     with (
-        _atomic_target(output) as temporary,
+        atomic_target(output) as temporary,
         zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive,
     ):
         for conversation, messages in items:

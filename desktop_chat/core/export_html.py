@@ -1,36 +1,32 @@
 """Conversations as one self-contained, script-free HTML file, and messages as rich text.
 
-Everything the model wrote is untrusted: Markdown is rendered with raw HTML disabled, only
-``http``, ``https`` and ``mailto`` links survive (with ``rel="noopener noreferrer"``), images become
-plain links, and a Content-Security-Policy forbids scripts and every remote resource.
+Everything the model wrote is untrusted: Markdown is rendered by the parser of
+:mod:`desktop_chat.core.markdown_safety` (raw HTML disabled, only ``http``, ``https`` and
+``mailto`` links survive, here with ``rel="noopener noreferrer"``, images become plain links), and
+a Content-Security-Policy forbids scripts and every remote resource.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from markdown_it import MarkdownIt
-from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
-from pygments.lexers import get_all_lexers, get_lexer_by_name
 from pygments.lexers.special import TextLexer
-from pygments.util import ClassNotFound
 
 from desktop_chat.core.export_common import close_open_fence, format_time, role_label, shown_path
 from desktop_chat.core.export_text import UNTITLED, markdown_to_text
+from desktop_chat.core.markdown_safety import builtin_lexer, safe_parser
 from desktop_chat.core.models import Conversation, Message
 
 CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-SAFE_SCHEMES = ("http://", "https://", "mailto:")
 LIGHT_CODE_STYLE = "default"
 DARK_CODE_STYLE = "monokai"
 MAX_HIGHLIGHT_CHARS = 200_000
@@ -111,85 +107,37 @@ class RichText:
     plain: str
 
 
-@functools.cache
-def _builtin_aliases() -> frozenset[str]:
-    # Looking up an unknown name makes Pygments import every plugin lexer installed (whole
-    # frameworks, with side effects); only Pygments' own lexers are considered.
-    return frozenset(
-        alias.lower() for _, aliases, _, _ in get_all_lexers(plugins=False) for alias in aliases
-    )
-
-
 def _code_block(code: str, language: str, *, inline_styles: bool) -> str:
-    lexer: Lexer = TextLexer()
     # Highlighting time grows with the code; a giant block is written plain instead.
-    if len(code) <= MAX_HIGHLIGHT_CHARS and language.lower() in _builtin_aliases():
-        with contextlib.suppress(ClassNotFound):
-            lexer = get_lexer_by_name(language)
+    found = builtin_lexer(language) if len(code) <= MAX_HIGHLIGHT_CHARS else None
+    lexer: Lexer = found if found is not None else TextLexer()
     formatter = HtmlFormatter(cssclass="highlight", noclasses=inline_styles, style=LIGHT_CODE_STYLE)
     label = f'<div class="lang">{html.escape(language)}</div>' if language else ""
     return f'<div class="code">{label}{highlight(code, lexer, formatter)}</div>\n'
 
 
 def _build_parser(*, inline_styles: bool) -> MarkdownIt:
-    parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-    parser.enable(["table", "strikethrough"])
-
-    def fence(
-        renderer: RendererHTML,
-        tokens: Sequence[Token],
-        idx: int,
-        options: OptionsDict,
-        env: EnvType,
+    def code(
+        renderer: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
     ) -> str:
         token = tokens[idx]
         language = token.info.strip().split(" ")[0] if token.info else ""
         return _code_block(token.content, language, inline_styles=inline_styles)
 
-    def link_open(
-        renderer: RendererHTML,
-        tokens: Sequence[Token],
-        idx: int,
-        options: OptionsDict,
-        env: EnvType,
-    ) -> str:
-        href = str(tokens[idx].attrGet("href") or "")
-        allowed = href.lower().startswith(SAFE_SCHEMES)
-        env.setdefault("links", []).append(allowed)
-        if not allowed:
-            return ""
-        return f'<a href="{html.escape(href)}" rel="noopener noreferrer">'
+    return safe_parser(
+        render_code=code,
+        link_attributes=_link_attributes,
+        image_label=_image_label,
+        keep_unsafe_link_source=True,
+    )
 
-    def link_close(
-        renderer: RendererHTML,
-        tokens: Sequence[Token],
-        idx: int,
-        options: OptionsDict,
-        env: EnvType,
-    ) -> str:
-        stack: list[bool] = env.get("links", [])
-        return "</a>" if stack and stack.pop() else ""
 
-    def image(
-        renderer: RendererHTML,
-        tokens: Sequence[Token],
-        idx: int,
-        options: OptionsDict,
-        env: EnvType,
-    ) -> str:
-        token = tokens[idx]
-        src = str(token.attrGet("src") or "")
-        alt = html.escape(token.content or src)
-        if src.lower().startswith(("http://", "https://")):
-            return f'<a href="{html.escape(src)}" rel="noopener noreferrer">{alt}</a>'
-        return alt
+def _link_attributes(env: EnvType) -> str:
+    return ' rel="noopener noreferrer"'
 
-    parser.add_render_rule("fence", fence)
-    parser.add_render_rule("code_block", fence)
-    parser.add_render_rule("link_open", link_open)
-    parser.add_render_rule("link_close", link_close)
-    parser.add_render_rule("image", image)
-    return parser
+
+def _image_label(renderer: Any, token: Token, options: OptionsDict, env: EnvType) -> str:
+    return html.escape(token.content or str(token.attrGet("src") or ""))
 
 
 _class_parser = _build_parser(inline_styles=False)

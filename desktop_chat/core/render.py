@@ -1,11 +1,11 @@
 """Markdown to HTML for the transcript, in the subset Qt's ``QTextDocument`` understands.
 
-Replies are untrusted text, so the output is safe by construction: raw HTML is escaped, images
-become plain links (nothing remote is ever fetched), and only ``http``, ``https`` and ``mailto``
-links survive; any other link is reduced to its text. Styling is inline (Qt's rich text has no
-CSS classes). Code blocks are highlighted with Pygments and get a header with their language and a
-``Copy`` link whose href is ``copy-code:<n>``, n counting the message's code blocks from 0 in the
-order :func:`code_blocks` returns them.
+Replies are untrusted text, so the parser comes from :mod:`desktop_chat.core.markdown_safety`:
+raw HTML is escaped, images become plain links (nothing remote is ever fetched), and only
+``http``, ``https`` and ``mailto`` links survive; any other link is reduced to its text. Styling
+is inline (Qt's rich text has no CSS classes). Code blocks are highlighted with Pygments and get a
+header with their language and a ``Copy`` link whose href is ``copy-code:<n>``, n counting the
+message's code blocks from 0 in the order :func:`code_blocks` returns them.
 
 :class:`IncrementalRenderer` is the streaming path: Markdown blocks that can no longer change are
 rendered once and handed out once, and only the open last block is re-rendered per delta.
@@ -26,8 +26,8 @@ from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.tasklists import tasklists_plugin
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
+
+from desktop_chat.core.markdown_safety import MAX_NESTING, builtin_lexer, safe_parser
 
 __all__ = [
     "COPY_SCHEME",
@@ -41,8 +41,6 @@ __all__ = [
 ]
 
 COPY_SCHEME = "copy-code"
-MAX_NESTING = 20
-_SAFE_SCHEMES = ("http:", "https:", "mailto:")
 _MAX_HIGHLIGHT_CHARS = 200_000
 # Above this many characters the open block is re-parsed only after it grew by _REPARSE_GROWTH,
 # so a single huge block (a long table or code listing) costs linear time in total, not quadratic.
@@ -94,25 +92,17 @@ class RenderUpdate:
     tail_html: str
 
 
-def _is_safe_url(url: str) -> bool:
-    return url.strip().lower().startswith(_SAFE_SCHEMES)
-
-
-@functools.lru_cache(maxsize=64)
-def _lexer(language: str) -> Any:
-    try:
-        return get_lexer_by_name(language, stripnl=False, ensurenl=False)
-    except (ClassNotFound, ValueError):
-        return None
-
-
 @functools.lru_cache(maxsize=4)
 def _formatter(style: str) -> Any:
     return HtmlFormatter(style=style, noclasses=True, nowrap=True)
 
 
 def _highlight(code: str, language: str, colors: Palette) -> str:
-    lexer = _lexer(language) if language and len(code) <= _MAX_HIGHLIGHT_CHARS else None
+    lexer = (
+        builtin_lexer(language, stripnl=False, ensurenl=False)
+        if language and len(code) <= _MAX_HIGHLIGHT_CHARS
+        else None
+    )
     if lexer is None:
         return html.escape(code, quote=False)
     return str(highlight(code, lexer, _formatter(colors.pygments_style)))
@@ -153,34 +143,13 @@ def _render_code_inline(
     return f'<code style="background-color:{colors.code_background};">{text}</code>'
 
 
-def _render_link_open(
-    self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
-) -> str:
-    href = str(tokens[idx].attrGet("href") or "")
-    safe = _is_safe_url(href)
-    env.setdefault("link_stack", []).append(safe)
-    if not safe:
-        return ""
-    return f'<a href="{html.escape(href)}" style="color:{_colors(env).link};">'
+def _link_attributes(env: EnvType) -> str:
+    return f' style="color:{_colors(env).link};"'
 
 
-def _render_link_close(
-    self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
-) -> str:
-    stack = env.get("link_stack") or [False]
-    return "</a>" if stack.pop() else ""
-
-
-def _render_image(
-    self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
-) -> str:
-    token = tokens[idx]
+def _image_label(self: Any, token: Token, options: OptionsDict, env: EnvType) -> str:
     alt = self.renderInlineAsText(token.children or [], options, env) or "image"
-    text = html.escape(f"[image: {alt}]", quote=False)
-    src = str(token.attrGet("src") or "")
-    if not _is_safe_url(src):
-        return text
-    return f'<a href="{html.escape(src)}" style="color:{_colors(env).link};">{text}</a>'
+    return html.escape(f"[image: {alt}]", quote=False)
 
 
 def _render_html_inline(
@@ -232,19 +201,12 @@ def _strip_classes(state: StateCore) -> None:
 
 @functools.lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "maxNesting": MAX_NESTING})
-    md.enable(["table", "strikethrough"])
+    md = safe_parser(
+        render_code=_render_code, link_attributes=_link_attributes, image_label=_image_label
+    )
     md.use(tasklists_plugin)
-    # Every URL becomes a link token; the renderer decides which survive, so that an unsafe link
-    # shows as its text rather than as literal Markdown syntax.
-    md.validateLink = lambda url: True  # type: ignore[method-assign]
     md.core.ruler.push("strip_classes", _strip_classes)
-    md.add_render_rule("fence", _render_code)
-    md.add_render_rule("code_block", _render_code)
     md.add_render_rule("code_inline", _render_code_inline)
-    md.add_render_rule("link_open", _render_link_open)
-    md.add_render_rule("link_close", _render_link_close)
-    md.add_render_rule("image", _render_image)
     md.add_render_rule("html_inline", _render_html_inline)
     md.add_render_rule("html_block", _render_html_inline)
     md.add_render_rule("table_open", _render_table_open)

@@ -16,16 +16,13 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from desktop_chat.core.errors import SettingsError
+from desktop_chat.core.files import atomic_write_text, copy_aside, set_aside
 from desktop_chat.core.paths import settings_path
 from desktop_chat.core.providers import AUTH_STYLES, ProviderConfig, config_from_preset
 
@@ -382,27 +379,12 @@ def _settings_from_dict(data: dict[str, Any]) -> tuple[Settings, list[str]]:
     return settings, invalid
 
 
-def _aside_path(path: Path, reason: str) -> Path:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    candidate = path.with_name(f"{path.name}.{reason}-{stamp}")
-    counter = 1
-    while candidate.exists():
-        counter += 1
-        candidate = path.with_name(f"{path.name}.{reason}-{stamp}-{counter}")
-    return candidate
-
-
-def _set_aside(path: Path, reason: str) -> Path | None:
-    target = _aside_path(path, reason)
-    try:
-        path.replace(target)
-    except OSError:
-        return None
-    return target
-
-
 def _unusable(path: Path, why: str, reason: str) -> SettingsLoad:
-    aside = _set_aside(path, reason)
+    aside: Path | None
+    try:
+        aside = set_aside(path, reason)
+    except OSError:
+        aside = None
     kept = (
         f" The file was kept as {aside.name}."
         if aside is not None
@@ -456,9 +438,8 @@ def load_settings(path: Path | None = None) -> SettingsLoad:
     names = ", ".join(invalid[:5]) + (" and more" if len(invalid) > 5 else "")
     problem = f"Some settings were invalid and were reset to their defaults: {names}."
     # Copy first, then replace atomically: at every moment one intact file holds the original.
-    aside = _aside_path(path, "invalid")
     try:
-        shutil.copy2(path, aside)
+        aside = copy_aside(path, "invalid")
     except OSError:
         return SettingsLoad(settings, problem + " The file was left as it is.")
     problem += f" The original file was kept as {aside.name}."
@@ -477,33 +458,10 @@ def save_settings(settings: Settings, path: Path | None = None) -> None:
     """
     path = path if path is not None else settings_path()
     text = json.dumps(settings_to_dict(settings), indent=2, ensure_ascii=False) + "\n"
-    temp_name: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_name, path)
-        temp_name = None
-        _fsync_directory(path.parent)
+        atomic_write_text(path, text)
     except OSError as exc:
         raise SettingsError(
             f"Your settings could not be saved to {path}: {exc.strerror or type(exc).__name__}."
         ) from None
-    finally:
-        if temp_name is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temp_name)
-
-
-def _fsync_directory(folder: Path) -> None:
-    # Makes the rename itself durable on POSIX; Windows cannot open directories this way.
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -12,7 +12,6 @@ from desktop_chat.core.settings import load_settings
 from desktop_chat.core.storage import open_storage
 from desktop_chat.ui.background import wait_for_background
 from desktop_chat.ui.main_window import MainWindow
-from desktop_chat.ui.self_test import run_self_test
 from desktop_chat.ui.startup import make_application
 from desktop_chat.ui.theme import apply_theme
 
@@ -26,6 +25,8 @@ def run(qt_argv: list[str], self_test: bool = False) -> int:
         The process exit code.
     """
     if self_test:
+        from desktop_chat.ui.self_test import run_self_test  # noqa: PLC0415 - rarely used
+
         return run_self_test(qt_argv)
     app = make_application(qt_argv)
     first_run = not settings_path().exists()

@@ -49,13 +49,30 @@ class BackgroundCall(QThread):
             self.succeeded.emit(result)
 
 
-def start_background(function: Callable[[], object]) -> BackgroundCall:
+def start_background(
+    function: Callable[[], object],
+    *,
+    succeeded: Callable[[object], None] | None = None,
+    failed: Callable[[object], None] | None = None,
+    name: str = "",
+) -> BackgroundCall:
     """Create and start a BackgroundCall that lives until it ends, whoever asked for it.
 
-    Connect to its signals right away: the call cannot report before control returns to the
-    event loop, because its signals are queued to the GUI thread.
+    The receivers are connected, and the name set, before the thread starts: a signal emitted
+    while nothing is connected is lost, and a fast call can finish before this function returns.
+
+    Args:
+        function: the blocking call; it must not touch widgets.
+        succeeded: receives the return value (a bound ``@Slot`` method).
+        failed: receives the exception raised.
+        name: the call's object name, for receivers that tell their calls apart by ``sender()``.
     """
     call = BackgroundCall(function)
+    call.setObjectName(name)
+    if succeeded is not None:
+        call.succeeded.connect(succeeded)
+    if failed is not None:
+        call.failed.connect(failed)
     _running.add(call)
     call.finished.connect(call._on_thread_finished)
     call.start()

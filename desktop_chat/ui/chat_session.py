@@ -20,16 +20,17 @@ from desktop_chat.core.errors import ApiError, DesktopChatError, StorageError
 from desktop_chat.core.models import Message
 from desktop_chat.core.providers import ProviderConfig
 from desktop_chat.core.storage import Storage
+from desktop_chat.ui.branch_switcher import branch_position, sibling_after_step
 from desktop_chat.ui.error_text import ErrorAction, ErrorAdvice, describe_error
 from desktop_chat.ui.message_view import MessageView
 from desktop_chat.ui.streamer import CANCELLED_REASON, Streamer
+from desktop_chat.ui.title_maker import first_line_title
 from desktop_chat.ui.transcript import Transcript
 
 __all__ = ["FRAME_MS", "ChatSession", "ReplyStats", "ReplyTarget"]
 
 #: How long deltas are gathered before one paint.
 FRAME_MS = 16
-_TITLE_LENGTH = 60
 # Sent to the model (not shown, not saved) after the kept part of a cut-off reply.
 _CONTINUE_PROMPT = "Continue exactly where your previous reply stopped, without repeating it."
 
@@ -130,6 +131,8 @@ class ChatSession(QObject):
         transcript.regenerate_requested.connect(self._on_transcript_regenerate_requested)
         transcript.retry_requested.connect(self._on_transcript_regenerate_requested)
         transcript.continue_requested.connect(self._on_transcript_continue_requested)
+        transcript.branch_step_requested.connect(self._on_transcript_branch_step_requested)
+        transcript.set_branch_lookup(self._branch_position)
 
     # State -------------------------------------------------------------------------------------
 
@@ -166,7 +169,7 @@ class ChatSession(QObject):
             return False
         try:
             if self._conversation_id is None:
-                title = text.splitlines()[0][:_TITLE_LENGTH].strip()
+                title = first_line_title(text)
                 conversation = self._storage.create_conversation(title=title)
                 self._conversation_id = conversation.id
             if self._edit_target is not None:
@@ -240,10 +243,47 @@ class ChatSession(QObject):
     def _on_transcript_continue_requested(self, message_id: int) -> None:
         self.continue_reply(message_id)
 
+    # Branches ----------------------------------------------------------------------------------
+
+    def _branch_position(self, message: Message) -> tuple[int, int]:
+        return branch_position(self._storage, message)
+
+    def switch_branch(self, message_id: int, step: int) -> int | None:
+        """Show the version ``step`` places from message ``message_id``; returns its id."""
+        if self.is_streaming or self._closing or self._conversation_id is None:
+            return None
+        try:
+            target = sibling_after_step(self._storage, message_id, step)
+            if target is None:
+                return None
+            self._storage.select_branch(target)
+        except (StorageError, KeyError) as error:
+            self.problem.emit(str(error))
+            return None
+        self.open(self._conversation_id)
+        self._transcript.reveal_message(target)
+        return target
+
+    @Slot(int, int)
+    def _on_transcript_branch_step_requested(self, message_id: int, step: int) -> None:
+        self.switch_branch(message_id, step)
+
+    def _system_prompt(self, provider: ProviderConfig) -> str:
+        # The conversation keeps the prompt it started with; the provider's is the fallback.
+        if self._conversation_id is not None:
+            try:
+                conversation = self._storage.get_conversation(self._conversation_id)
+            except StorageError:
+                conversation = None
+            if conversation is not None and conversation.system_prompt.strip():
+                return conversation.system_prompt
+        return provider.system_prompt
+
     def _history(self, provider: ProviderConfig) -> list[dict[str, Any]]:
         history: list[dict[str, Any]] = []
-        if provider.system_prompt.strip():
-            history.append({"role": "system", "content": provider.system_prompt})
+        system_prompt = self._system_prompt(provider)
+        if system_prompt.strip():
+            history.append({"role": "system", "content": system_prompt})
         for message in self._transcript.messages():
             if message.role == "assistant" and not message.content:
                 continue

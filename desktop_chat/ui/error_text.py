@@ -1,8 +1,10 @@
 """Turns a core error into a sentence a user can act on, and the action that helps.
 
-The core's errors already carry a plain message; this module adds what the window needs to offer:
-open Settings for a rejected key, wait for a rate limit, start a new chat when the conversation is
-too long, or simply retry.
+The banner under a failed reply has two lines that never repeat each other: a short headline
+naming what happened to the reply (from this module), then the core error's message, which
+explains the cause in detail (the host, the status, the server's own words) and what to check.
+This module also picks what the window offers: open Settings for a rejected key, wait for a rate
+limit, start a new chat when the conversation is too long, or simply retry.
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ from PySide6.QtCore import QCoreApplication
 from desktop_chat.core.errors import (
     ApiError,
     AuthenticationError,
+    BadRequestError,
     ConnectError,
     ContextLengthError,
     NotFoundError,
     RateLimitError,
-    StreamInterrupted,
+    ServerError,
     StreamProblem,
     StreamStalled,
+    UnexpectedResponseError,
 )
 
 __all__ = ["ErrorAction", "ErrorAdvice", "describe_error"]
@@ -41,7 +45,7 @@ class ErrorAdvice:
     """What to show under a failed reply.
 
     Attributes:
-        text: the sentence shown to the user.
+        text: the banner text: the headline, then the detail on its own line (when there is one).
         action: the extra action to offer.
         retry_after: seconds to count down before Retry is useful (rate limits), else None.
         interrupted: True when the reply began and was cut off (saved as ``interrupted``).
@@ -61,42 +65,40 @@ def describe_error(error: ApiError) -> ErrorAdvice:
     """Return the advice for ``error`` (any ApiError, including unknown subclasses)."""
     detail = error.message.strip()
     if isinstance(error, AuthenticationError):
-        text = _tr("The provider refused the API key (HTTP {status}). Check the key in Settings.")
-        text = text.format(status=error.status or "401")
-        return ErrorAdvice(_join(text, detail), ErrorAction.OPEN_SETTINGS)
+        headline = _tr("Permission denied") if error.status == 403 else _tr("API key refused")
+        return ErrorAdvice(_join(headline, detail), ErrorAction.OPEN_SETTINGS)
     if isinstance(error, RateLimitError):
         if error.quota_exhausted:
-            text = _tr(
-                "The account's quota is used up; retrying will not help until it is topped up."
-            )
-            return ErrorAdvice(_join(text, detail), ErrorAction.OPEN_SETTINGS)
-        text = _tr("Too many requests: the provider asked us to slow down.")
-        return ErrorAdvice(_join(text, detail), ErrorAction.WAIT, retry_after=error.retry_after)
-    if isinstance(error, ContextLengthError):
-        text = _tr(
-            "This conversation is longer than the model accepts. Start a new chat, or pick a "
-            "model with a larger context window."
+            return ErrorAdvice(_join(_tr("Quota used up"), detail), ErrorAction.OPEN_SETTINGS)
+        return ErrorAdvice(
+            _join(_tr("Too many requests"), detail), ErrorAction.WAIT, error.retry_after
         )
-        return ErrorAdvice(_join(text, detail), ErrorAction.NEW_CHAT)
+    if isinstance(error, ContextLengthError):
+        headline = _tr("Conversation longer than the model accepts")
+        return ErrorAdvice(_join(headline, detail), ErrorAction.NEW_CHAT)
     if isinstance(error, NotFoundError):
-        text = _tr("Not found: check the base URL and the model name in Settings.")
-        return ErrorAdvice(_join(text, detail), ErrorAction.OPEN_SETTINGS)
+        return ErrorAdvice(_join(_tr("Wrong address or model"), detail), ErrorAction.OPEN_SETTINGS)
     if isinstance(error, ConnectError):
-        text = _tr("Could not reach the server.")
-        return ErrorAdvice(_join(text, detail), ErrorAction.RETRY)
-    if isinstance(error, StreamStalled):
-        text = _tr("The server stopped sending; the reply was cut off.")
-        return ErrorAdvice(_join(text, detail), ErrorAction.RETRY, interrupted=True)
-    if isinstance(error, StreamInterrupted):
-        text = _tr("The connection dropped; the reply was cut off.")
-        return ErrorAdvice(_join(text, detail), ErrorAction.RETRY, interrupted=True)
+        return ErrorAdvice(_join(_tr("Could not reach the server"), detail), ErrorAction.RETRY)
     if isinstance(error, StreamProblem):
-        text = _tr("The reply was cut off by an error from the server.")
-        return ErrorAdvice(_join(text, detail), ErrorAction.RETRY, interrupted=True)
-    return ErrorAdvice(detail or _tr("The request failed."), ErrorAction.RETRY)
+        if error.partial_text:
+            headline = _tr("Reply cut off")
+        elif isinstance(error, StreamStalled):
+            headline = _tr("No answer")
+        else:
+            headline = _tr("No reply")
+        return ErrorAdvice(_join(headline, detail), ErrorAction.RETRY, interrupted=True)
+    if isinstance(error, UnexpectedResponseError):
+        return ErrorAdvice(_join(_tr("Unexpected answer"), detail), ErrorAction.RETRY)
+    if isinstance(error, BadRequestError):
+        return ErrorAdvice(_join(_tr("Invalid request"), detail), ErrorAction.RETRY)
+    if isinstance(error, ServerError):
+        return ErrorAdvice(_join(_tr("Failure on the server's side"), detail), ErrorAction.RETRY)
+    return ErrorAdvice(_join(_tr("The request failed"), detail), ErrorAction.RETRY)
 
 
-def _join(summary: str, detail: str) -> str:
-    if not detail or detail in summary:
-        return summary
-    return f"{summary}\n{detail}"
+def _join(headline: str, detail: str) -> str:
+    """The headline, then the detail on the next line (the detail alone says nothing twice)."""
+    if not detail:
+        return headline + "."
+    return f"{headline}\n{detail}"

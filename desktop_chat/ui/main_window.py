@@ -40,9 +40,14 @@ from desktop_chat.ui.background import start_background
 from desktop_chat.ui.chat_session import ChatSession, ReplyStats, ReplyTarget
 from desktop_chat.ui.composer import Composer
 from desktop_chat.ui.connection import list_models, make_client, request_params
-from desktop_chat.ui.conversation_list import ConversationList
+from desktop_chat.ui.conversation_state import remember_choice, restore_choice
+from desktop_chat.ui.export_actions import ExportActions
+from desktop_chat.ui.find_bar import FindBar
+from desktop_chat.ui.flash import flash
+from desktop_chat.ui.history_sidebar import HistorySidebar
 from desktop_chat.ui.settings_dialog import SettingsDialog
 from desktop_chat.ui.theme import apply_theme
+from desktop_chat.ui.title_maker import TitleMaker
 from desktop_chat.ui.transcript import Transcript
 from desktop_chat.ui.welcome import WelcomeView
 
@@ -96,10 +101,29 @@ class MainWindow(QMainWindow):
         self.session.conversation_changed.connect(self._on_session_conversation_changed)
         self.session.reply_finished.connect(self._on_session_reply_finished)
         self.session.problem.connect(self._on_session_problem)
+        self.title_maker = TitleMaker(storage, self)
+        self.title_maker.titled.connect(self._on_title_maker_titled)
+        # The title is asked for once the conversation has been idle a moment, so it never competes
+        # with the user's next question (a local server often serves one request at a time).
+        self._title_for: int | None = None
+        self._title_timer = QTimer(self)
+        self._title_timer.setSingleShot(True)
+        self._title_timer.setInterval(4000)
+        self._title_timer.timeout.connect(self._on_title_timer_timeout)
         self.transcript.settings_requested.connect(self.open_settings)
         self.transcript.new_chat_requested.connect(self.new_chat)
         self.transcript.edit_requested.connect(self._on_transcript_edit_requested)
+        self.export_actions = ExportActions(self, storage, self.session)
+        self.export_actions.conversations_imported.connect(
+            self._on_export_actions_conversations_imported
+        )
+        self.menuBar().addMenu(self.export_actions.menu)
 
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(1500)
+        self._draft_timer.timeout.connect(self._on_draft_timer_timeout)
+        self.composer.textChanged.connect(self._on_composer_text_changed)
         self.composer.set_send_key(settings.send_key)
         self._apply_font()
         self._fill_provider_picker()
@@ -153,6 +177,14 @@ class MainWindow(QMainWindow):
         stop_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
         stop_action.triggered.connect(self._on_composer_stop_requested)
         self.addAction(stop_action)
+        find_action = QAction(self.tr("Find in conversation"), self)
+        find_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
+        find_action.triggered.connect(self._on_find_action_triggered)
+        self.addAction(find_action)
+        search_action = QAction(self.tr("Search all conversations"), self)
+        search_action.setShortcut(QKeySequence("Ctrl+K"))
+        search_action.triggered.connect(self._on_search_action_triggered)
+        self.addAction(search_action)
         quit_action = QAction(self.tr("Quit"), self)
         quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
         quit_action.triggered.connect(self.close)
@@ -178,10 +210,14 @@ class MainWindow(QMainWindow):
         )
         new_button.clicked.connect(self.new_chat)
         sidebar_layout.addWidget(new_button)
-        self.conversation_list = ConversationList(sidebar)
-        self.conversation_list.conversation_selected.connect(self._on_list_conversation_selected)
-        self.conversation_list.delete_requested.connect(self._on_list_delete_requested)
-        sidebar_layout.addWidget(self.conversation_list)
+        self.history = HistorySidebar(self.storage, sidebar)
+        self.conversation_list = self.history.conversation_list
+        self.history.conversation_selected.connect(self._on_list_conversation_selected)
+        self.history.result_chosen.connect(self._on_history_result_chosen)
+        self.history.conversation_deleted.connect(self._on_history_conversation_deleted)
+        self.history.conversation_restored.connect(self._on_history_conversation_restored)
+        self.history.problem.connect(self._on_session_problem)
+        sidebar_layout.addWidget(self.history)
         splitter.addWidget(sidebar)
 
         self._stack = QStackedWidget(splitter)
@@ -196,6 +232,9 @@ class MainWindow(QMainWindow):
         chat_layout.setContentsMargins(0, 0, 0, 0)
         chat_layout.setSpacing(0)
         self.transcript = Transcript(self._chat_page)
+        self.find_bar = FindBar(self.transcript, self._chat_page)
+        self.find_bar.closed.connect(self._on_find_bar_closed)
+        chat_layout.addWidget(self.find_bar)
         chat_layout.addWidget(self.transcript, 1)
         bottom = QHBoxLayout()
         bottom.setContentsMargins(16, 8, 16, 12)
@@ -284,11 +323,11 @@ class MainWindow(QMainWindow):
             key = self.secrets.get(provider.id)
         except SecretStoreError:
             key = None
-        call = start_background(
-            functools.partial(list_models, copy.copy(provider), key, None, self.settings.proxy)
+        start_background(
+            functools.partial(list_models, copy.copy(provider), key, None, self.settings.proxy),
+            succeeded=self._on_models_call_succeeded,
+            name=f"models-{self._model_generation}",
         )
-        call.setObjectName(f"models-{self._model_generation}")
-        call.succeeded.connect(self._on_models_call_succeeded)
 
     @Slot(object)
     def _on_models_call_succeeded(self, models: object) -> None:
@@ -375,12 +414,12 @@ class MainWindow(QMainWindow):
 
     def refresh_conversations(self) -> None:
         """Reload the conversation list (newest first)."""
-        try:
-            conversations = self.storage.list_conversations()
-        except StorageError as error:
-            self._on_session_problem(error.message)
-            return
-        self.conversation_list.set_conversations(conversations, self.session_conversation_id())
+        self.conversation_list.reload(self.session_conversation_id())
+
+    @Slot(object)
+    def _on_export_actions_conversations_imported(self, report: object) -> None:
+        del report
+        self.refresh_conversations()
 
     def session_conversation_id(self) -> int | None:
         """The open conversation's id (None for an unsaved new chat)."""
@@ -402,6 +441,7 @@ class MainWindow(QMainWindow):
     def _open(self, conversation_id: int | None) -> None:
         self._keep_draft()
         self.session.open(conversation_id)
+        self.export_actions.update_enabled()
         self.conversation_list.select(conversation_id)
         draft = self._drafts.get(conversation_id)
         if draft is None and conversation_id is not None:
@@ -409,6 +449,11 @@ class MainWindow(QMainWindow):
             draft = conversation.draft if conversation is not None else ""
         self.composer.setPlainText(draft or "")
         self.composer.moveCursor(self.composer.textCursor().MoveOperation.End)
+        self._draft_timer.stop()
+        if conversation_id is not None:
+            self._restore_choice(conversation_id)
+        if self.find_bar.isVisible():
+            self.find_bar.refresh()
 
     def _keep_draft(self) -> None:
         current = self.session.conversation_id
@@ -423,16 +468,82 @@ class MainWindow(QMainWindow):
         if conversation_id != self.session.conversation_id:
             self.open_conversation(conversation_id)
 
+    def _restore_choice(self, conversation_id: int) -> None:
+        restored = restore_choice(self.storage, self.settings, conversation_id)
+        if restored.provider_changed:
+            self._save_settings()
+            self._fill_provider_picker()
+        elif restored.model_changed:
+            provider = self.active_provider()
+            self.model_picker.setEditText(provider.model if provider is not None else "")
+            self._update_provider_status()
+
+    def _remember_choice(self) -> None:
+        conversation_id = self.session.conversation_id
+        provider = self.active_provider()
+        if conversation_id is not None and provider is not None:
+            model = self.model_picker.currentText().strip() or provider.model
+            remember_choice(self.storage, conversation_id, provider, model)
+
     @Slot(int)
-    def _on_list_delete_requested(self, conversation_id: int) -> None:
-        try:
-            self.storage.delete_conversation(conversation_id)
-        except (StorageError, KeyError) as error:
-            self._on_session_problem(str(error))
-            return
+    def _on_history_conversation_deleted(self, conversation_id: int) -> None:
         if conversation_id == self.session.conversation_id:
             self.new_chat()
         self.refresh_conversations()
+
+    @Slot(int)
+    def _on_history_conversation_restored(self, conversation_id: int) -> None:
+        del conversation_id
+        self.refresh_conversations()
+
+    @Slot(int, object)
+    def _on_history_result_chosen(self, conversation_id: int, message_id: object) -> None:
+        self.open_at(conversation_id, message_id if isinstance(message_id, int) else None)
+
+    def open_at(self, conversation_id: int, message_id: int | None) -> None:
+        """Open a conversation at ``message_id`` (switching to its branch) and flash it."""
+        if message_id is not None:
+            on_screen = conversation_id == self.session.conversation_id and any(
+                m.id == message_id for m in self.transcript.messages()
+            )
+            if not on_screen and not self.session.is_streaming:
+                with contextlib.suppress(StorageError, KeyError):
+                    path = {m.id for m in self.storage.current_path(conversation_id)}
+                    if message_id not in path:
+                        self.storage.select_branch(message_id)
+                if conversation_id == self.session.conversation_id:
+                    self.session.open(conversation_id)
+        if conversation_id != self.session.conversation_id:
+            self.open_conversation(conversation_id)
+        view = self.transcript.reveal_message(message_id) if message_id is not None else None
+        if view is not None:
+            flash(view)
+
+    @Slot()
+    def _on_find_action_triggered(self) -> None:
+        if self._stack.currentWidget() is self._chat_page:
+            self.find_bar.open_bar()
+
+    @Slot()
+    def _on_find_bar_closed(self) -> None:
+        self.composer.setFocus()
+
+    @Slot()
+    def _on_search_action_triggered(self) -> None:
+        self.history.focus_search()
+
+    @Slot()
+    def _on_composer_text_changed(self) -> None:
+        if self.session.conversation_id is not None:
+            self._draft_timer.start()
+
+    @Slot()
+    def _on_draft_timer_timeout(self) -> None:
+        # Saved while typing too, so a draft outlives a crash, not only a clean exit.
+        current = self.session.conversation_id
+        if current is not None:
+            with contextlib.suppress(StorageError, KeyError):
+                self.storage.update_conversation(current, draft=self.composer.toPlainText())
 
     @Slot(int)
     def _on_session_conversation_changed(self, conversation_id: int) -> None:
@@ -448,8 +559,10 @@ class MainWindow(QMainWindow):
             return False
         if self.session.send(text):
             self.composer.clear()
+            self._draft_timer.stop()
             self._drafts.pop(self.session.conversation_id, None)
             self._drafts.pop(None, None)
+            self._remember_choice()
             return True
         return False
 
@@ -500,6 +613,48 @@ class MainWindow(QMainWindow):
     def _on_session_reply_finished(self, stats: object) -> None:
         if isinstance(stats, ReplyStats):
             self.reply_status.setText(self.describe_stats(stats))
+        self._maybe_ask_title()
+
+    def _maybe_ask_title(self) -> None:
+        conversation_id = self.session.conversation_id
+        if self._title_for is not None:
+            self._title_timer.start()  # still waiting for a quiet moment
+        if not self.settings.generate_titles or conversation_id is None:
+            return
+        shown = self.transcript.messages()
+        if len(shown) != 2 or shown[1].role != "assistant" or shown[1].status != "complete":
+            return
+        try:
+            if len(self.storage.conversation_messages(conversation_id)) != 2:
+                return  # a regenerated first reply: the conversation was titled already
+        except StorageError:
+            return
+        self._title_for = conversation_id
+        self._title_timer.start()
+
+    @Slot()
+    def _on_title_timer_timeout(self) -> None:
+        conversation_id = self._title_for
+        if conversation_id is None or self._closing:
+            return
+        if self.session.is_streaming:
+            return  # asked again when that reply ends
+        self._title_for = None
+        try:
+            first = [m for m in self.storage.current_path(conversation_id) if m.role != "system"]
+            if len(first) < 2 or first[1].role != "assistant":
+                return
+            target = self._reply_target()
+        except (DesktopChatError, StorageError):
+            return
+        self.title_maker.request(
+            conversation_id, target.client, target.model, first[0].content, first[1].content
+        )
+
+    @Slot(int)
+    def _on_title_maker_titled(self, conversation_id: int) -> None:
+        del conversation_id
+        self.refresh_conversations()
 
     def describe_stats(self, stats: ReplyStats) -> str:
         """The status-bar text for the last reply's figures."""
@@ -624,7 +779,9 @@ class MainWindow(QMainWindow):
         if not self._closing:
             self._closing = True
             self.session.shutdown(1000)
+            self._draft_timer.stop()
             self._keep_draft()
+            self.history.finish_pending_delete()
             if self._save_enabled:
                 state = self._view_state()
                 state.setValue("geometry", self.saveGeometry())

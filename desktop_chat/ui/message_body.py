@@ -9,6 +9,7 @@ open tail block is replaced, so a delta costs the same at the end of a long repl
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSizeF, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import (
@@ -21,8 +22,10 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser, QWidget
 
-from desktop_chat.core.render import IncrementalRenderer, RenderUpdate, code_blocks, render_markdown
 from desktop_chat.ui.theme import is_dark
+
+if TYPE_CHECKING:
+    from desktop_chat.core.render import IncrementalRenderer, RenderUpdate
 
 __all__ = ["MessageBody"]
 
@@ -73,6 +76,8 @@ class MessageBody(QTextBrowser):
 
     def set_markdown(self, text: str) -> None:
         """Show a finished message."""
+        from desktop_chat.core.render import render_markdown  # noqa: PLC0415 - loaded when first used
+
         self._renderer = None
         self._markdown = text
         self.setHtml(render_markdown(text, dark=is_dark()))
@@ -90,6 +95,8 @@ class MessageBody(QTextBrowser):
         self._tail_start = 0
         self._tail_block_format = QTextBlockFormat()
         self._tail_block_list = None
+        from desktop_chat.core.render import IncrementalRenderer  # noqa: PLC0415 - loaded when first used
+
         self._renderer = IncrementalRenderer(dark=is_dark())
         if text:
             self.append_markdown(text)
@@ -174,6 +181,8 @@ class MessageBody(QTextBrowser):
             index = int(index_text)
         except ValueError:
             return
+        from desktop_chat.core.render import code_blocks  # noqa: PLC0415 - loaded when first used
+
         blocks = code_blocks(self._markdown)
         if 0 <= index < len(blocks):
             QGuiApplication.clipboard().setText(blocks[index])

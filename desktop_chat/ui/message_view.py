@@ -3,8 +3,8 @@ and, when the reply failed, the reason and what to do about it."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QGuiApplication, QTextDocument
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -17,8 +17,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_chat.ui.branch_switcher import BranchSwitcher
+from desktop_chat.ui.clipboard import CopyFormat, copy_code_block, copy_message
 from desktop_chat.ui.error_text import ErrorAction, ErrorAdvice
 from desktop_chat.ui.message_body import MessageBody
+from desktop_chat.ui.message_menu import build_message_menu
 
 __all__ = ["MessageView"]
 
@@ -41,6 +44,7 @@ class MessageView(QFrame):
         continue_requested(int): continue this interrupted reply where it stopped.
         settings_requested(): open Settings (the key was refused).
         new_chat_requested(): start a new chat (the conversation is too long).
+        branch_step_requested(int, int): show another version of this message (id, -1 or +1).
     """
 
     regenerate_requested = Signal(int)
@@ -49,6 +53,7 @@ class MessageView(QFrame):
     continue_requested = Signal(int)
     settings_requested = Signal()
     new_chat_requested = Signal()
+    branch_step_requested = Signal(int, int)
 
     def __init__(self, role: str, message_id: int | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -90,6 +95,9 @@ class MessageView(QFrame):
         self.body.setObjectName("messageBody")
         self.body.setAccessibleName(self.tr("Message text"))
         layout.addWidget(self.body)
+        for widget in (self, self.body):
+            widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            widget.customContextMenuRequested.connect(self._on_context_menu_requested)
 
         self._note = QLabel(self)
         self._note.setObjectName("messageNote")
@@ -134,6 +142,8 @@ class MessageView(QFrame):
         self._who.setObjectName("messageRole")
         header.addWidget(self._who)
         header.addStretch(1)
+        self._header = header
+        self.branch_switcher: BranchSwitcher | None = None
         self._copy_button = QToolButton(self)
         self._copy_button.setObjectName("copyButton")
         self._copy_button.setText(self.tr("Copy"))
@@ -143,6 +153,7 @@ class MessageView(QFrame):
         menu = QMenu(self._copy_button)
         menu.addAction(self.tr("Copy as Markdown"), self.copy_markdown)
         menu.addAction(self.tr("Copy as plain text"), self.copy_plain_text)
+        menu.addAction(self.tr("Copy as rich text"), self.copy_rich_text)
         self._copy_button.setMenu(menu)
         self._copy_button.clicked.connect(self.copy_markdown)
         header.addWidget(self._copy_button)
@@ -192,6 +203,24 @@ class MessageView(QFrame):
         # Joining costs O(length): only pay it while the block is open.
         if has_reasoning and self._thinking_toggle.isChecked():
             self._thinking.setText(self.reasoning())
+
+    def set_branch(self, position: int, count: int) -> None:
+        """Show the ``< position/count >`` switcher (hidden when there is one version)."""
+        if count <= 1:
+            if self.branch_switcher is not None:
+                self.branch_switcher.hide()
+            return
+        if self.branch_switcher is None:
+            self.branch_switcher = BranchSwitcher(self)
+            self.branch_switcher.step_requested.connect(self._on_branch_switcher_step_requested)
+            self._header.insertWidget(2, self.branch_switcher)
+        self.branch_switcher.set_position(position, count)
+        self.branch_switcher.show()
+
+    @Slot(int)
+    def _on_branch_switcher_step_requested(self, step: int) -> None:
+        if self.message_id is not None:
+            self.branch_step_requested.emit(self.message_id, step)
 
     def set_note(self, text: str) -> None:
         """Show a short note under the text (``"Stopped"``, ``"Interrupted"``), or hide it."""
@@ -264,17 +293,47 @@ class MessageView(QFrame):
 
     # Actions -----------------------------------------------------------------------------------
 
+    def can_copy(self) -> bool:
+        """Whether the message may be copied now (not while it streams)."""
+        return self._copy_button.isEnabled()
+
     @Slot()
     def copy_markdown(self) -> None:
         """Copy the message's Markdown source."""
-        QGuiApplication.clipboard().setText(self.markdown())
+        copy_message(self.role, self.markdown(), CopyFormat.MARKDOWN)
 
     @Slot()
     def copy_plain_text(self) -> None:
-        """Copy the message as plain text (Markdown rendered, then stripped of formatting)."""
-        document = QTextDocument()
-        document.setHtml(self.body.document().toHtml())
-        QGuiApplication.clipboard().setText(document.toPlainText())
+        """Copy the message as plain text (what a reader sees, without Markdown marks)."""
+        copy_message(self.role, self.markdown(), CopyFormat.PLAIN)
+
+    @Slot()
+    def copy_rich_text(self) -> None:
+        """Copy the message as formatted text (HTML) together with its plain text."""
+        copy_message(self.role, self.markdown(), CopyFormat.RICH)
+
+    def copy_code_block(self, index: int) -> bool:
+        """Copy code block ``index`` alone; False when there is no such block."""
+        return copy_code_block(self.markdown(), index)
+
+    def context_menu(self) -> QMenu:
+        """Build the right-click menu (copy commands) for this message."""
+        return build_message_menu(self)
+
+    @Slot()
+    def on_copy_code_action_triggered(self) -> None:
+        """Copy the code block whose index the triggering menu action carries."""
+        action = self.sender()
+        if isinstance(action, QAction) and isinstance(action.data(), int):
+            self.copy_code_block(action.data())
+
+    @Slot(QPoint)
+    def _on_context_menu_requested(self, position: QPoint) -> None:
+        source = self.sender()
+        origin = source if isinstance(source, QWidget) else self
+        menu = self.context_menu()
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(origin.mapToGlobal(position))
 
     @Slot(bool)
     def _on_thinking_toggle_toggled(self, checked: bool) -> None:

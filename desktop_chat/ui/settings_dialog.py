@@ -463,11 +463,17 @@ class SettingsDialog(QDialog):
         self.test_button.setEnabled(False)
         self.test_result.setProperty("warning", False)
         self.test_result.setText(self.tr("Connecting to {url} …").format(url=base_url))
-        call = start_background(
-            functools.partial(list_models, copy.copy(provider), key, base_url, self._settings.proxy)
+        start_background(
+            functools.partial(
+                list_models, copy.copy(provider), key, base_url, self._settings.proxy
+            ),
+            succeeded=self._on_test_call_succeeded,
+            failed=self._on_test_call_failed,
         )
-        call.succeeded.connect(self.models_listed)
-        call.failed.connect(self._on_test_call_failed)
+
+    @Slot(object)
+    def _on_test_call_succeeded(self, models: object) -> None:
+        self.models_listed.emit(models)
 
     @Slot(object)
     def _on_test_call_failed(self, error: object) -> None:

@@ -1,19 +1,39 @@
-"""Creates the QApplication with the app's names and HiDPI policy (shared by the window and the
-self-test)."""
+"""Creates the QApplication with the app's names, icon and HiDPI policy (shared by the window and
+the self-test)."""
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from desktop_chat import __version__
+from desktop_chat.core.resources import icon_path
 
-__all__ = ["make_application"]
+__all__ = ["make_application", "set_window_icon"]
+
+_log = logging.getLogger(__name__)
+
+
+def set_window_icon(app: QApplication) -> bool:
+    """Give every window the application icon; False (logged, never raised) when it is missing."""
+    try:
+        path = icon_path()
+    except FileNotFoundError as error:
+        _log.warning("No window icon: %s", error)
+        return False
+    icon = QIcon(str(path))
+    if icon.isNull():
+        _log.warning("No window icon: %s could not be loaded.", path)
+        return False
+    app.setWindowIcon(icon)
+    return True
 
 
 def make_application(qt_argv: list[str]) -> QApplication:
-    """Return the QApplication, creating it (with HiDPI and app names set) when needed."""
+    """Return the QApplication, creating it (with HiDPI, app names and icon set) when needed."""
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
@@ -25,4 +45,5 @@ def make_application(qt_argv: list[str]) -> QApplication:
     app.setApplicationDisplayName("Desktop Chat")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("desktop-chat")
+    set_window_icon(app)
     return app

@@ -148,9 +148,6 @@ def stylesheet(dark: bool) -> str:
     border-radius: 8px; }}
 #errorText {{ color: {c["error_text"]}; }}
 #conversationList {{ background: {c["sidebar"]}; padding: 4px; }}
-#conversationList::item {{ padding: 7px 8px; border-radius: 6px; color: {c["text"]}; }}
-#conversationList::item:hover {{ background: {c["hover"]}; }}
-#conversationList::item:selected {{ background: {c["selected"]}; color: {c["text"]}; }}
 #composerFrame {{ background: {c["composer"]}; border: 1px solid {c["border"]};
     border-radius: 12px; }}
 #composer {{ background: transparent; }}

@@ -8,7 +8,7 @@ The view keeps to the bottom while a reply streams, unless the user scrolled up:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QResizeEvent
@@ -29,10 +29,13 @@ from desktop_chat.ui.message_view import ASSISTANT, MessageView
 from desktop_chat.ui.message_view import USER as USER_ROLE
 from desktop_chat.ui.streamer import CANCELLED_REASON
 
-__all__ = ["PAGE_SIZE", "Transcript"]
+__all__ = ["FIRST_PAGE_SIZE", "PAGE_SIZE", "Transcript"]
 
-#: How many message widgets are created at once (at open, and per scroll to the top).
+#: How many message widgets are created per scroll to the top.
 PAGE_SIZE = 50
+#: How many are created when a conversation opens: enough to fill a window or two, so that a
+#: long conversation paints fast; the rest come as the user scrolls up.
+FIRST_PAGE_SIZE = 20
 _COLUMN_WIDTH = 860
 _FOLLOW_SLACK = 24
 _FIRST_VIEW_INDEX = 3  # after the stretch, the empty-chat hint and its spacing
@@ -45,6 +48,7 @@ class Transcript(QScrollArea):
         regenerate_requested(int), edit_requested(int), retry_requested(int),
         continue_requested(int): from a message.
         settings_requested(), new_chat_requested(): from an error banner.
+        branch_step_requested(int, int): show another version of a message (id, -1 or +1).
     """
 
     regenerate_requested = Signal(int)
@@ -53,6 +57,7 @@ class Transcript(QScrollArea):
     continue_requested = Signal(int)
     settings_requested = Signal()
     new_chat_requested = Signal()
+    branch_step_requested = Signal(int, int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -88,6 +93,8 @@ class Transcript(QScrollArea):
         self.setWidget(canvas)
 
         self._messages: list[Message] = []
+        self._branch_lookup: Callable[[Message], tuple[int, int]] | None = None
+        self._reveal_target: MessageView | None = None
         self._first_shown = 0
         self._views: list[MessageView] = []
         self._follow = True
@@ -118,7 +125,7 @@ class Transcript(QScrollArea):
         """Show ``messages`` (root first), creating widgets for the newest page only."""
         self.clear()
         self._messages = list(messages)
-        self._first_shown = max(0, len(self._messages) - PAGE_SIZE)
+        self._first_shown = max(0, len(self._messages) - FIRST_PAGE_SIZE)
         for message in self._messages[self._first_shown :]:
             self._views.append(self._make_view(message))
             self._layout.addWidget(self._views[-1])
@@ -190,16 +197,60 @@ class Transcript(QScrollArea):
         """How many earlier messages have no widget yet."""
         return self._first_shown
 
+    def set_branch_lookup(self, lookup: Callable[[Message], tuple[int, int]] | None) -> None:
+        """Use ``lookup(message) -> (position, count)`` to show version switchers on new views."""
+        self._branch_lookup = lookup
+
+    def reveal_message(self, message_id: int) -> MessageView | None:
+        """Create the widgets down to ``message_id`` if needed and scroll it into view."""
+        index = next((i for i, m in enumerate(self._messages) if m.id == message_id), None)
+        if index is None:
+            return None
+        if index < self._first_shown:
+            start = max(0, min(index, self._first_shown - PAGE_SIZE))
+            new_views = [self._make_view(m) for m in self._messages[start : self._first_shown]]
+            for offset, view in enumerate(new_views):
+                self._layout.insertWidget(_FIRST_VIEW_INDEX + offset, view)
+            self._views[0:0] = new_views
+            self._first_shown = start
+        view = self._views[index - self._first_shown]
+        self._follow = False
+        self._layout.activate()
+        canvas = self.widget()
+        outer = canvas.layout() if canvas is not None else None
+        if outer is not None:
+            outer.activate()
+        self.ensureWidgetVisible(view, 0, 48)
+        # The scroll range follows the new layout only after queued events: aim again then.
+        self._reveal_target = view
+        QTimer.singleShot(0, self._on_reveal_timer_timeout)
+        return view
+
+    @Slot()
+    def _on_reveal_timer_timeout(self) -> None:
+        view, self._reveal_target = self._reveal_target, None
+        if view is not None and view in self._views:
+            self._follow = False
+            self.ensureWidgetVisible(view, 0, 48)
+
     def _make_view(self, message: Message) -> MessageView:
         view = MessageView(message.role, message.id, self._column)
         view.set_content(message.content, message.reasoning)
+        if self._branch_lookup is not None and message.role != "system":
+            view.set_branch(*self._branch_lookup(message))
+        view.branch_step_requested.connect(self.branch_step_requested)
         if message.finish_reason == CANCELLED_REASON:
             view.set_note(self.tr("Stopped."))
         elif message.role == ASSISTANT and message.status in ("interrupted", "error"):
             view.set_note(self.tr("This reply was cut off."))
+            unfinished = (
+                self.tr("Desktop Chat closed before this reply finished.")
+                if message.status == "interrupted"
+                else self.tr("The reply did not finish.")
+            )
             view.show_error(
                 ErrorAdvice(
-                    message.error or self.tr("The reply did not finish."),
+                    message.error or unfinished,
                     ErrorAction.RETRY,
                     interrupted=True,
                 )

@@ -169,9 +169,9 @@ class WelcomeView(QWidget):
         self.scan_button.setEnabled(False)
         self.scan_status.setText(self.tr("Looking on ports 11434, 1234, 8080 and 8000 …"))
         self.scan_status.show()
-        call = start_background(probe_local_servers)
-        call.succeeded.connect(self._on_scan_succeeded)
-        call.failed.connect(self._on_scan_failed)
+        start_background(
+            probe_local_servers, succeeded=self._on_scan_succeeded, failed=self._on_scan_failed
+        )
 
     @Slot(object)
     def _on_scan_succeeded(self, servers: object) -> None:

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import gc
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import shiboken6
-from PySide6.QtCore import QThread
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.paths import database_path
@@ -19,9 +15,10 @@ from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage import Storage, open_storage
 from desktop_chat.ui.main_window import MainWindow
 from tests.keyring_service import secret_service
+from tests.qt_threads import no_dangling_qthreads
 from tests.scripted_server import ScriptedServer, json_reply, scripted_server
 
-__all__ = ["scripted_server", "secret_service"]
+__all__ = ["no_dangling_qthreads", "scripted_server", "secret_service"]
 
 SCRIPTED_ID = "scripted"
 TEST_KEY = "sk-test-0123456789abcdef"
@@ -33,29 +30,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.qt_log_ignore("does not support propagateSizeHints"))
-
-
-def _running_qthreads() -> list[QThread]:
-    return [
-        thread
-        for thread in gc.get_objects()
-        if isinstance(thread, QThread) and shiboken6.isValid(thread) and thread.isRunning()
-    ]
-
-
-@pytest.fixture(autouse=True)
-def no_dangling_qthreads() -> Iterator[None]:
-    """Fail any test that leaves a QThread of ours running (found among live Python objects)."""
-    yield
-    deadline = time.monotonic() + 0.5
-    running = _running_qthreads()
-    while running and time.monotonic() < deadline:
-        time.sleep(0.02)
-        running = _running_qthreads()
-    names = [type(thread).__name__ for thread in running]
-    for thread in running:
-        thread.wait(5000)
-    assert not running, f"QThreads left running: {names}"
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from desktop_chat.core.demo_server import demo_reply, split_into_deltas
 from desktop_chat.core.models import Message
 from desktop_chat.ui.message_body import MessageBody
 from desktop_chat.ui.message_view import MessageView
-from desktop_chat.ui.transcript import PAGE_SIZE, Transcript
+from desktop_chat.ui.transcript import FIRST_PAGE_SIZE, PAGE_SIZE, Transcript
 
 
 def _messages(count: int) -> list[Message]:
@@ -43,8 +43,8 @@ def test_long_conversation_opens_fast_with_lazy_widgets(qtbot: QtBot) -> None:
     bar = transcript.verticalScrollBar()
     qtbot.waitUntil(lambda: bar.maximum() > 0 and bar.value() == bar.maximum(), timeout=2000)
     elapsed = time.monotonic() - started
-    assert len(transcript.views()) == PAGE_SIZE
-    assert transcript.hidden_count() == 2000 - PAGE_SIZE
+    assert len(transcript.views()) == FIRST_PAGE_SIZE
+    assert transcript.hidden_count() == 2000 - FIRST_PAGE_SIZE
     assert len(transcript.messages()) == 2000
     assert elapsed < 2.0
 
@@ -56,7 +56,7 @@ def test_scrolling_to_the_top_adds_earlier_messages_and_keeps_the_place(qtbot: Q
     qtbot.waitUntil(lambda: bar.maximum() > 0 and bar.value() == bar.maximum(), timeout=2000)
     first_shown = transcript.views()[0]
     transcript.verticalScrollBar().setValue(0)
-    qtbot.waitUntil(lambda: len(transcript.views()) == 2 * PAGE_SIZE, timeout=2000)
+    qtbot.waitUntil(lambda: len(transcript.views()) == FIRST_PAGE_SIZE + PAGE_SIZE, timeout=2000)
     QGuiApplication.processEvents()
     # The message that was at the top is still on screen, not thrown far away.
     canvas = transcript.widget()

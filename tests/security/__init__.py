@@ -1,0 +1,1 @@
+"""Safety checks: untrusted content, secrets, cleartext warnings."""

@@ -1,0 +1,97 @@
+"""Versions of a message: the ``< 2/3 >`` switcher, switching branches, and sending on from the
+branch shown."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from desktop_chat.core.storage import Storage
+from desktop_chat.ui.branch_switcher import BranchSwitcher
+from desktop_chat.ui.main_window import MainWindow
+from tests.scripted_server import ScriptedServer, sse_reply
+
+
+def _switcher(window: MainWindow, message_id: int) -> BranchSwitcher:
+    view = window.transcript.view_for(message_id)
+    assert view is not None
+    switcher = view.findChild(BranchSwitcher, "branchSwitcher")
+    assert switcher is not None
+    return switcher
+
+
+def test_switcher_steps_between_replies_and_sending_continues_there(
+    qtbot: QtBot, window: MainWindow, storage: Storage, scripted_server: ScriptedServer
+) -> None:
+    conversation = storage.create_conversation(title="Versions")
+    user = storage.add_message(conversation.id, None, "user", "pick a colour")
+    first = storage.add_message(conversation.id, user.id, "assistant", "red")
+    storage.add_message(conversation.id, first.id, "user", "why red?")
+    second = storage.add_sibling(first.id, "blue")
+    third = storage.add_sibling(first.id, "green")
+    window.refresh_conversations()
+    window.open_conversation(conversation.id)
+    assert [m.content for m in window.transcript.messages()] == ["pick a colour", "green"]
+    switcher = _switcher(window, third.id)
+    assert not switcher.isHidden()
+    assert switcher.text() == "3/3"
+    assert not switcher.next_button.isEnabled()
+    assert window.transcript.view_for(user.id).findChild(BranchSwitcher) is None  # type: ignore[union-attr]
+
+    qtbot.mouseClick(switcher.previous_button, Qt.MouseButton.LeftButton)
+    assert [m.id for m in window.transcript.messages()] == [user.id, second.id]
+    assert _switcher(window, second.id).text() == "2/3"
+    qtbot.mouseClick(_switcher(window, second.id).previous_button, Qt.MouseButton.LeftButton)
+    # The first reply's branch goes on with its own follow-up question.
+    assert [m.content for m in window.transcript.messages()] == [
+        "pick a colour",
+        "red",
+        "why red?",
+    ]
+    stored = storage.get_conversation(conversation.id)
+    assert stored is not None
+    assert stored.current_leaf_id != third.id
+
+    qtbot.mouseClick(_switcher(window, first.id).next_button, Qt.MouseButton.LeftButton)
+    assert [m.id for m in window.transcript.messages()] == [user.id, second.id]
+    scripted_server.add(sse_reply(["Because."]))
+    window.composer.setPlainText("why blue?")
+    assert window.send_current()
+    qtbot.waitUntil(lambda: not window.session.is_streaming, timeout=3000)
+    question = window.transcript.messages()[-2]
+    assert question.content == "why blue?"
+    assert question.parent_id == second.id
+
+
+def test_regenerate_adds_a_version_with_a_switcher(
+    qtbot: QtBot, window: MainWindow, scripted_server: ScriptedServer
+) -> None:
+    scripted_server.add(sse_reply(["One."]), sse_reply(["Two."]))
+    window.composer.setPlainText("count")
+    assert window.send_current()
+    qtbot.waitUntil(lambda: not window.session.is_streaming, timeout=3000)
+    original = window.transcript.messages()[-1]
+    assert window.session.regenerate(original.id)
+    qtbot.waitUntil(lambda: not window.session.is_streaming, timeout=3000)
+    latest = window.transcript.messages()[-1]
+    assert latest.id != original.id
+    assert _switcher(window, latest.id).text() == "2/2"
+    assert window.session.switch_branch(latest.id, -1) == original.id
+    assert window.transcript.messages()[-1].content == "One."
+
+
+def test_editing_a_question_makes_a_version_of_it(
+    qtbot: QtBot, window: MainWindow, scripted_server: ScriptedServer
+) -> None:
+    scripted_server.add(sse_reply(["A."]), sse_reply(["B."]))
+    window.composer.setPlainText("first wording")
+    assert window.send_current()
+    qtbot.waitUntil(lambda: not window.session.is_streaming, timeout=3000)
+    question = window.transcript.messages()[0]
+    assert window.session.begin_edit(question.id) == "first wording"
+    window.composer.setPlainText("second wording")
+    assert window.send_current()
+    qtbot.waitUntil(lambda: not window.session.is_streaming, timeout=3000)
+    edited = window.transcript.messages()[0]
+    assert edited.content == "second wording"
+    assert _switcher(window, edited.id).text() == "2/2"
