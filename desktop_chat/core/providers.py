@@ -115,7 +115,8 @@ PRESETS: tuple[ProviderPreset, ...] = (
         "custom",
         "Custom (OpenAI-compatible)",
         "",
-        True,
+        # Often a server of one's own that takes no key; one that wants a key answers 401.
+        False,
         hint="The base URL usually ends in /v1; the app adds /chat/completions.",
     ),
     ProviderPreset(

@@ -72,7 +72,8 @@ class Settings:
         theme: ``"system"``, ``"light"`` or ``"dark"``.
         font_size: transcript font size in points (``MIN_FONT_SIZE`` to ``MAX_FONT_SIZE``).
         send_key: ``"enter"`` (Shift+Enter for a new line) or ``"ctrl+enter"``.
-        generate_titles: ask the model for a short title after the first reply.
+        generate_titles: ask the model for a short title after the first reply (off by
+            default: it is one more request to a provider that may charge for it).
         proxy: a proxy URL for every request ("" to use the system's settings).
         extra: fields this version does not know, kept to be written back unchanged.
     """
@@ -83,7 +84,7 @@ class Settings:
     theme: str = "system"
     font_size: int = DEFAULT_FONT_SIZE
     send_key: str = "enter"
-    generate_titles: bool = True
+    generate_titles: bool = False
     proxy: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -621,6 +621,9 @@ class MainWindow(QMainWindow):
             self._title_timer.start()  # still waiting for a quiet moment
         if not self.settings.generate_titles or conversation_id is None:
             return
+        provider = self.active_provider()
+        if provider is None or provider.preset.is_demo:
+            return  # the demo answers with canned text, never a title
         shown = self.transcript.messages()
         if len(shown) != 2 or shown[1].role != "assistant" or shown[1].status != "complete":
             return

@@ -163,6 +163,8 @@ class MessageView(QFrame):
         self._regenerate_button.setAutoRaise(True)
         self._regenerate_button.clicked.connect(self._on_regenerate_button_clicked)
         self._regenerate_button.hide()
+        self._can_regenerate = False
+        self._busy = False
         header.addWidget(self._regenerate_button)
         self._edit_button = QToolButton(self)
         self._edit_button.setObjectName("editButton")
@@ -228,17 +230,16 @@ class MessageView(QFrame):
         self._note.setVisible(bool(text))
 
     def set_can_regenerate(self, allowed: bool) -> None:
-        """Offer Regenerate (only on the last reply)."""
-        self._regenerate_button.setVisible(allowed and self.role != USER)
+        """Offer Regenerate (only on the last reply), once it is not streaming."""
+        self._can_regenerate = allowed and self.role != USER
+        self._regenerate_button.setVisible(self._can_regenerate and not self._busy)
 
     def set_busy(self, busy: bool) -> None:
         """Hide the actions that make no sense while this reply streams."""
+        self._busy = busy
         self._copy_button.setEnabled(not busy)
-        if busy:
-            self._regenerate_button.hide()
-            self._edit_button.setEnabled(False)
-        else:
-            self._edit_button.setEnabled(True)
+        self._edit_button.setEnabled(not busy)
+        self._regenerate_button.setVisible(self._can_regenerate and not busy)
 
     # Errors ------------------------------------------------------------------------------------
 

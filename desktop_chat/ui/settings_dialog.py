@@ -492,9 +492,12 @@ class SettingsDialog(QDialog):
         self.model_combo.setEditText(current or (names[0] if names else ""))
         if names:
             shown = ", ".join(names[:8]) + (" …" if len(names) > 8 else "")
-            text = self.tr("Connected. {count} models: {names}").format(
-                count=len(names), names=shown
-            )
+            if len(names) == 1:
+                text = self.tr("Connected. One model: {names}").format(names=shown)
+            else:
+                text = self.tr("Connected. {count} models: {names}").format(
+                    count=len(names), names=shown
+                )
         else:
             text = self.tr("Connected, but the server listed no models; type the model name.")
         self.test_result.setProperty("warning", False)

@@ -41,7 +41,8 @@ def clean_title(text: str) -> str | None:
     if line.lower().startswith("title:"):
         line = line[len("title:") :]
     line = line.strip(_DECORATION).rstrip(".!;:,").strip()
-    line = " ".join(line.split())
+    # Markdown emphasis and code marks inside the line are formatting, not title text.
+    line = " ".join(line.replace("**", "").replace("__", "").replace("`", "").split())
     if not line:
         return None
     if len(line) > _MAX_TITLE:

@@ -242,7 +242,8 @@ class Transcript(QScrollArea):
         if message.finish_reason == CANCELLED_REASON:
             view.set_note(self.tr("Stopped."))
         elif message.role == ASSISTANT and message.status in ("interrupted", "error"):
-            view.set_note(self.tr("This reply was cut off."))
+            if message.content:
+                view.set_note(self.tr("This reply was cut off."))
             unfinished = (
                 self.tr("Desktop Chat closed before this reply finished.")
                 if message.status == "interrupted"

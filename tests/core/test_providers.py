@@ -70,9 +70,10 @@ def test_demo_is_labelled_and_needs_nothing() -> None:
     assert [p.kind for p in PRESETS if p.is_demo] == ["demo"]
 
 
-def test_unknown_kind_falls_back_to_custom() -> None:
+def test_unknown_kind_falls_back_to_custom_whose_key_is_optional() -> None:
     assert preset_for("no-such-kind").kind == "custom"
-    assert ProviderConfig("x", "X", "no-such-kind", "https://h/v1").needs_key
+    assert not preset_for("custom").needs_key
+    assert not ProviderConfig("x", "X", "no-such-kind", "https://h/v1").needs_key
 
 
 def test_config_never_has_a_key_field() -> None:

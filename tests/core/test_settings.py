@@ -61,7 +61,7 @@ def test_round_trip(path: Path) -> None:
         theme="light",
         font_size=14,
         send_key="ctrl+enter",
-        generate_titles=False,
+        generate_titles=True,
         proxy="socks5://127.0.0.1:1080",
     )
     save_settings(settings, path)
@@ -175,7 +175,7 @@ def test_invalid_values_fall_back_and_the_rest_survives(path: Path) -> None:
         DEFAULT_FONT_SIZE,
         "enter",
     )
-    assert settings.generate_titles is True
+    assert settings.generate_titles is False
     assert settings.proxy == ""
     assert [p.id for p in settings.providers] == ["a"]
     provider = settings.providers[0]

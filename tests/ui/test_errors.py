@@ -121,6 +121,9 @@ def test_unreachable_server_says_so(qtbot: QtBot, window: MainWindow) -> None:
 
 
 def test_missing_key_offers_settings(qtbot: QtBot, window: MainWindow) -> None:
+    provider = window.active_provider()
+    assert provider is not None
+    provider.kind = "openai"  # a provider that cannot work without a key
     window.secrets.delete("scripted")
     _send_and_wait(qtbot, window)
     view = window.transcript.last_view()

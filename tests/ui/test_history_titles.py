@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pytestqt.qtbot import QtBot
 
+from desktop_chat.core.paths import database_path
+from desktop_chat.core.providers import config_from_preset
+from desktop_chat.core.secrets import SecretStore
+from desktop_chat.core.settings import DEMO_PROVIDER_ID, Settings
 from desktop_chat.core.storage import Storage
 from desktop_chat.ui.main_window import MainWindow
 from desktop_chat.ui.title_maker import clean_title
@@ -117,9 +121,25 @@ def test_no_title_request_when_the_setting_is_off(
 
 def test_clean_title() -> None:
     assert clean_title('\n  "Hello World."  \n') == "Hello World"
-    assert clean_title("**Title:** Bold one") is not None
+    assert clean_title("**Title:** Bold one") == "Bold one"
+    assert clean_title("This is **the** `demo`.") == "This is the demo"
     assert clean_title("   \n  ") is None
     long = clean_title("word " * 40)
     assert long is not None
     assert len(long) <= 60
     assert not long.endswith(" ")
+
+
+def test_the_demo_is_never_asked_for_a_title(qtbot: QtBot, storage: Storage) -> None:
+    demo = config_from_preset("demo", provider_id=DEMO_PROVIDER_ID, name="Demo (offline)")
+    settings = Settings(providers=[demo], active_provider_id=DEMO_PROVIDER_ID, generate_titles=True)
+    window = MainWindow(settings, storage, database_path(), SecretStore())
+    qtbot.addWidget(window)
+    window.show()
+    conversation_id = _first_exchange(qtbot, window, "what can you do")
+    qtbot.wait(100)  # longer than the title timer's 10 ms
+    assert window.title_maker.pending() == 0
+    stored = storage.get_conversation(conversation_id)
+    assert stored is not None
+    assert stored.title == "what can you do"
+    window.close()

@@ -119,10 +119,13 @@ def test_regenerate_replaces_the_last_reply(
     _wait_idle(qtbot, window)
     first = window.transcript.last_view()
     assert first is not None
+    assert first._regenerate_button.isVisibleTo(window)  # offered once the reply has ended
     first._regenerate_button.click()
     _wait_idle(qtbot, window)
     views = window.transcript.views()
     assert [v.markdown() for v in views] == ["Hello", "Second"]
+    assert views[-1]._regenerate_button.isVisibleTo(window)
+    assert not views[0]._regenerate_button.isVisibleTo(window)
     body = scripted_server.requests[-1].json
     assert [m["content"] for m in body["messages"]] == ["Hello"]
 
