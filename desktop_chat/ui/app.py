@@ -13,6 +13,7 @@ from desktop_chat.core.storage import open_storage
 from desktop_chat.ui.background import wait_for_background
 from desktop_chat.ui.main_window import MainWindow
 from desktop_chat.ui.startup import make_application
+from desktop_chat.ui.termination import TerminationWatcher
 from desktop_chat.ui.theme import apply_theme
 
 __all__ = ["make_application", "run"]  # make_application re-exported for callers
@@ -44,9 +45,12 @@ def run(qt_argv: list[str], self_test: bool = False) -> int:
         loaded.settings, opened.storage, database_path(), SecretStore(), first_run=first_run
     )
     QGuiApplication.styleHints().colorSchemeChanged.connect(window.on_system_color_scheme_changed)
+    termination = TerminationWatcher(app)
+    termination.requested.connect(window.close)
     window.show()
     window.show_notices(notices)
     code = app.exec()
+    termination.restore()
     wait_for_background(2000)
     opened.storage.close()
     return int(code)

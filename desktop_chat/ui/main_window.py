@@ -36,6 +36,7 @@ from desktop_chat.core.providers import ProviderConfig, config_from_preset
 from desktop_chat.core.secrets import SecretStore
 from desktop_chat.core.settings import DEMO_PROVIDER_ID, Settings, save_settings
 from desktop_chat.core.storage import Storage
+from desktop_chat.ui.about import show_about
 from desktop_chat.ui.background import start_background
 from desktop_chat.ui.chat_session import ChatSession, ReplyStats, ReplyTarget
 from desktop_chat.ui.composer import Composer
@@ -118,6 +119,10 @@ class MainWindow(QMainWindow):
             self._on_export_actions_conversations_imported
         )
         self.menuBar().addMenu(self.export_actions.menu)
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        self.about_action = help_menu.addAction(self.tr("About Desktop Chat"))
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self._on_about_action_triggered)
 
         self._draft_timer = QTimer(self)
         self._draft_timer.setSingleShot(True)
@@ -195,6 +200,10 @@ class MainWindow(QMainWindow):
         )
         preferences.triggered.connect(self.open_settings)
         self.addAction(preferences)
+
+    @Slot()
+    def _on_about_action_triggered(self) -> None:
+        show_about(self)
 
     def _build_central(self) -> None:
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
