@@ -85,11 +85,16 @@ class RenderUpdate:
 
     Attributes:
         finished_html: HTML of blocks completed by this delta: append it once, it never changes.
-        tail_html: HTML of the still-open last block: replace the previous tail with it.
+        tail_html: HTML of the still-open last block: replace the previous tail with it. While
+            a long open block waits for its next re-parse this is the very same string object as
+            in the previous update, so a view can tell that only ``tail_text`` changed.
+        tail_text: the newest text of a long open block, not parsed yet: show it as plain text
+            after ``tail_html`` ("" when everything is rendered).
     """
 
     finished_html: str
     tail_html: str
+    tail_text: str = ""
 
 
 @functools.lru_cache(maxsize=4)
@@ -266,8 +271,9 @@ class IncrementalRenderer:
     blocks rendered after it arrived.
 
     Cost: each delta re-parses only the open block. While that block is longer than
-    ``LARGE_BLOCK_CHARS``, it is re-parsed only once it has grown by a tenth; in between, the newest
-    text is shown unformatted after the last rendering of the block.
+    ``LARGE_BLOCK_CHARS``, it is re-parsed only once it has grown by a tenth; in between, the
+    update carries the block's last rendering unchanged and the newest text as ``tail_text``, to be
+    shown unformatted after it, so a long code listing costs little per delta.
 
     Args:
         dark: use the dark theme's colours and code style.
@@ -306,11 +312,7 @@ class IncrementalRenderer:
         self._open += delta
         size = len(self._open)
         if size > LARGE_BLOCK_CHARS and size < self._parsed_chars * _REPARSE_GROWTH:
-            unformatted = html.escape(self._open[self._parsed_chars :], quote=False)
-            tail = self._parsed_html
-            if unformatted:
-                tail += f'<p style="white-space:pre-wrap;">{unformatted}</p>'
-            return RenderUpdate("", tail)
+            return RenderUpdate("", self._parsed_html, self._open[self._parsed_chars :])
         finished = self._cut_finished_blocks() if self._may_cut(delta, size) else ""
         self._parsed_html = self._render_open()
         self._parsed_chars = len(self._open)

@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSizeF, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import (
     QDesktopServices,
+    QFontDatabase,
     QGuiApplication,
     QTextBlockFormat,
+    QTextCharFormat,
     QTextCursor,
     QTextList,
     QWheelEvent,
@@ -65,6 +67,8 @@ class MessageBody(QTextBrowser):
         self._tail_start = 0
         self._tail_block_format = QTextBlockFormat()
         self._tail_block_list: QTextList | None = None
+        self._tail_html = ""
+        self._tail_text_start: int | None = None
         self.anchorClicked.connect(self._on_self_anchor_clicked)
         layout = self.document().documentLayout()
         layout.documentSizeChanged.connect(self._on_layout_document_size_changed)
@@ -118,6 +122,13 @@ class MessageBody(QTextBrowser):
     def _apply(self, update: RenderUpdate) -> None:
         cursor = QTextCursor(self.document())
         cursor.beginEditBlock()
+        if not update.finished_html and update.tail_html is self._tail_html and update.tail_text:
+            # A long open block between two re-parses: its rendering is on screen already, only
+            # the raw text after it grew. Re-inserting the whole block would cost its length.
+            self._set_tail_text(cursor, update.tail_text)
+            cursor.endEditBlock()
+            return
+        self._tail_text_start = None
         cursor.setPosition(self._tail_start)
         cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
         if cursor.hasSelection():
@@ -132,7 +143,22 @@ class MessageBody(QTextBrowser):
             self._tail_block_list = cursor.currentList()
         if update.tail_html:
             self._append_html(cursor, update.tail_html)
+        self._tail_html = update.tail_html
+        if update.tail_text:
+            self._set_tail_text(cursor, update.tail_text)
         cursor.endEditBlock()
+
+    def _set_tail_text(self, cursor: QTextCursor, text: str) -> None:
+        """Show ``text`` unformatted (fixed pitch) after the tail's rendering, replacing the old."""
+        if self._tail_text_start is None:
+            cursor.movePosition(QTextCursor.MoveOperation.End)
+            cursor.insertBlock(QTextBlockFormat())
+            self._tail_text_start = cursor.position()
+        cursor.setPosition(self._tail_text_start)
+        cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
+        plain = QTextCharFormat()
+        plain.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        cursor.insertText(text, plain)
 
     def _restore_tail_block(self, cursor: QTextCursor) -> None:
         if self._tail_start == 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from html.parser import HTMLParser
@@ -392,8 +393,15 @@ def test_a_huge_open_block_is_reparsed_only_as_it_grows() -> None:
     rows = "".join(f"| {n} | value {n} |\n" for n in range(400))
     text = "| n | v |\n|---|---|\n" + rows
     renderer = IncrementalRenderer()
-    tails = [renderer.append(text[i : i + 16]).tail_html for i in range(0, len(text), 16)]
-    assert any("white-space:pre-wrap" in tail for tail in tails)  # newest rows shown unformatted
+    updates = [renderer.append(text[i : i + 16]) for i in range(0, len(text), 16)]
+    waiting = [u for u in updates if u.tail_text]
+    assert waiting  # the newest rows wait, unformatted, for the next re-parse
+    for before, after in itertools.pairwise(updates):
+        if after.tail_text:
+            assert after.tail_html is before.tail_html  # the rendering on screen stays as it is
+    received = "".join(text[i : i + 16] for i in range(0, len(text), 16))
+    last = updates[-1]
+    assert received.endswith(last.tail_text)
     assert len(text) > LARGE_BLOCK_CHARS
     assert renderer.finish().finished_html == render_markdown(text)
 

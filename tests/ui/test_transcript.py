@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.demo_server import demo_reply, split_into_deltas
 from desktop_chat.core.models import Message
+from desktop_chat.core.render import LARGE_BLOCK_CHARS
 from desktop_chat.ui.message_body import MessageBody
 from desktop_chat.ui.message_view import MessageView
 from desktop_chat.ui.transcript import FIRST_PAGE_SIZE, PAGE_SIZE, Transcript
@@ -124,6 +125,32 @@ def test_streamed_rendering_matches_the_finished_rendering(qtbot: QtBot) -> None
     qtbot.addWidget(streamed)
     assert streamed.markdown() == text
     assert _blocks(streamed.document()) == _blocks(whole.document())
+
+
+def test_a_long_code_block_streams_without_losing_text_and_ends_highlighted(
+    qtbot: QtBot,
+) -> None:
+    code = "".join(f"    value_{n} = compute({n})  # step {n}\n" for n in range(300))
+    text = f"Code:\n\n```python\ndef main():\n{code}```\n\nDone."
+    assert len(text) > 4 * LARGE_BLOCK_CHARS
+    streamed = MessageBody()
+    qtbot.addWidget(streamed)
+    streamed.begin_stream()
+    raw_tails = 0
+    for start in range(0, len(text), 40):
+        received = text[: start + 40]
+        streamed.append_markdown(text[start : start + 40])
+        shown = streamed.document().toPlainText()
+        last_line = received.rsplit("\n", 1)[-1].strip()
+        assert not last_line or last_line in shown  # the newest text is on screen at once
+        raw_tails += streamed._tail_text_start is not None
+    assert raw_tails > 0  # the long block was shown raw between re-parses
+    streamed.end_stream()
+    whole = MessageBody()
+    qtbot.addWidget(whole)
+    whole.set_markdown(text)
+    assert _blocks(streamed.document()) == _blocks(whole.document())
+    assert streamed.document().toHtml().count("color:") > 100  # highlighted at the end
 
 
 def test_no_remote_resource_is_loaded_and_links_wait_for_a_click(qtbot: QtBot) -> None:
