@@ -117,6 +117,8 @@ class ScriptedServer:
         self._replies: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        #: Set it to reset every stalled connection, as if the server had vanished.
+        self.vanish = threading.Event()
         self._threads: list[threading.Thread] = []
         self._errors: list[BaseException] = []
         self._acceptor = threading.Thread(
@@ -307,9 +309,12 @@ class ScriptedServer:
             view = view[sent:]
 
     def _stall(self, sock: socket.socket, conn: Connection) -> None:
-        """Send nothing until the client goes away or the server stops."""
+        """Send nothing until the client goes away, the server stops, or it "vanishes"."""
         while not self._stopping.is_set():
-            readable, _, _ = select.select([sock], [], [], 0.02)
+            if self.vanish.is_set():
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                return
+            readable, _, _ = select.select([sock], [], [], 0.01)
             if readable:
                 try:
                     data = sock.recv(65536)

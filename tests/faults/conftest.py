@@ -4,7 +4,6 @@ with a self-signed certificate, and the real window with a short read timeout.""
 from __future__ import annotations
 
 import functools
-import select
 import socket
 import ssl
 import struct
@@ -50,33 +49,13 @@ class FaultReply(Reply):
 
 
 class FaultServer(ScriptedServer):
-    """The scripted server plus two faults it lacks: a reset before the first byte, and a
-    stalled reply whose connection is reset when :attr:`vanish` is set (the server "vanishes")."""
-
-    def __init__(self) -> None:
-        self.vanish = threading.Event()
-        super().__init__()
+    """The scripted server plus a reset before the first byte (see :class:`FaultReply`)."""
 
     def _answer(self, sock: socket.socket, conn: Connection, reply: Reply) -> bool:
         if isinstance(reply, FaultReply) and reply.reset_first:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             return False
         return super()._answer(sock, conn, reply)
-
-    def _stall(self, sock: socket.socket, conn: Connection) -> None:
-        while not self._stopping.is_set():
-            if self.vanish.is_set():
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                return
-            readable, _, _ = select.select([sock], [], [], 0.01)
-            if readable:
-                try:
-                    data = sock.recv(65536)
-                except OSError:
-                    data = b""
-                if not data:
-                    conn.closed_by_client.set()
-                    return
 
 
 class TLSServer:
