@@ -6,10 +6,10 @@ one piece every 10 ms, and notes when each piece was written. The app sends one 
 test kills it with SIGKILL at a random moment of the stream, twenty times over the same database.
 
 After each kill: ``PRAGMA integrity_check`` is ok, the saved reply is a prefix of what the server
-sent, and it holds every piece the server wrote more than ``FLUSH_INTERVAL + MARGIN`` before the
-kill. The recorder commits at most every 250 ms; ``MARGIN`` (150 ms) covers the time from the
-server's write to the app reading it, the 10 ms between pieces, the commit itself and scheduling on
-a busy machine. Finally the app opens once in-process and shows the last reply as interrupted.
+sent, and the reply is saved as still streaming. Finally the app opens once in-process and shows
+the last reply as interrupted. How much text a kill loses is a time, so it is measured by
+``benchmarks/bench_kill.py``, which runs these same kills (the recorder's interval itself is
+tested with an injected clock in ``tests/core/test_recorder.py``).
 """
 
 from __future__ import annotations
@@ -23,9 +23,12 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.paths import database_path, settings_path
@@ -35,14 +38,13 @@ from desktop_chat.core.settings import Settings, save_settings
 from desktop_chat.core.storage import open_storage
 from desktop_chat.ui.main_window import MainWindow
 from tests.scripted_server import RecordedRequest, Reply, ScriptedServer, json_reply, sse_reply
+from tests.widgets import child
 
 pytestmark = [pytest.mark.slow, pytest.mark.qt_log_ignore("does not support propagateSizeHints")]
 
 KILLS = 20
 PIECES = 800
 PIECE_DELAY = 0.01
-FLUSH_INTERVAL = 0.25
-MARGIN = 0.15
 PROVIDER_ID = "kill-test"
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -148,52 +150,70 @@ def _last_reply(database: Path) -> tuple[str, str, int]:
     return content, status, count
 
 
+@dataclass(frozen=True)
+class Kill:
+    """One kill: what the server wrote (with when), what was saved, and when the kill came."""
+
+    log: list[tuple[float, str]]
+    killed_at: float
+    saved: str
+    status: str
+    replies: int
+
+    def lag(self) -> float | None:
+        """Seconds from the server writing the first piece that was lost to the kill."""
+        first_lost = len(self.saved) // len(_piece(0))
+        return self.killed_at - self.log[first_lost][0] if first_lost < len(self.log) else None
+
+
+def run_kills(server: TimedServer, kills: int, seed: int) -> Iterator[Kill]:
+    """Start the app, let it stream and SIGKILL it at a random moment, ``kills`` times."""
+    rng = random.Random(seed)
+    for _ in range(kills):
+        server.take_log()
+        child = subprocess.Popen(
+            [sys.executable, "-c", _DRIVER],
+            cwd=ROOT,
+            env=_child_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            _wait_for_first_piece(server, child)
+            time.sleep(rng.uniform(0.0, 1.2))
+            killed_at = time.monotonic()
+            child.send_signal(signal.SIGKILL)
+        finally:
+            child.kill()
+            child.wait(10)
+            if child.stderr is not None:
+                child.stderr.close()
+        time.sleep(0.05)  # let the server notice the closed socket before reading its log
+        log = server.take_log()
+        saved, status, count = _last_reply(database_path())
+        yield Kill(log, killed_at, saved, status, count)
+
+
+def save_kill_test_settings(server: TimedServer) -> ProviderConfig:
+    """Point the profile at ``server`` through a Custom provider; that provider."""
+    provider = ProviderConfig(
+        id=PROVIDER_ID, name="Kill test", kind="custom", base_url=server.base_url,
+        model="test-model",
+    )  # fmt: skip
+    save_settings(Settings(providers=[provider], active_provider_id=PROVIDER_ID))
+    return provider
+
+
 def test_killing_the_app_mid_reply_keeps_the_database_whole(qtbot: QtBot) -> None:
-    rng = random.Random(20261128)
     server = TimedServer()
     try:
-        provider = ProviderConfig(
-            id=PROVIDER_ID, name="Kill test", kind="custom", base_url=server.base_url,
-            model="test-model",
-        )  # fmt: skip
-        save_settings(Settings(providers=[provider], active_provider_id=PROVIDER_ID))
+        provider = save_kill_test_settings(server)
         assert settings_path().exists()
-        worst_lag = 0.0
-        for run in range(1, KILLS + 1):
-            server.take_log()
-            child = subprocess.Popen(
-                [sys.executable, "-c", _DRIVER],
-                cwd=ROOT,
-                env=_child_env(),
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-            )
-            try:
-                _wait_for_first_piece(server, child)
-                time.sleep(rng.uniform(0.0, 1.2))
-                killed_at = time.monotonic()
-                child.send_signal(signal.SIGKILL)
-            finally:
-                child.kill()
-                child.wait(10)
-                if child.stderr is not None:
-                    child.stderr.close()
-            time.sleep(0.05)  # let the server notice the closed socket before reading its log
-            log = server.take_log()
-            sent = "".join(text for _, text in log)
-            required = "".join(text for at, text in log if at < killed_at - FLUSH_INTERVAL - MARGIN)
-            saved, status, count = _last_reply(database_path())
-            assert count == run, "each run adds exactly one reply"
-            assert status == "streaming", "a killed reply stays 'streaming' until the next start"
-            assert sent.startswith(saved), f"run {run}: saved text is not what the server sent"
-            assert saved.startswith(required), (
-                f"run {run}: lost text sent more than {FLUSH_INTERVAL + MARGIN:.2f} s before the "
-                f"kill ({len(saved)} chars saved, {len(required)} required)"
-            )
-            first_lost = len(saved) // len(_piece(0))
-            if first_lost < len(log):
-                worst_lag = max(worst_lag, killed_at - log[first_lost][0])
-        print(f"\nlongest time from sending a piece to a kill that lost it: {worst_lag:.3f} s")
+        for run, kill in enumerate(run_kills(server, KILLS, seed=20261128), start=1):
+            sent = "".join(text for _, text in kill.log)
+            assert kill.replies == run, "each run adds exactly one reply"
+            assert kill.status == "streaming", "a killed reply stays 'streaming' until next start"
+            assert sent.startswith(kill.saved), f"run {run}: saved text is not what was sent"
 
         opened = open_storage(database_path())
         assert opened.interrupted == 1
@@ -213,10 +233,10 @@ def test_killing_the_app_mid_reply_keeps_the_database_whole(qtbot: QtBot) -> Non
         view = window.transcript.last_view()
         assert view is not None
         assert view.markdown().startswith(_piece(0))
-        assert view._note.text() == "This reply was cut off."
+        assert child(view, QLabel, "messageNote").text() == "This reply was cut off."
         assert "closed before this reply finished" in view.error_text()
-        assert not view._continue_button.isHidden()
-        assert not view._retry_button.isHidden()
+        assert not child(view, QPushButton, "continueButton").isHidden()
+        assert not child(view, QPushButton, "retryButton").isHidden()
         window.close()
         opened.storage.close()
     finally:

@@ -20,7 +20,10 @@ from desktop_chat.core import _schema
 from desktop_chat.core.errors import StorageError
 from desktop_chat.core.models import STATUSES, UsageInput, usage_dict
 
-__all__ = ["ReplyRecorder"]
+__all__ = ["DEFAULT_INTERVAL", "ReplyRecorder"]
+
+#: Seconds between two writes of a streaming reply: the most a crash can lose.
+DEFAULT_INTERVAL = 0.25
 
 
 class ReplyRecorder:
@@ -41,7 +44,7 @@ class ReplyRecorder:
         self,
         database_path: Path | str,
         message_id: int,
-        flush_interval: float = 0.25,
+        flush_interval: float = DEFAULT_INTERVAL,
         *,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:

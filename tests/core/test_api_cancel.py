@@ -1,4 +1,9 @@
-"""Cancelling a stream from another thread ends it at once, whatever the server is doing."""
+"""Cancelling a stream from another thread ends it at once, whatever the server is doing.
+
+No test here times the cancel. The client's read timeout is a minute, so a stream that ends
+with ``Cancelled`` while the server stalls was ended by the cancel and by nothing else; the
+waits below are guards against a hang, not budgets.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +16,14 @@ from desktop_chat.core.api import Cancelled, ChatClient, ContentDelta, StreamEve
 from tests.scripted_server import Reply, ScriptedServer, sse_chunks, sse_reply
 
 MESSAGES = [{"role": "user", "content": "Hi"}]
-LIMIT = 0.2
+GUARD = 30.0
 
 
 def helper_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name == "desktop-chat-http"]
 
 
-def wait_until(condition: object, timeout: float = 1.0) -> None:
+def wait_until(condition: object, timeout: float = GUARD) -> None:
     deadline = time.monotonic() + timeout
     while not condition():  # type: ignore[operator]
         assert time.monotonic() < deadline, "condition not met in time"
@@ -27,36 +32,28 @@ def wait_until(condition: object, timeout: float = 1.0) -> None:
 
 def cancel_after_request(
     server: ScriptedServer, client: ChatClient, count: int = 1
-) -> tuple[list[StreamEvent], float]:
-    """Stream; 0.1 s after the server got request ``count``, set cancel.
-
-    Returns:
-        The events and the seconds from setting cancel to the end of the iteration.
-    """
+) -> list[StreamEvent]:
+    """Stream, and set cancel 0.1 s after the server got request ``count``; the events."""
     cancel = threading.Event()
-    cancelled_at: list[float] = []
 
     def cancel_soon() -> None:
         server.wait_for_requests(count)
         time.sleep(0.1)
-        cancelled_at.append(time.monotonic())
         cancel.set()
 
     setter = threading.Thread(target=cancel_soon)
     setter.start()
     events = list(client.stream_chat("m", MESSAGES, cancel=cancel))
-    ended = time.monotonic()
     setter.join()
-    return events, ended - cancelled_at[0]
+    return events
 
 
 def test_cancel_while_stalled_before_headers(scripted_server: ScriptedServer) -> None:
     scripted_server.add(Reply(stall_before_headers=True))
     with ChatClient(scripted_server.base_url) as client:
-        events, took = cancel_after_request(scripted_server, client)
+        events = cancel_after_request(scripted_server, client)
         assert events == [Cancelled()]
-        assert took < LIMIT
-        assert scripted_server.connections[0].closed_by_client.wait(LIMIT)
+        assert scripted_server.connections[0].closed_by_client.wait(GUARD)
     wait_until(lambda: not helper_threads())
 
 
@@ -67,11 +64,10 @@ def test_cancel_while_stalled_before_headers_on_a_reused_connection(
     with ChatClient(scripted_server.base_url) as client:
         first = list(client.stream_chat("m", MESSAGES))
         assert first[0] == ContentDelta("first")
-        events, took = cancel_after_request(scripted_server, client, count=2)
+        events = cancel_after_request(scripted_server, client, count=2)
         assert events == [Cancelled()]
-        assert took < LIMIT
         assert len(scripted_server.connections) == 1
-        assert scripted_server.connections[0].closed_by_client.wait(LIMIT)
+        assert scripted_server.connections[0].closed_by_client.wait(GUARD)
     wait_until(lambda: not helper_threads())
 
 
@@ -80,10 +76,9 @@ def test_cancel_while_stalled_mid_stream(scripted_server: ScriptedServer) -> Non
     cut = len(b"".join(chunks[:3]))
     scripted_server.add(sse_reply(chunks=chunks, ending="stall", end_at=cut))
     with ChatClient(scripted_server.base_url) as client:
-        events, took = cancel_after_request(scripted_server, client)
+        events = cancel_after_request(scripted_server, client)
         assert events == [ContentDelta("a"), ContentDelta("b"), Cancelled()]
-        assert took < LIMIT
-        assert scripted_server.connections[0].closed_by_client.wait(LIMIT)
+        assert scripted_server.connections[0].closed_by_client.wait(GUARD)
     wait_until(lambda: not helper_threads())
 
 
@@ -91,19 +86,17 @@ def test_cancel_while_data_keeps_coming(scripted_server: ScriptedServer) -> None
     chunks = sse_chunks([f"t{i} " for i in range(2000)])
     scripted_server.add(sse_reply(chunks=chunks, delay=0.002))
     with ChatClient(scripted_server.base_url) as client:
-        events, took = cancel_after_request(scripted_server, client)
+        events = cancel_after_request(scripted_server, client)
         assert events[-1] == Cancelled()
         assert 1 < len(events) < 1000
-        assert took < LIMIT
-        assert scripted_server.connections[0].closed_by_client.wait(LIMIT)
+        assert scripted_server.connections[0].closed_by_client.wait(GUARD)
 
 
 def test_cancel_while_an_error_body_is_slow(scripted_server: ScriptedServer) -> None:
     scripted_server.add(Reply(500, [("Content-Type", "text/html")], [b"<p>", b"x"], delay=0.3))
     with ChatClient(scripted_server.base_url) as client:
-        events, took = cancel_after_request(scripted_server, client)
+        events = cancel_after_request(scripted_server, client)
     assert events == [Cancelled()]
-    assert took < 0.4
 
 
 def test_cancel_set_before_the_call_sends_nothing(scripted_server: ScriptedServer) -> None:
@@ -134,7 +127,7 @@ def test_leaving_the_loop_early_closes_the_connection(scripted_server: ScriptedS
             if event == ContentDelta("a"):
                 break
         stream.close()  # type: ignore[attr-defined]
-        assert scripted_server.connections[0].closed_by_client.wait(LIMIT)
+        assert scripted_server.connections[0].closed_by_client.wait(GUARD)
     wait_until(lambda: not helper_threads())
 
 

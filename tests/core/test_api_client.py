@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import traceback
 
 import pytest
@@ -23,6 +22,7 @@ from desktop_chat.core.errors import (
     ConnectError,
     UnexpectedResponseError,
 )
+from tests.ports import refused_port
 from tests.scripted_server import Reply, ScriptedServer, json_reply, sse_reply
 
 MESSAGES = [{"role": "user", "content": "Hi"}]
@@ -197,9 +197,7 @@ def test_list_models_errors(scripted_server: ScriptedServer) -> None:
 
 
 def test_list_models_connection_refused() -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = refused_port()
     with ChatClient(f"http://127.0.0.1:{port}/v1") as client, pytest.raises(ConnectError):
         client.list_models()
 
@@ -271,9 +269,7 @@ def test_no_proxy_is_honoured(
 
 
 def test_unreachable_socks_proxy() -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = refused_port()
     client = ChatClient("http://upstream.invalid/v1", proxy=f"socks5://127.0.0.1:{port}")
     with client, pytest.raises(ConnectError) as info:
         list(client.stream_chat("m", MESSAGES))
@@ -282,9 +278,7 @@ def test_unreachable_socks_proxy() -> None:
 
 
 def test_proxy_credentials_stay_out_of_messages() -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = refused_port()
     client = ChatClient("http://upstream.invalid/v1", proxy=f"http://me:pa55word@127.0.0.1:{port}")
     with client, pytest.raises(ConnectError) as info:
         list(client.stream_chat("m", MESSAGES))

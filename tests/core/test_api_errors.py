@@ -28,6 +28,7 @@ from desktop_chat.core.errors import (
     StreamStalled,
     UnexpectedResponseError,
 )
+from tests.ports import refused_port
 from tests.scripted_server import Reply, ScriptedServer, json_reply, sse_chunks, sse_reply
 
 MESSAGES = [{"role": "user", "content": "Hi"}]
@@ -234,9 +235,7 @@ def test_connection_reset_before_headers(scripted_server: ScriptedServer) -> Non
 
 
 def test_connection_refused() -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = refused_port()
     with ChatClient(f"http://127.0.0.1:{port}/v1", KEY) as client:
         error = stream_error(client)
     assert isinstance(error, ConnectError)
@@ -382,10 +381,8 @@ def test_tls_to_a_plain_http_server() -> None:
 
 
 def test_stall_before_headers(scripted_server: ScriptedServer) -> None:
-    started = time.monotonic()
     error = failure(scripted_server, Reply(stall_before_headers=True), read_timeout=0.5)
     assert type(error) is StreamStalled
-    assert 0.45 < time.monotonic() - started < 2
     assert "0.5 s" in error.message
 
 

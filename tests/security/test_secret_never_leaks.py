@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -34,6 +33,7 @@ from desktop_chat.core.secrets import SecretStore
 from desktop_chat.core.settings import Settings, load_settings, save_settings
 from desktop_chat.core.storage import Storage, open_storage
 from desktop_chat.ui.pdf_export import write_pdf
+from tests.ports import refused_port
 from tests.scripted_server import (
     Reply,
     ScriptedServer,
@@ -89,9 +89,7 @@ def debug_logging(app_home: Path) -> Iterator[tuple[Path, _RecordList]]:
 
 def _refused_url() -> str:
     """The base URL of a port on which nothing listens."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = refused_port()
     return f"http://127.0.0.1:{port}/v1"
 
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
+from PySide6.QtWidgets import QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.providers import ProviderConfig
 from desktop_chat.ui.main_window import MainWindow
 from desktop_chat.ui.settings_dialog import SettingsDialog
+from tests.ports import refused_port
 from tests.scripted_server import Reply, ScriptedServer, json_reply, sse_reply
+from tests.widgets import child
 
 
 def _send_and_wait(qtbot: QtBot, window: MainWindow) -> None:
@@ -51,10 +52,10 @@ def test_error_before_any_text(
     view = window.transcript.last_view()
     assert view is not None
     assert words in view.error_text()
-    assert view._retry_button.isVisible()
-    assert view._extra_button.isVisible() == bool(button)
+    assert child(view, QPushButton, "retryButton").isVisible()
+    assert child(view, QPushButton, "errorActionButton").isVisible() == bool(button)
     if button:
-        assert view._extra_button.text() == button
+        assert child(view, QPushButton, "errorActionButton").text() == button
     stored = window.storage.get_message(view.message_id or -1)
     assert stored is not None
     assert stored.status == "error"
@@ -89,8 +90,8 @@ def test_rate_limit_counts_down_before_retry(
     assert view is not None
     assert "Too many requests" in view.error_text()
     assert view.retry_countdown() == 7
-    assert not view._retry_button.isEnabled()
-    assert "7" in view._retry_button.text()
+    assert not child(view, QPushButton, "retryButton").isEnabled()
+    assert "7" in child(view, QPushButton, "retryButton").text()
 
 
 def test_retry_after_an_error_streams_a_new_reply(
@@ -100,7 +101,7 @@ def test_retry_after_an_error_streams_a_new_reply(
     _send_and_wait(qtbot, window)
     failed = window.transcript.last_view()
     assert failed is not None
-    failed._retry_button.click()
+    child(failed, QPushButton, "retryButton").click()
     qtbot.waitUntil(lambda: not window.session.is_streaming, timeout=5000)
     views = window.transcript.views()
     assert [v.markdown() for v in views] == ["Hello", "Fine now"]
@@ -108,9 +109,7 @@ def test_retry_after_an_error_streams_a_new_reply(
 
 
 def test_unreachable_server_says_so(qtbot: QtBot, window: MainWindow) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = refused_port()
     provider = window.active_provider()
     assert provider is not None
     provider.base_url = f"http://127.0.0.1:{port}/v1"
@@ -129,7 +128,7 @@ def test_missing_key_offers_settings(qtbot: QtBot, window: MainWindow) -> None:
     view = window.transcript.last_view()
     assert view is not None
     assert "No API key" in view.error_text()
-    view._extra_button.click()
+    child(view, QPushButton, "errorActionButton").click()
     dialog = window.findChild(SettingsDialog)
     assert isinstance(dialog, SettingsDialog)
     assert dialog.isVisible()
@@ -150,9 +149,9 @@ def test_reopened_conversation_marks_an_interrupted_reply(
     view = window.transcript.last_view()
     assert view is not None
     assert view.markdown() == "Cut"
-    assert view._note.text() == "This reply was cut off."
+    assert child(view, QLabel, "messageNote").text() == "This reply was cut off."
     assert view.error_text()
-    assert not view._retry_button.isHidden()
+    assert not child(view, QPushButton, "retryButton").isHidden()
     assert isinstance(window.active_provider(), ProviderConfig)
 
 
@@ -165,8 +164,8 @@ def test_continue_extends_a_cut_off_reply(
     _send_and_wait(qtbot, window)
     view = window.transcript.last_view()
     assert view is not None
-    assert not view._continue_button.isHidden()
-    view._continue_button.click()
+    assert not child(view, QPushButton, "continueButton").isHidden()
+    child(view, QPushButton, "continueButton").click()
     qtbot.waitUntil(lambda: not window.session.is_streaming, timeout=5000)
     views = window.transcript.views()
     assert [v.markdown() for v in views] == ["Hello", "The first half and the rest."]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.models import SearchHit
@@ -13,6 +14,7 @@ from desktop_chat.ui.flash import Flash
 from desktop_chat.ui.main_window import MainWindow
 from desktop_chat.ui.search_panel import hit_html, snippet_html
 from desktop_chat.ui.transcript import PAGE_SIZE
+from tests.widgets import child
 
 
 def _long_conversation(storage: Storage, title: str, pairs: int) -> list[int]:
@@ -80,7 +82,7 @@ def test_no_results_says_so(window: MainWindow) -> None:
     window.history.search_field.setText("nothingmatchesthis")
     window.history.run_search()
     assert window.history.results.hit_count() == 0
-    assert window.history._no_results.isVisibleTo(window.history)
+    assert child(window.history, QLabel, "noResults").isVisibleTo(window.history)
 
 
 def test_find_matches_counts_every_occurrence() -> None:
