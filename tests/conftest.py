@@ -8,11 +8,22 @@ from pathlib import Path
 
 import keyring
 import pytest
+from hypothesis import settings
 
 from tests.memory_keyring import MemoryKeyring
+from tests.threads import no_dangling_threads
+
+__all__ = ["app_home", "memory_keyring", "no_dangling_threads"]
 
 # Set before any Qt import so that no test ever needs a display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# Hypothesis' per-example deadline is a wall-clock budget, so neither profile has one. CI
+# (which sets CI=true) runs derandomised, so a run can be repeated exactly, and prints the blob
+# that replays a failure; `--hypothesis-profile=ci` picks the same profile by hand.
+settings.register_profile("dev", deadline=None, print_blob=True)
+settings.register_profile("ci", deadline=None, print_blob=True, derandomize=True)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 @pytest.fixture(autouse=True)

@@ -108,6 +108,7 @@ class MainWindow(QMainWindow):
         # with the user's next question (a local server often serves one request at a time).
         self._title_for: int | None = None
         self._title_timer = QTimer(self)
+        self._title_timer.setObjectName("titleTimer")
         self._title_timer.setSingleShot(True)
         self._title_timer.setInterval(4000)
         self._title_timer.timeout.connect(self._on_title_timer_timeout)

@@ -24,7 +24,6 @@ from desktop_chat.core.storage import Storage, open_storage
 from desktop_chat.ui import connection
 from desktop_chat.ui import main_window as main_window_module
 from desktop_chat.ui.main_window import MainWindow
-from tests.qt_threads import no_dangling_qthreads  # noqa: F401 - an autouse fixture
 from tests.scripted_server import Connection, Reply, ScriptedServer, json_reply
 
 PROVIDER_ID = "faulty"

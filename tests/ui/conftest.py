@@ -15,10 +15,9 @@ from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage import Storage, open_storage
 from desktop_chat.ui.main_window import MainWindow
 from tests.keyring_service import secret_service
-from tests.qt_threads import no_dangling_qthreads
 from tests.scripted_server import ScriptedServer, json_reply, scripted_server
 
-__all__ = ["no_dangling_qthreads", "scripted_server", "secret_service"]
+__all__ = ["scripted_server", "secret_service"]
 
 SCRIPTED_ID = "scripted"
 TEST_KEY = "sk-test-0123456789abcdef"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.paths import database_path
@@ -12,6 +13,7 @@ from desktop_chat.core.storage import Storage
 from desktop_chat.ui.main_window import MainWindow
 from desktop_chat.ui.title_maker import clean_title
 from tests.scripted_server import ScriptedServer, json_reply, sse_reply
+from tests.widgets import child
 
 
 def _completion(text: str) -> dict[str, object]:
@@ -25,11 +27,19 @@ def _completion(text: str) -> dict[str, object]:
     }
 
 
+def _title_timer(window: MainWindow) -> QTimer:
+    return child(window, QTimer, "titleTimer")
+
+
+def _no_title_will_be_asked(window: MainWindow) -> bool:
+    return not _title_timer(window).isActive() and window.title_maker.pending() == 0
+
+
 def _first_exchange(qtbot: QtBot, window: MainWindow, question: str) -> int:
-    window._title_timer.setInterval(10)
+    _title_timer(window).setInterval(10)
     window.composer.setPlainText(question)
     assert window.send_current()
-    qtbot.waitUntil(lambda: not window.session.is_streaming, timeout=3000)
+    qtbot.waitUntil(lambda: not window.session.is_streaming, timeout=30_000)
     conversation_id = window.session.conversation_id
     assert conversation_id is not None
     return conversation_id
@@ -66,10 +76,10 @@ def test_a_rename_before_the_request_is_kept(
 ) -> None:
     window.settings.generate_titles = True
     scripted_server.add(sse_reply(["Sure."]))
-    window._title_timer.setInterval(300)
+    _title_timer(window).setInterval(300)
     window.composer.setPlainText("question")
     assert window.send_current()
-    qtbot.waitUntil(lambda: not window.session.is_streaming, timeout=3000)
+    qtbot.waitUntil(lambda: not window.session.is_streaming, timeout=30_000)
     conversation_id = window.session.conversation_id
     assert conversation_id is not None
     window.conversation_list.conversation_model.rename(conversation_id, "Mine")
@@ -115,7 +125,7 @@ def test_no_title_request_when_the_setting_is_off(
     window.settings.generate_titles = False
     scripted_server.add(sse_reply(["Fine."]))
     _first_exchange(qtbot, window, "hello")
-    qtbot.wait(100)
+    assert _no_title_will_be_asked(window)
     assert len(scripted_server.requests) == 2  # the model list and the reply only
 
 
@@ -137,8 +147,7 @@ def test_the_demo_is_never_asked_for_a_title(qtbot: QtBot, storage: Storage) -> 
     qtbot.addWidget(window)
     window.show()
     conversation_id = _first_exchange(qtbot, window, "what can you do")
-    qtbot.wait(100)  # longer than the title timer's 10 ms
-    assert window.title_maker.pending() == 0
+    assert _no_title_will_be_asked(window)
     stored = storage.get_conversation(conversation_id)
     assert stored is not None
     assert stored.title == "what can you do"
