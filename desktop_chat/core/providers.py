@@ -8,10 +8,11 @@ either: it lives in the keyring (see :mod:`desktop_chat.core.secrets`), keyed by
 
 from __future__ import annotations
 
-import ipaddress
 import uuid
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from desktop_chat.core._endpoint import is_loopback_host
 
 __all__ = [
     "AUTH_STYLES",
@@ -196,17 +197,6 @@ def config_from_preset(
         auth_style=preset.auth_style,
         api_version=preset.api_version,
     )
-
-
-def is_loopback_host(host: str) -> bool:
-    """True for ``localhost``, ``*.localhost`` and loopback IP addresses (127.0.0.0/8, ::1)."""
-    host = host.strip().strip("[]").rstrip(".").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def is_cleartext_remote(base_url: str) -> bool:

@@ -124,7 +124,11 @@ def test_loopback_hosts() -> None:
     assert is_loopback_host("::1")
     assert is_loopback_host("[::1]")
     assert not is_loopback_host("127.0.0.1.example.com")
-    assert not is_loopback_host("0.0.0.0")
+    assert is_loopback_host("0.0.0.0")  # what servers print as the address they listen on
+    assert is_loopback_host("::")
+    assert is_loopback_host("ollama.localhost")
+    assert is_loopback_host("LOCALHOST.")
+    assert not is_loopback_host("localhost.example.com")
 
 
 @pytest.mark.parametrize(
