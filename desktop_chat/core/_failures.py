@@ -319,9 +319,9 @@ def connect_error(
     chain = _causes(exc)
     if proxy or isinstance(exc, httpx.ProxyError):
         through = proxy_label(proxy) if proxy else "the proxy"
+        why = str(exc) or type(exc).__name__
         return ConnectError(
-            f"Could not reach {host} through {through} ({exc or type(exc).__name__}). Check the "
-            "proxy setting.",
+            f"Could not reach {host} through {through} ({why}). Check the proxy setting.",
             reason="proxy",
         )
     if isinstance(exc, httpx.ConnectTimeout):
@@ -358,7 +358,7 @@ def connect_error(
                 "and is the port right?",
                 reason="refused",
             )
-    return ConnectError(f"Could not connect to {host} ({exc or type(exc).__name__}).")
+    return ConnectError(f"Could not connect to {host} ({str(exc) or type(exc).__name__}).")
 
 
 def transport_error(

@@ -6,10 +6,12 @@ import email.utils
 import inspect
 import re
 
+import httpx
 import pytest
 
 from desktop_chat.core import errors
 from desktop_chat.core._failures import (
+    connect_error,
     error_for,
     error_from_response,
     parse_retry_after,
@@ -131,3 +133,11 @@ def test_error_from_response_shapes() -> None:
     nested = error_from_response(400, json_headers, b'{"error": {"message": {"deep": 1}}}')
     assert nested is not None
     assert '{"deep": 1}' in nested.message
+
+
+@pytest.mark.parametrize("proxy", [None, "http://user:secret@proxy.test:3128"])
+def test_a_transport_error_without_words_is_named_by_its_type(proxy: str | None) -> None:
+    error = connect_error(httpx.ConnectError(""), httpx.URL("https://api.test/v1"), proxy)
+    assert "(ConnectError)" in error.message
+    assert "()" not in error.message
+    assert "secret" not in error.message
