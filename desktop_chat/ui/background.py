@@ -23,16 +23,17 @@ class BackgroundCall(QThread):
         parent: the Qt parent.
 
     Signals:
-        succeeded(object): the function's return value.
-        failed(object): the exception it raised.
+        succeeded(str, object): the call's object name and the function's return value.
+        failed(str, object): the call's object name and the exception it raised.
     """
 
-    succeeded = Signal(object)
-    failed = Signal(object)
+    succeeded = Signal(str, object)
+    failed = Signal(str, object)
 
     def __init__(self, function: Callable[[], object], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._function = function
+        self.finished.connect(self._on_thread_finished)
 
     @Slot()
     def _on_thread_finished(self) -> None:
@@ -43,17 +44,17 @@ class BackgroundCall(QThread):
         """Call the function (runs in the worker thread)."""
         try:
             result = self._function()
-        except Exception as error:
-            self.failed.emit(error)
+        except Exception as error:  # noqa: BLE001 - the caller's slot decides what it means
+            self.failed.emit(self.objectName(), error)
         else:
-            self.succeeded.emit(result)
+            self.succeeded.emit(self.objectName(), result)
 
 
 def start_background(
     function: Callable[[], object],
     *,
-    succeeded: Callable[[object], None] | None = None,
-    failed: Callable[[object], None] | None = None,
+    succeeded: Callable[[str, object], None] | None = None,
+    failed: Callable[[str, object], None] | None = None,
     name: str = "",
 ) -> BackgroundCall:
     """Create and start a BackgroundCall that lives until it ends, whoever asked for it.
@@ -63,9 +64,9 @@ def start_background(
 
     Args:
         function: the blocking call; it must not touch widgets.
-        succeeded: receives the return value (a bound ``@Slot`` method).
-        failed: receives the exception raised.
-        name: the call's object name, for receivers that tell their calls apart by ``sender()``.
+        succeeded: receives the call's name and the return value (a bound ``@Slot`` method).
+        failed: receives the call's name and the exception raised.
+        name: the call's object name, handed to the receivers so they can tell calls apart.
     """
     call = BackgroundCall(function)
     call.setObjectName(name)
@@ -74,7 +75,6 @@ def start_background(
     if failed is not None:
         call.failed.connect(failed)
     _running.add(call)
-    call.finished.connect(call._on_thread_finished)
     call.start()
     return call
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from desktop_chat.core.api import ChatClient, Usage
 from desktop_chat.core.errors import ApiError, DesktopChatError, StorageError
@@ -24,6 +24,7 @@ from desktop_chat.ui.branch_switcher import branch_position, sibling_after_step
 from desktop_chat.ui.error_text import ErrorAction, ErrorAdvice, describe_error
 from desktop_chat.ui.message_view import MessageView
 from desktop_chat.ui.streamer import CANCELLED_REASON, Streamer
+from desktop_chat.ui.timers import single_shot_timer
 from desktop_chat.ui.title_maker import first_line_title
 from desktop_chat.ui.transcript import Transcript
 
@@ -95,13 +96,13 @@ class ChatSession(QObject):
         streaming_changed(bool): a reply started or ended.
         conversation_changed(int): a conversation was created or changed (list needs refresh).
         reply_finished(object): a reply ended; carries its ``ReplyStats``.
-        problem(str): something outside a reply failed (the database refused a write).
+        problem_reported(str): something outside a reply failed (the database refused a write).
     """
 
     streaming_changed = Signal(bool)
     conversation_changed = Signal(int)
     reply_finished = Signal(object)
-    problem = Signal(str)
+    problem_reported = Signal(str)
 
     def __init__(
         self,
@@ -124,10 +125,7 @@ class ChatSession(QObject):
         self._pending_reasoning: list[str] = []
         self._edit_target: Message | None = None
         self._closing = False
-        self._flush_timer = QTimer(self)
-        self._flush_timer.setSingleShot(True)
-        self._flush_timer.setInterval(FRAME_MS)
-        self._flush_timer.timeout.connect(self._on_flush_timer_timeout)
+        self._flush_timer = single_shot_timer(self, FRAME_MS, self._on_flush_timer_timeout)
         transcript.regenerate_requested.connect(self._on_transcript_regenerate_requested)
         transcript.retry_requested.connect(self._on_transcript_regenerate_requested)
         transcript.continue_requested.connect(self._on_transcript_continue_requested)
@@ -181,7 +179,7 @@ class ChatSession(QObject):
                 parent_id = known[-1].id if known else None
             user = self._storage.add_message(self._conversation_id, parent_id, "user", text)
         except (StorageError, KeyError, ValueError) as error:
-            self.problem.emit(str(error))
+            self.problem_reported.emit(str(error))
             return False
         self._transcript.append_message(user)
         self._transcript.scroll_to_latest()
@@ -258,7 +256,7 @@ class ChatSession(QObject):
                 return None
             self._storage.select_branch(target)
         except (StorageError, KeyError) as error:
-            self.problem.emit(str(error))
+            self.problem_reported.emit(str(error))
             return None
         self.open(self._conversation_id)
         self._transcript.reveal_message(target)
@@ -315,7 +313,7 @@ class ChatSession(QObject):
             )
         except (StorageError, KeyError, ValueError) as error:
             target.client.close()
-            self.problem.emit(str(error))
+            self.problem_reported.emit(str(error))
             return
         view = self._transcript.append_message(reply)
         view.body.begin_stream(prefix)
@@ -333,7 +331,7 @@ class ChatSession(QObject):
         )
         streamer.delta_received.connect(self._on_streamer_delta_received)
         streamer.reasoning_received.connect(self._on_streamer_reasoning_received)
-        streamer.finished.connect(self._on_streamer_finished)
+        streamer.reply_finished.connect(self._on_streamer_reply_finished)
         streamer.failed.connect(self._on_streamer_failed)
         streamer.record_failed.connect(self._on_streamer_record_failed)
         self._streamer = streamer
@@ -346,7 +344,7 @@ class ChatSession(QObject):
                 user.conversation_id, user.id, "assistant", status="error", error=message
             )
         except (StorageError, KeyError, ValueError) as error:
-            self.problem.emit(str(error))
+            self.problem_reported.emit(str(error))
             return
         view = self._transcript.append_message(reply)
         view.show_error(ErrorAdvice(message, ErrorAction.OPEN_SETTINGS))
@@ -385,7 +383,7 @@ class ChatSession(QObject):
             self._pending.clear()
 
     @Slot(str, object)
-    def _on_streamer_finished(self, reason: str, usage: object) -> None:
+    def _on_streamer_reply_finished(self, reason: str, usage: object) -> None:
         view = self._end_view()
         if view is not None:
             if reason == CANCELLED_REASON:
@@ -405,7 +403,7 @@ class ChatSession(QObject):
 
     @Slot(str)
     def _on_streamer_record_failed(self, message: str) -> None:
-        self.problem.emit(
+        self.problem_reported.emit(
             self.tr("The reply could not be saved: {message}").format(message=message)
         )
 

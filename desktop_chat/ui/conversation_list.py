@@ -155,12 +155,12 @@ class ConversationList(QListView):
     Signals:
         conversation_selected(int): the user picked this conversation.
         delete_requested(int): the user asked to delete this conversation.
-        problem(str): the database refused a change.
+        problem_reported(str): the database refused a change.
     """
 
     conversation_selected = Signal(int)
     delete_requested = Signal(int)
-    problem = Signal(str)
+    problem_reported = Signal(str)
 
     def __init__(
         self,
@@ -173,7 +173,7 @@ class ConversationList(QListView):
         self.setAccessibleName(self.tr("Conversations"))
         self._storage = storage
         self._model = ConversationModel(storage, today, self)
-        self._model.problem.connect(self.problem)
+        self._model.problem_reported.connect(self.problem_reported)
         self.setModel(self._model)
         self.setItemDelegate(ConversationDelegate(self))
         self.setFrameShape(QFrame.Shape.NoFrame)
@@ -259,7 +259,7 @@ class ConversationList(QListView):
         try:
             self._storage.update_conversation(conversation_id, pinned=pinned)
         except (StorageError, KeyError) as error:
-            self.problem.emit(str(error))
+            self.problem_reported.emit(str(error))
             return
         current = self.currentIndex()
         selected = current.data(ID_ROLE) if current.isValid() else None

@@ -55,10 +55,10 @@ class ConversationModel(QAbstractListModel):
         parent: the Qt parent.
 
     Signals:
-        problem(str): the database failed; the sentence says how.
+        problem_reported(str): the database failed; the sentence says how.
     """
 
-    problem = Signal(str)
+    problem_reported = Signal(str)
 
     def __init__(
         self,
@@ -93,7 +93,7 @@ class ConversationModel(QAbstractListModel):
             page = self._storage.list_conversations(limit=PAGE, offset=self._loaded)
         except StorageError as error:
             self._exhausted = True
-            self.problem.emit(error.message)
+            self.problem_reported.emit(error.message)
             return []
         self._loaded += len(page)
         self._exhausted = len(page) < PAGE
@@ -210,7 +210,7 @@ class ConversationModel(QAbstractListModel):
         try:
             updated = self._storage.update_conversation(conversation_id, title=title)
         except (StorageError, KeyError) as error:
-            self.problem.emit(str(error))
+            self.problem_reported.emit(str(error))
             return False
         if row >= 0:
             self._rows[row] = _Row("", updated)

@@ -94,7 +94,7 @@ class ExportActions(QObject):
         )
         self.last_result: QMessageBox | None = None
         self._importer = ImportRunner(storage, self)
-        self._importer.finished.connect(self._on_importer_finished)
+        self._importer.import_finished.connect(self._on_importer_import_finished)
         self._importer.failed.connect(self._on_importer_failed)
 
         self.export_conversation_action = self._action(
@@ -380,7 +380,7 @@ class ExportActions(QObject):
         return True
 
     @Slot(object)
-    def _on_importer_finished(self, report: object) -> None:
+    def _on_importer_import_finished(self, report: object) -> None:
         self.update_enabled()
         if not isinstance(report, ImportReport):
             return

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QKeyEvent, QPalette, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QFrame,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.ui.flash import flash
+from desktop_chat.ui.timers import single_shot_timer
 from desktop_chat.ui.transcript import Transcript
 
 __all__ = ["FIND_DEBOUNCE_MS", "FindBar", "Match", "find_matches"]
@@ -102,10 +103,7 @@ class FindBar(QFrame):
         close = self._button("✕", self.tr("Close (Esc)"))
         close.clicked.connect(self.close_bar)
         layout.addWidget(close)
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(FIND_DEBOUNCE_MS)
-        self._timer.timeout.connect(self._on_timer_timeout)
+        self._timer = single_shot_timer(self, FIND_DEBOUNCE_MS, self._on_timer_timeout)
         self.hide()
 
     def _button(self, text: str, tip: str) -> QToolButton:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
@@ -29,6 +29,7 @@ from desktop_chat.core.errors import StorageError
 from desktop_chat.core.storage import Storage
 from desktop_chat.ui.conversation_list import ConversationList
 from desktop_chat.ui.search_panel import SearchResults
+from desktop_chat.ui.timers import single_shot_timer
 
 __all__ = ["SEARCH_DEBOUNCE_MS", "UNDO_SECONDS", "HistorySidebar"]
 
@@ -51,14 +52,14 @@ class HistorySidebar(QWidget):
         result_chosen(int, object): open this conversation at this message (None: the top).
         conversation_deleted(int): this conversation went to the trash.
         conversation_restored(int): its delete was undone.
-        problem(str): the database refused a change.
+        problem_reported(str): the database refused a change.
     """
 
     conversation_selected = Signal(int)
     result_chosen = Signal(int, object)
     conversation_deleted = Signal(int)
     conversation_restored = Signal(int)
-    problem = Signal(str)
+    problem_reported = Signal(str)
 
     def __init__(
         self,
@@ -90,11 +91,11 @@ class HistorySidebar(QWidget):
         self.conversation_list = ConversationList(storage, self._stack, today)
         self.conversation_list.conversation_selected.connect(self.conversation_selected)
         self.conversation_list.delete_requested.connect(self._on_list_delete_requested)
-        self.conversation_list.problem.connect(self.problem)
+        self.conversation_list.problem_reported.connect(self.problem_reported)
         self._stack.addWidget(self.conversation_list)
         self.results = SearchResults(storage, self._stack)
         self.results.result_chosen.connect(self.result_chosen)
-        self.results.problem.connect(self.problem)
+        self.results.problem_reported.connect(self.problem_reported)
         self._stack.addWidget(self.results)
         layout.addWidget(self._stack, 1)
 
@@ -118,14 +119,10 @@ class HistorySidebar(QWidget):
         self.undo_bar.hide()
         layout.addWidget(self.undo_bar)
 
-        self._undo_timer = QTimer(self)
-        self._undo_timer.setSingleShot(True)
-        self._undo_timer.setInterval(UNDO_SECONDS * 1000)
-        self._undo_timer.timeout.connect(self._on_undo_timer_timeout)
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(SEARCH_DEBOUNCE_MS)
-        self._search_timer.timeout.connect(self._on_search_timer_timeout)
+        self._undo_timer = single_shot_timer(self, UNDO_SECONDS * 1000, self._on_undo_timer_timeout)
+        self._search_timer = single_shot_timer(
+            self, SEARCH_DEBOUNCE_MS, self._on_search_timer_timeout
+        )
         self._purge_expired()
 
     def _purge_expired(self) -> None:
@@ -133,7 +130,7 @@ class HistorySidebar(QWidget):
         try:
             self._storage.purge_deleted(deleted_before=time.time() - UNDO_SECONDS)
         except StorageError as error:
-            self.problem.emit(error.message)
+            self.problem_reported.emit(error.message)
 
     # Search ------------------------------------------------------------------------------------
 
@@ -182,7 +179,7 @@ class HistorySidebar(QWidget):
         try:
             self._storage.delete_conversation(conversation_id)
         except (StorageError, KeyError) as error:
-            self.problem.emit(str(error))
+            self.problem_reported.emit(str(error))
             return False
         self._pending_delete = conversation_id
         conversation = self._storage.get_conversation(conversation_id)
@@ -208,7 +205,7 @@ class HistorySidebar(QWidget):
         try:
             self._storage.restore_conversation(conversation_id)
         except (StorageError, KeyError) as error:
-            self.problem.emit(str(error))
+            self.problem_reported.emit(str(error))
             return False
         self.conversation_restored.emit(conversation_id)
         return True
@@ -224,7 +221,7 @@ class HistorySidebar(QWidget):
             # Everything in the trash is past its undo time: only the last delete is undoable.
             self._storage.purge_deleted(deleted_before=time.time() + 1)
         except StorageError as error:
-            self.problem.emit(error.message)
+            self.problem_reported.emit(error.message)
 
     @property
     def pending_delete(self) -> int | None:

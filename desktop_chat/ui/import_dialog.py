@@ -67,12 +67,12 @@ class ImportRunner(QObject):
 
     Signals:
         started(): an import began.
-        finished(object): the :class:`ImportReport` of the import that ended.
+        import_finished(object): the :class:`ImportReport` of the import that ended.
         failed(str): the import could not run at all (a sentence to show).
     """
 
     started = Signal()
-    finished = Signal(object)
+    import_finished = Signal(object)
     failed = Signal(str)
     # Emitted from the worker thread; queued to this object's (the GUI) thread.
     _report_ready = Signal(object)
@@ -103,7 +103,7 @@ class ImportRunner(QObject):
         # Runs in the worker thread: no widget is touched, results travel as signals.
         try:
             report = import_files(self._storage, paths)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - a worker thread must report, not die
             self._run_failed.emit(_tr("The import stopped: {error}").format(error=error))
             return
         self._report_ready.emit(report)
@@ -112,7 +112,7 @@ class ImportRunner(QObject):
     def _on_self_report_ready(self, report: object) -> None:
         self._running = False
         if isinstance(report, ImportReport):
-            self.finished.emit(report)
+            self.import_finished.emit(report)
 
     @Slot(str)
     def _on_self_run_failed(self, message: str) -> None:

@@ -48,6 +48,7 @@ from desktop_chat.ui.flash import flash
 from desktop_chat.ui.history_sidebar import HistorySidebar
 from desktop_chat.ui.settings_dialog import SettingsDialog
 from desktop_chat.ui.theme import apply_theme
+from desktop_chat.ui.timers import single_shot_timer
 from desktop_chat.ui.title_maker import TitleMaker
 from desktop_chat.ui.transcript import Transcript
 from desktop_chat.ui.welcome import WelcomeView
@@ -95,23 +96,22 @@ class MainWindow(QMainWindow):
         self._notices: list[str] = []
 
         self._build_toolbar()
+        self._add_shortcuts()
         self._build_central()
         self._build_status_bar()
         self.session = ChatSession(storage, database, self.transcript, self._reply_target, self)
         self.session.streaming_changed.connect(self._on_session_streaming_changed)
         self.session.conversation_changed.connect(self._on_session_conversation_changed)
         self.session.reply_finished.connect(self._on_session_reply_finished)
-        self.session.problem.connect(self._on_session_problem)
+        self.session.problem_reported.connect(self._on_problem_reported)
         self.title_maker = TitleMaker(storage, self)
         self.title_maker.titled.connect(self._on_title_maker_titled)
         # The title is asked for once the conversation has been idle a moment, so it never competes
         # with the user's next question (a local server often serves one request at a time).
         self._title_for: int | None = None
-        self._title_timer = QTimer(self)
-        self._title_timer.setObjectName("titleTimer")
-        self._title_timer.setSingleShot(True)
-        self._title_timer.setInterval(4000)
-        self._title_timer.timeout.connect(self._on_title_timer_timeout)
+        self._title_timer = single_shot_timer(
+            self, 4000, self._on_title_timer_timeout, "titleTimer"
+        )
         self.transcript.settings_requested.connect(self.open_settings)
         self.transcript.new_chat_requested.connect(self.new_chat)
         self.transcript.edit_requested.connect(self._on_transcript_edit_requested)
@@ -119,16 +119,9 @@ class MainWindow(QMainWindow):
         self.export_actions.conversations_imported.connect(
             self._on_export_actions_conversations_imported
         )
-        self.menuBar().addMenu(self.export_actions.menu)
-        help_menu = self.menuBar().addMenu(self.tr("&Help"))
-        self.about_action = help_menu.addAction(self.tr("About Desktop Chat"))
-        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
-        self.about_action.triggered.connect(self._on_about_action_triggered)
+        self._build_menus()
 
-        self._draft_timer = QTimer(self)
-        self._draft_timer.setSingleShot(True)
-        self._draft_timer.setInterval(1500)
-        self._draft_timer.timeout.connect(self._on_draft_timer_timeout)
+        self._draft_timer = single_shot_timer(self, 1500, self._on_draft_timer_timeout)
         self.composer.textChanged.connect(self._on_composer_text_changed)
         self.composer.set_send_key(settings.send_key)
         self._apply_font()
@@ -179,6 +172,16 @@ class MainWindow(QMainWindow):
         self.settings_button.setToolTip(self.tr("Providers, keys and appearance"))
         self.settings_button.clicked.connect(self.open_settings)
         toolbar.addWidget(self.settings_button)
+
+    def _build_menus(self) -> None:
+        self.menuBar().addMenu(self.export_actions.menu)
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        self.about_action = help_menu.addAction(self.tr("About Desktop Chat"))
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self._on_about_action_triggered)
+
+    def _add_shortcuts(self) -> None:
+        """Keys that work anywhere in the window: stop, find, search, quit, settings."""
         stop_action = QAction(self.tr("Stop the reply"), self)
         stop_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
         stop_action.triggered.connect(self._on_composer_stop_requested)
@@ -210,25 +213,7 @@ class MainWindow(QMainWindow):
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.setObjectName("mainSplitter")
         splitter.setChildrenCollapsible(False)
-        sidebar = QWidget(splitter)
-        sidebar_layout = QVBoxLayout(sidebar)
-        sidebar_layout.setContentsMargins(8, 8, 0, 8)
-        new_button = QPushButton(self.tr("+ New chat"), sidebar)
-        new_button.setObjectName("newChatButton")
-        new_button.setToolTip(
-            self.new_chat_action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-        )
-        new_button.clicked.connect(self.new_chat)
-        sidebar_layout.addWidget(new_button)
-        self.history = HistorySidebar(self.storage, sidebar)
-        self.conversation_list = self.history.conversation_list
-        self.history.conversation_selected.connect(self._on_list_conversation_selected)
-        self.history.result_chosen.connect(self._on_history_result_chosen)
-        self.history.conversation_deleted.connect(self._on_history_conversation_deleted)
-        self.history.conversation_restored.connect(self._on_history_conversation_restored)
-        self.history.problem.connect(self._on_session_problem)
-        sidebar_layout.addWidget(self.history)
-        splitter.addWidget(sidebar)
+        splitter.addWidget(self._build_sidebar(splitter))
 
         self._stack = QStackedWidget(splitter)
         self.welcome = WelcomeView(self._stack)
@@ -246,6 +231,39 @@ class MainWindow(QMainWindow):
         self.find_bar.closed.connect(self._on_find_bar_closed)
         chat_layout.addWidget(self.find_bar)
         chat_layout.addWidget(self.transcript, 1)
+        chat_layout.addLayout(self._build_composer_row())
+        self._stack.addWidget(self._chat_page)
+        splitter.addWidget(self._stack)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([240, 860])
+        self.setCentralWidget(splitter)
+        self._splitter = splitter
+
+    def _build_sidebar(self, splitter: QSplitter) -> QWidget:
+        """New chat above the history list and its search."""
+        sidebar = QWidget(splitter)
+        sidebar_layout = QVBoxLayout(sidebar)
+        sidebar_layout.setContentsMargins(8, 8, 0, 8)
+        new_button = QPushButton(self.tr("+ New chat"), sidebar)
+        new_button.setObjectName("newChatButton")
+        new_button.setToolTip(
+            self.new_chat_action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        )
+        new_button.clicked.connect(self.new_chat)
+        sidebar_layout.addWidget(new_button)
+        self.history = HistorySidebar(self.storage, sidebar)
+        self.conversation_list = self.history.conversation_list
+        self.history.conversation_selected.connect(self._on_list_conversation_selected)
+        self.history.result_chosen.connect(self._on_history_result_chosen)
+        self.history.conversation_deleted.connect(self._on_history_conversation_deleted)
+        self.history.conversation_restored.connect(self._on_history_conversation_restored)
+        self.history.problem_reported.connect(self._on_problem_reported)
+        sidebar_layout.addWidget(self.history)
+        return sidebar
+
+    def _build_composer_row(self) -> QHBoxLayout:
+        """The composer with Send and Stop, centred under the transcript."""
         bottom = QHBoxLayout()
         bottom.setContentsMargins(16, 8, 16, 12)
         frame = QFrame(self._chat_page)
@@ -273,14 +291,7 @@ class MainWindow(QMainWindow):
         bottom.addStretch(1)
         bottom.addWidget(frame, 100)
         bottom.addStretch(1)
-        chat_layout.addLayout(bottom)
-        self._stack.addWidget(self._chat_page)
-        splitter.addWidget(self._stack)
-        splitter.setStretchFactor(0, 0)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([240, 860])
-        self.setCentralWidget(splitter)
-        self._splitter = splitter
+        return bottom
 
     def _build_status_bar(self) -> None:
         self.provider_status = QLabel(self)
@@ -339,10 +350,9 @@ class MainWindow(QMainWindow):
             name=f"models-{self._model_generation}",
         )
 
-    @Slot(object)
-    def _on_models_call_succeeded(self, models: object) -> None:
-        sender = self.sender()
-        if sender is not None and sender.objectName() != f"models-{self._model_generation}":
+    @Slot(str, object)
+    def _on_models_call_succeeded(self, name: str, models: object) -> None:
+        if name != f"models-{self._model_generation}":
             return  # an answer for a provider no longer shown
         if isinstance(models, list):
             self._show_models([str(name) for name in models])
@@ -692,7 +702,7 @@ class MainWindow(QMainWindow):
         return " · ".join(parts)
 
     @Slot(str)
-    def _on_session_problem(self, message: str) -> None:
+    def _on_problem_reported(self, message: str) -> None:
         QMessageBox.warning(self, self.tr("Desktop Chat"), message)
 
     # Welcome -----------------------------------------------------------------------------------

@@ -73,6 +73,25 @@ class MessageView(QFrame):
         layout.setSpacing(6)
         layout.addLayout(self._build_header())
 
+        self._build_thinking(layout)
+
+        self.body = MessageBody(self)
+        self.body.setObjectName("messageBody")
+        self.body.setAccessibleName(self.tr("Message text"))
+        layout.addWidget(self.body)
+        for widget in (self, self.body):
+            widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            widget.customContextMenuRequested.connect(self._on_context_menu_requested)
+
+        self._note = QLabel(self)
+        self._note.setObjectName("messageNote")
+        self._note.hide()
+        layout.addWidget(self._note)
+
+        self._build_error_banner(layout)
+
+    def _build_thinking(self, layout: QVBoxLayout) -> None:
+        """The folded reasoning of a model that thinks aloud, hidden until there is some."""
         self._thinking_toggle = QToolButton(self)
         self._thinking_toggle.setObjectName("thinkingToggle")
         self._thinking_toggle.setText(self.tr("Thinking"))
@@ -91,19 +110,8 @@ class MessageView(QFrame):
         self._thinking.hide()
         layout.addWidget(self._thinking)
 
-        self.body = MessageBody(self)
-        self.body.setObjectName("messageBody")
-        self.body.setAccessibleName(self.tr("Message text"))
-        layout.addWidget(self.body)
-        for widget in (self, self.body):
-            widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-            widget.customContextMenuRequested.connect(self._on_context_menu_requested)
-
-        self._note = QLabel(self)
-        self._note.setObjectName("messageNote")
-        self._note.hide()
-        layout.addWidget(self._note)
-
+    def _build_error_banner(self, layout: QVBoxLayout) -> None:
+        """What went wrong with this reply, with Retry, Continue and one more fitting action."""
         self._error = QFrame(self)
         self._error.setObjectName("errorBanner")
         error_layout = QVBoxLayout(self._error)

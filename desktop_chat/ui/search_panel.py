@@ -111,11 +111,11 @@ class SearchResults(QListView):
     Signals:
         result_chosen(int, object): a conversation id and the matched message id (None when the
             title matched).
-        problem(str): the database failed.
+        problem_reported(str): the database failed.
     """
 
     result_chosen = Signal(int, object)
-    problem = Signal(str)
+    problem_reported = Signal(str)
 
     def __init__(self, storage: Storage, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -177,7 +177,7 @@ class SearchResults(QListView):
             )
         except StorageError as error:
             self._exhausted = True
-            self.problem.emit(error.message)
+            self.problem_reported.emit(error.message)
             return
         self._exhausted = len(hits) < RESULTS_PAGE
         untitled = self.tr("New chat")

@@ -115,6 +115,19 @@ class SettingsDialog(QDialog):
     def _build_providers_tab(self) -> QWidget:
         page = QWidget(self)
         row = QHBoxLayout(page)
+        row.addLayout(self._build_provider_list(page))
+        self._form_page = QWidget(page)
+        form = QFormLayout(self._form_page)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self._build_connection_rows(form)
+        self._build_model_rows(form)
+        row.addWidget(self._form_page, 1)
+        self.models_listed.connect(self._on_self_models_listed)
+        self.connection_failed.connect(self._on_self_connection_failed)
+        return page
+
+    def _build_provider_list(self, page: QWidget) -> QVBoxLayout:
+        """The list of providers with Add and Remove under it."""
         left = QVBoxLayout()
         self.provider_list = QListWidget(page)
         self.provider_list.setObjectName("providerList")
@@ -140,11 +153,10 @@ class SettingsDialog(QDialog):
         buttons.addWidget(self.remove_button)
         buttons.addStretch(1)
         left.addLayout(buttons)
-        row.addLayout(left)
+        return left
 
-        self._form_page = QWidget(page)
-        form = QFormLayout(self._form_page)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    def _build_connection_rows(self, form: QFormLayout) -> None:
+        """Name, type, address and key: where requests go and how they are signed."""
         self.name_edit = QLineEdit(self._form_page)
         self.name_edit.setObjectName("providerName")
         self.name_edit.textEdited.connect(self._on_name_edit_text_edited)
@@ -190,6 +202,8 @@ class SettingsDialog(QDialog):
         self.auth_combo.currentIndexChanged.connect(self._on_auth_combo_current_index_changed)
         form.addRow(self.tr("Send the key as"), self.auth_combo)
 
+    def _build_model_rows(self, form: QFormLayout) -> None:
+        """The model, Test connection, and what each request asks of it."""
         model_row = QHBoxLayout()
         self.model_combo = QComboBox(self._form_page)
         self.model_combo.setObjectName("providerModel")
@@ -227,10 +241,6 @@ class SettingsDialog(QDialog):
         self.max_tokens_spin.setSpecialValueText(self.tr("Server default"))
         self.max_tokens_spin.valueChanged.connect(self._on_max_tokens_spin_value_changed)
         form.addRow(self.tr("Max tokens"), self.max_tokens_spin)
-        row.addWidget(self._form_page, 1)
-        self.models_listed.connect(self._on_self_models_listed)
-        self.connection_failed.connect(self._on_self_connection_failed)
-        return page
 
     def _build_app_tab(self) -> QWidget:
         page = QWidget(self)
@@ -471,12 +481,14 @@ class SettingsDialog(QDialog):
             failed=self._on_test_call_failed,
         )
 
-    @Slot(object)
-    def _on_test_call_succeeded(self, models: object) -> None:
+    @Slot(str, object)
+    def _on_test_call_succeeded(self, name: str, models: object) -> None:
+        del name  # one test runs at a time: the button is disabled meanwhile
         self.models_listed.emit(models)
 
-    @Slot(object)
-    def _on_test_call_failed(self, error: object) -> None:
+    @Slot(str, object)
+    def _on_test_call_failed(self, name: str, error: object) -> None:
+        del name
         if isinstance(error, DesktopChatError):
             self.connection_failed.emit(error.message)
         else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +49,8 @@ class Streamer(QThread):
     Signals:
         delta_received(str): a piece of the answer text.
         reasoning_received(str): a piece of the model's reasoning.
-        finished(str, object): the reply ended: the finish reason (``"cancelled"`` when stopped)
-            and the ``Usage`` or None. Shadows ``QThread.finished``, which still fires after it.
+        reply_finished(str, object): the reply ended: the finish reason (``"cancelled"`` when
+            stopped) and the ``Usage`` or None. ``QThread.finished`` fires after it.
         failed(object): the request failed with this ``ApiError``; text so far is in
             ``partial_text``.
         record_failed(str): the reply could not be saved (the stream goes on).
@@ -58,7 +58,7 @@ class Streamer(QThread):
 
     delta_received = Signal(str)
     reasoning_received = Signal(str)
-    finished = Signal(str, object)
+    reply_finished = Signal(str, object)
     failed = Signal(object)
     record_failed = Signal(str)
 
@@ -106,7 +106,7 @@ class Streamer(QThread):
         parts: list[str] = []
         self._open_recorder()
         if self._prefix:
-            self._record("on_content", self._prefix)
+            self._record(ReplyRecorder.on_content, self._prefix)
         try:
             for event in self._client.stream_chat(
                 self._model, self._messages, cancel=self._cancel, **self._params
@@ -116,12 +116,12 @@ class Streamer(QThread):
                         self.ttft_ms = round((time.monotonic() - started) * 1000)
                     parts.append(event.text)
                     self.delta_count += 1
-                    self._record("on_content", event.text)
+                    self._record(ReplyRecorder.on_content, event.text)
                     self.delta_received.emit(event.text)
                 elif isinstance(event, ReasoningDelta):
                     if self.ttft_ms is None:
                         self.ttft_ms = round((time.monotonic() - started) * 1000)
-                    self._record("on_reasoning", event.text)
+                    self._record(ReplyRecorder.on_reasoning, event.text)
                     self.reasoning_received.emit(event.text)
                 elif isinstance(event, Usage):
                     usage = event
@@ -137,7 +137,7 @@ class Streamer(QThread):
             self._finish_record(status, None, usage, error.message)
             self.failed.emit(error)
             return
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - a bug must end the reply, not the thread
             self._end(started, parts)
             problem = ApiError(
                 self.tr("Unexpected problem: {name}: {error}").format(
@@ -155,7 +155,7 @@ class Streamer(QThread):
             reason = CANCELLED_REASON
         status = "interrupted" if reason == CANCELLED_REASON else "complete"
         self._finish_record(status, reason or None, usage, None)
-        self.finished.emit(reason, usage)
+        self.reply_finished.emit(reason, usage)
 
     def _end(self, started: float, parts: list[str]) -> None:
         self.duration_ms = round((time.monotonic() - started) * 1000)
@@ -169,11 +169,11 @@ class Streamer(QThread):
         except DesktopChatError as error:
             self.record_failed.emit(error.message)
 
-    def _record(self, method: str, text: str) -> None:
+    def _record(self, method: Callable[[ReplyRecorder, str], None], text: str) -> None:
         if self._recorder is None:
             return
         try:
-            getattr(self._recorder, method)(text)
+            method(self._recorder, text)
         except DesktopChatError as error:
             self._recorder = None
             self.record_failed.emit(error.message)

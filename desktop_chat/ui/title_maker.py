@@ -115,10 +115,9 @@ class TitleMaker(QObject):
         """How many title requests have not answered yet."""
         return len(self._asked)
 
-    @Slot(object)
-    def _on_call_succeeded(self, answer: object) -> None:
-        sender = self.sender()
-        asked = self._asked.pop(sender.objectName(), None) if sender is not None else None
+    @Slot(str, object)
+    def _on_call_succeeded(self, name: str, answer: object) -> None:
+        asked = self._asked.pop(name, None)
         if asked is None or not isinstance(answer, str):
             return
         conversation_id, old_title = asked
@@ -135,10 +134,8 @@ class TitleMaker(QObject):
             return
         self.titled.emit(conversation_id)
 
-    @Slot(object)
-    def _on_call_failed(self, error: object) -> None:
+    @Slot(str, object)
+    def _on_call_failed(self, name: str, error: object) -> None:
         # A title is a nicety: the first message's words stay.
         del error
-        sender = self.sender()
-        if sender is not None:
-            self._asked.pop(sender.objectName(), None)
+        self._asked.pop(name, None)

@@ -28,6 +28,7 @@ from desktop_chat.ui.error_text import ErrorAction, ErrorAdvice
 from desktop_chat.ui.message_view import ASSISTANT, MessageView
 from desktop_chat.ui.message_view import USER as USER_ROLE
 from desktop_chat.ui.streamer import CANCELLED_REASON
+from desktop_chat.ui.timers import single_shot_timer
 
 __all__ = ["FIRST_PAGE_SIZE", "PAGE_SIZE", "Transcript"]
 
@@ -98,16 +99,10 @@ class Transcript(QScrollArea):
         self._first_shown = 0
         self._views: list[MessageView] = []
         self._follow = True
-        self._anchor_timer = QTimer(self)
-        self._anchor_timer.setSingleShot(True)
-        self._anchor_timer.setInterval(250)
-        self._anchor_timer.timeout.connect(self._on_anchor_timer_timeout)
+        self._anchor_timer = single_shot_timer(self, 250, self._on_anchor_timer_timeout)
         # When the newest page does not fill the view there is nothing to scroll, so the user
         # could never reach the top to ask for more: load earlier pages once laid out.
-        self._fill_timer = QTimer(self)
-        self._fill_timer.setSingleShot(True)
-        self._fill_timer.setInterval(100)
-        self._fill_timer.timeout.connect(self._on_fill_timer_timeout)
+        self._fill_timer = single_shot_timer(self, 100, self._on_fill_timer_timeout)
 
         self._jump = QPushButton(self.tr("Jump to latest ↓"), self)
         self._jump.setObjectName("jumpToLatestButton")

@@ -173,8 +173,9 @@ class WelcomeView(QWidget):
             probe_local_servers, succeeded=self._on_scan_succeeded, failed=self._on_scan_failed
         )
 
-    @Slot(object)
-    def _on_scan_succeeded(self, servers: object) -> None:
+    @Slot(str, object)
+    def _on_scan_succeeded(self, name: str, servers: object) -> None:
+        del name  # one scan at a time: the button is disabled meanwhile
         self.scan_button.setEnabled(True)
         found = (
             [s for s in servers if isinstance(s, LocalServer)] if isinstance(servers, list) else []
@@ -195,8 +196,9 @@ class WelcomeView(QWidget):
         self.server_list.setVisible(bool(found))
         self.add_server_button.setVisible(bool(found))
 
-    @Slot(object)
-    def _on_scan_failed(self, error: object) -> None:
+    @Slot(str, object)
+    def _on_scan_failed(self, name: str, error: object) -> None:
+        del name
         self.scan_button.setEnabled(True)
         self.scan_status.setText(self.tr("Looking failed: {error}").format(error=error))
 

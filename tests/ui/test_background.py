@@ -18,14 +18,14 @@ class _Receiver(QObject):
         self.errors: list[object] = []
         self.names: list[str] = []
 
-    @Slot(object)
-    def _on_call_succeeded(self, result: object) -> None:
-        sender = self.sender()
-        self.names.append(sender.objectName() if sender is not None else "")
+    @Slot(str, object)
+    def _on_call_succeeded(self, name: str, result: object) -> None:
+        self.names.append(name)
         self.results.append(result)
 
-    @Slot(object)
-    def _on_call_failed(self, error: object) -> None:
+    @Slot(str, object)
+    def _on_call_failed(self, name: str, error: object) -> None:
+        del name
         self.errors.append(error)
 
 
