@@ -45,10 +45,13 @@ def test_generated_database_is_sound_and_the_timings_run(tmp_path: Path) -> None
         # The search triggers are back: new text is found at once.
         message = storage.add_message(1, branch[-1].id, "user", "zanzibar")
         assert [h.message_id for h in storage.search("zanzibar")] == [message.id]
-        assert bench_history.time_list(storage, None, repeat=1) > 0
-        assert bench_history.time_path(storage, 1, repeat=1) > 0
-        assert bench_history.time_search(storage, "the", repeat=1) > 0
-    assert bench_history.time_open(path, repeat=1) > 0
+    # What the figures are belongs to the benchmark; here each timed operation must run on a
+    # database of this shape without raising.
+    with Storage.open(path) as storage:
+        bench_history.time_list(storage, None, repeat=1)
+        bench_history.time_path(storage, 1, repeat=1)
+        bench_history.time_search(storage, "the", repeat=1)
+    bench_history.time_open(path, repeat=1)
 
 
 def test_too_few_messages_are_refused(tmp_path: Path) -> None:

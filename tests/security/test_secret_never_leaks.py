@@ -15,24 +15,28 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import keyring
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import KeyringError
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from desktop_chat.core.api import ChatClient, ContentDelta, Finished, Usage
+from desktop_chat.core.api import ChatClient
 from desktop_chat.core.errors import ApiError, DesktopChatError, SecretStoreError
 from desktop_chat.core.export import write_export
 from desktop_chat.core.paths import app_paths, database_path, settings_path
 from desktop_chat.core.providers import ProviderConfig
-from desktop_chat.core.recorder import ReplyRecorder
 from desktop_chat.core.secrets import SecretStore
 from desktop_chat.core.settings import Settings, load_settings, save_settings
 from desktop_chat.core.storage import Storage, open_storage
+from desktop_chat.ui.error_text import describe_error
+from desktop_chat.ui.message_view import MessageView
 from desktop_chat.ui.pdf_export import write_pdf
+from desktop_chat.ui.streamer import Streamer
 from tests.ports import refused_port
 from tests.scripted_server import (
     Reply,
@@ -148,29 +152,43 @@ def failing_replies(key: str) -> dict[str, Reply]:
 JSON_FAILURES = [name for name in failing_replies("sk-x") if not name.startswith("stream")]
 
 
+@dataclass
+class Exchange:
+    """One exchange as the window runs it: the real streamer, recorder and error banner."""
+
+    message_id: int
+    error: ApiError | None
+    banner: str
+
+
 def run_chat(
-    client: ChatClient, storage: Storage, conversation_id: int, parent_id: int | None
-) -> tuple[int, ApiError | None]:
-    """One exchange as the window runs it: the reply recorded to the database as it streams."""
+    qtbot: QtBot,
+    client: ChatClient,
+    storage: Storage,
+    conversation_id: int,
+    parent_id: int | None,
+) -> Exchange:
+    """Stream a reply through ``Streamer`` (which closes ``client``) and show any error."""
     user = storage.add_message(conversation_id, parent_id, "user", MESSAGES[0]["content"])
     reply = storage.add_message(conversation_id, user.id, "assistant", status="streaming")
-    recorder = ReplyRecorder(database_path(), reply.id)
-    usage: Usage | None = None
-    try:
-        for event in client.stream_chat("test-model", MESSAGES):
-            if isinstance(event, ContentDelta):
-                recorder.on_content(event.text)
-            elif isinstance(event, Usage):
-                usage = event
-            elif isinstance(event, Finished):
-                recorder.finish("complete", event.reason, usage)
-                return reply.id, None
-    except ApiError as error:
-        logging.getLogger("desktop_chat.test").warning("reply failed: %s", error, exc_info=True)
-        recorder.finish("error", error=error.message)
-        return reply.id, error
-    recorder.finish("interrupted")
-    return reply.id, None
+    streamer = Streamer(
+        client, "test-model", list(MESSAGES), database=database_path(), message_id=reply.id
+    )
+    failures: list[object] = []
+    streamer.failed.connect(failures.append, Qt.ConnectionType.DirectConnection)
+    with qtbot.waitSignal(streamer.finished, timeout=30_000):
+        streamer.start()
+    streamer.wait()
+    error = failures[0] if failures else None
+    assert error is None or isinstance(error, ApiError)
+    banner = ""
+    if error is not None:
+        logging.getLogger("desktop_chat.test").warning("reply failed: %s", error, exc_info=error)
+        view = MessageView("assistant", reply.id)
+        qtbot.addWidget(view)
+        view.show_error(describe_error(error))
+        banner = view.error_text()
+    return Exchange(reply.id, error, banner)
 
 
 def _scan_tree(check: LeakCheck, label: str, root: Path) -> int:
@@ -197,6 +215,52 @@ def _cli(*arguments: str) -> subprocess.CompletedProcess[str]:
         timeout=60,
         check=False,
     )
+
+
+def _chat_through_every_failure(
+    qtbot: QtBot, server: ScriptedServer, storage: Storage, conversation_id: int, key: str
+) -> tuple[list[tuple[str, BaseException]], list[tuple[str, str]]]:
+    """A good reply, then every failure the server can send, as the window meets them.
+
+    Returns:
+        The errors raised, and the error banners the window showed, each with its name.
+    """
+    errors: list[tuple[str, BaseException]] = []
+    banners: list[tuple[str, str]] = []
+    with ChatClient(server.base_url, key) as client:
+        server.add(json_reply(200, {"data": [{"id": "test-model"}]}))
+        assert client.list_models() == ["test-model"]
+        server.add(
+            json_reply(
+                200,
+                {"choices": [{"message": {"content": "Plain reply."}, "finish_reason": "stop"}]},
+            )
+        )
+        assert client.complete("test-model", MESSAGES).text == "Plain reply."
+        # The failures that are not streams, through a plain JSON request (the model list).
+        for name in JSON_FAILURES:
+            server.add(failing_replies(key)[name])
+            with pytest.raises(ApiError) as caught:
+                client.list_models()
+            errors.append((f"list_models {name}", caught.value))
+    server.add(sse_reply(["Hello", " there"], usage={"prompt_tokens": 3, "completion_tokens": 2}))
+    good = run_chat(qtbot, ChatClient(server.base_url, key), storage, conversation_id, None)
+    assert good.error is None
+    parent: int | None = good.message_id
+    attempts: list[tuple[str, str, Reply | None]] = [
+        (name, server.base_url, reply) for name, reply in failing_replies(key).items()
+    ]
+    attempts.append(("connect-refused", _refused_url(), None))
+    for name, url, reply in attempts:
+        if reply is not None:
+            server.add(reply)
+        failed = run_chat(qtbot, ChatClient(url, key), storage, conversation_id, parent)
+        assert failed.error is not None, name
+        assert failed.banner, name
+        errors.append((name, failed.error))
+        banners.append((name, failed.banner))
+        parent = failed.message_id
+    return errors, banners
 
 
 @pytest.mark.slow
@@ -228,41 +292,9 @@ def test_a_full_run_leaves_the_key_nowhere(
 
     storage = open_storage(database_path()).storage
     conversation = storage.create_conversation("Leak check", PROVIDER_ID, "test-model")
-    errors: list[tuple[str, BaseException]] = []
-    parent: int | None = None
-    with ChatClient(scripted_server.base_url, stored_key) as client:
-        scripted_server.add(json_reply(200, {"data": [{"id": "test-model"}]}))
-        assert client.list_models() == ["test-model"]
-        scripted_server.add(
-            sse_reply(["Hello", " there"], usage={"prompt_tokens": 3, "completion_tokens": 2})
-        )
-        parent, error = run_chat(client, storage, conversation.id, parent)
-        assert error is None
-        scripted_server.add(
-            json_reply(
-                200,
-                {"choices": [{"message": {"content": "Plain reply."}, "finish_reason": "stop"}]},
-            )
-        )
-        assert client.complete("test-model", MESSAGES).text == "Plain reply."
-        for name, reply in failing_replies(key).items():
-            scripted_server.add(reply)
-            parent, error = run_chat(client, storage, conversation.id, parent)
-            assert error is not None, name
-            errors.append((name, error))
-        # The failures that are not streams, through a plain JSON request (the model list).
-        for name in JSON_FAILURES:
-            scripted_server.add(failing_replies(key)[name])
-            try:
-                client.list_models()
-            except ApiError as failure:
-                errors.append((f"list_models {name}", failure))
-            else:
-                raise AssertionError(f"list_models accepted {name}")
-    with ChatClient(_refused_url(), stored_key) as refused:
-        parent, error = run_chat(refused, storage, conversation.id, parent)
-        assert error is not None
-        errors.append(("connect-refused", error))
+    errors, banners = _chat_through_every_failure(
+        qtbot, scripted_server, storage, conversation.id, stored_key
+    )
     # Every request really carried the key, so there was something to leak.
     assert all(r.headers.get("authorization") == f"Bearer {key}" for r in scripted_server.requests)
 
@@ -296,6 +328,8 @@ def test_a_full_run_leaves_the_key_nowhere(
 
     for name, caught in errors:
         check.scan_exception(f"error {name}", caught)
+    for name, banner in banners:
+        check.scan(f"error banner {name}", banner)
     for handler in logging.getLogger().handlers:
         handler.flush()
     for record in records.records:

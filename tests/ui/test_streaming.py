@@ -7,6 +7,7 @@ import json
 from PySide6.QtWidgets import QToolButton
 from pytestqt.qtbot import QtBot
 
+from desktop_chat.ui.branch_switcher import BranchSwitcher
 from desktop_chat.ui.main_window import MainWindow
 from desktop_chat.ui.streamer import Streamer
 from tests.scripted_server import ScriptedServer, sse_reply
@@ -82,6 +83,20 @@ def test_stop_keeps_the_partial_text(
     assert stored.finish_reason == "cancelled"
 
 
+def _assert_stopped_with(window: MainWindow, text: str) -> None:
+    """The reply was stopped by the user: its text kept on screen and saved as interrupted."""
+    view = window.transcript.last_view()
+    assert view is not None
+    assert view.markdown() == text
+    stored = window.storage.get_message(view.message_id or -1)
+    assert stored is not None
+    assert (stored.content, stored.status, stored.finish_reason) == (
+        text,
+        "interrupted",
+        "cancelled",
+    )
+
+
 def test_escape_in_the_composer_stops(
     qtbot: QtBot, window: MainWindow, scripted_server: ScriptedServer
 ) -> None:
@@ -91,7 +106,8 @@ def test_escape_in_the_composer_stops(
     _send(qtbot, window)
     qtbot.waitUntil(lambda: window.transcript.last_view().markdown() == "x")  # type: ignore[union-attr]
     qtbot.keyClick(window.composer, Qt.Key.Key_Escape)
-    _wait_idle(qtbot, window, 2000)
+    _wait_idle(qtbot, window, 10_000)
+    _assert_stopped_with(window, "x")
 
 
 def test_closing_mid_stream_stops_the_thread(
@@ -122,8 +138,8 @@ def test_regenerate_replaces_the_last_reply(
     _wait_idle(qtbot, window)
     views = window.transcript.views()
     assert [v.markdown() for v in views] == ["Hello", "Second"]
-    assert views[-1]._regenerate_button.isVisibleTo(window)
-    assert not views[0]._regenerate_button.isVisibleTo(window)
+    assert child(views[-1], QToolButton, "regenerateButton").isVisibleTo(window)
+    assert not child(views[0], QToolButton, "regenerateButton").isVisibleTo(window)
     body = scripted_server.requests[-1].json
     assert [m["content"] for m in body["messages"]] == ["Hello"]
 
@@ -140,8 +156,18 @@ def test_edit_and_resend_branches_from_the_user_message(
     window.composer.setPlainText("Edited")
     window.send_button.click()
     _wait_idle(qtbot, window)
-    assert [v.markdown() for v in window.transcript.views()] == ["Edited", "Two"]
+    views = window.transcript.views()
+    assert [v.markdown() for v in views] == ["Edited", "Two"]
     assert json.loads(scripted_server.requests[-1].body)["messages"][-1]["content"] == "Edited"
+    edited = views[0].message_id
+    assert edited is not None
+    versions = window.storage.siblings(edited)
+    assert [m.content for m in versions] == ["Original", "Edited"]
+    assert len(window.storage.siblings(versions[0].id)) == 2  # the first reply stays, a branch
+    switcher = views[0].findChild(BranchSwitcher, "branchSwitcher")
+    assert switcher is not None
+    assert switcher.isVisibleTo(window)
+    assert switcher.text() == "2/2"
 
 
 def test_escape_anywhere_in_the_window_stops(
@@ -154,4 +180,5 @@ def test_escape_anywhere_in_the_window_stops(
     qtbot.waitUntil(lambda: window.transcript.last_view().markdown() == "y")  # type: ignore[union-attr]
     window.transcript.setFocus()
     qtbot.keyClick(window.transcript, Qt.Key.Key_Escape)
-    _wait_idle(qtbot, window, 2000)
+    _wait_idle(qtbot, window, 10_000)
+    _assert_stopped_with(window, "y")
