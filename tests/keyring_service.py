@@ -91,7 +91,7 @@ def _wait_until_ready(
             )
         try:
             backend.get_password("desktop-chat-test", "readiness-probe")
-        except Exception as exc:  # the service is not on the bus yet
+        except Exception as exc:  # noqa: BLE001 - the service is not on the bus yet
             last_error = exc
             time.sleep(0.05)
         else:

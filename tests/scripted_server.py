@@ -202,7 +202,7 @@ class ScriptedServer:
                     return
         except (ConnectionResetError, BrokenPipeError):
             conn.closed_by_client.set()
-        except BaseException as exc:  # pragma: no cover - reported at stop()
+        except BaseException as exc:  # noqa: BLE001 # pragma: no cover - reported at stop()
             self._errors.append(exc)
         finally:
             sock.close()

@@ -28,9 +28,9 @@ def endpoint_url(base_url: str) -> str:
     """Normalise a base URL as users paste it; requests go to ``<result>/chat/completions``.
 
     Whitespace is trimmed; a missing scheme becomes ``https://`` (``http://`` for this computer,
-    see :func:`is_loopback_host`); a pasted ``.../chat/completions`` is cut back to its base; a trailing slash is
-    dropped; a URL with no path at all gets ``/v1``, while a path such as ``/openai/v1`` or
-    ``/api/v1`` is kept. Query and fragment are dropped.
+    see :func:`is_loopback_host`); a pasted ``.../chat/completions`` is cut back to its base; a
+    trailing slash is dropped; a URL with no path at all gets ``/v1``, while a path such as
+    ``/openai/v1`` or ``/api/v1`` is kept. Query and fragment are dropped.
 
     Returns:
         The normalised base URL, or ``""`` when the text names no host.

@@ -134,7 +134,7 @@ class Exchange:
     def _run(self) -> None:
         try:
             response = self._client.send(self._request, stream=True)
-        except BaseException as exc:  # handed to the caller, which re-raises it
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, which re-raises it
             with self._lock:
                 self.error = None if self._abandoned else exc
                 self._headers_ready.set()
@@ -179,14 +179,15 @@ class Exchange:
 
         httpcore does not expose it, so this looks through the pool's private state and gives
         up quietly (the request then ends at the read timeout) if that state looks different.
+        This is the one place that reads another library's private state, hence the noqa.
         """
         try:
-            transport = self._client._transport_for_url(self._request.url)
-            pool = transport._pool  # type: ignore[attr-defined]
-            for pending in list(pool._requests):
+            transport = self._client._transport_for_url(self._request.url)  # noqa: SLF001
+            pool = transport._pool  # type: ignore[attr-defined]  # noqa: SLF001
+            for pending in list(pool._requests):  # noqa: SLF001
                 if pending.request.extensions is self._request.extensions:
-                    return [pending.connection._connection._network_stream]
-        except Exception:  # private state of another library: best effort only
+                    return [pending.connection._connection._network_stream]  # noqa: SLF001
+        except Exception:  # noqa: BLE001 - private state of another library: best effort only
             return []
         return []
 

@@ -21,7 +21,7 @@ from desktop_chat.core._events import (
 )
 from desktop_chat.core._failures import provider_error
 from desktop_chat.core.errors import StreamError, UnexpectedResponseError
-from desktop_chat.core.sse import SSEDecoder
+from desktop_chat.core.sse import ServerSentEvent, SSEDecoder
 
 _new = object.__new__
 _set_content = vars(ContentDelta)["text"].__set__
@@ -75,13 +75,8 @@ def parse_stream(
             return
         for sse in feed(chunk):
             data = sse.data
-            if sse.event != "message":
-                if sse.event == "error":
-                    raise _in_band_error(data, state)
-                continue
-            if data[:1] != "{":
-                if data.strip() == "[DONE]":
-                    state.done = True
+            if sse.event != "message" or data[:1] != "{":
+                if _ends_the_stream(sse, state):
                     return
                 continue
             try:
@@ -104,11 +99,35 @@ def parse_stream(
                     reason = choice.get("finish_reason")
                     if reason and type(reason) is str:
                         state.finish_reason = reason
-            if obj.get("error"):
-                raise _in_band_error(data, state)
-            usage = obj.get("usage")
-            if usage and type(usage) is dict:
-                yield _usage(usage)
+            if obj.get("error") or obj.get("usage"):
+                yield from _error_or_usage(obj, data, state)
+
+
+def _ends_the_stream(sse: ServerSentEvent, state: StreamState) -> bool:
+    """For an event that is not a JSON chunk: True at ``[DONE]``; other events are skipped.
+
+    Raises:
+        StreamError: an ``event: error`` frame.
+    """
+    if sse.event == "error":
+        raise _in_band_error(sse.data, state)
+    if sse.event == "message" and sse.data.strip() == "[DONE]":
+        state.done = True
+        return True
+    return False
+
+
+def _error_or_usage(obj: dict[str, Any], data: str, state: StreamState) -> Iterator[Usage]:
+    """The rare tail of a chunk: an in-band error (raised) or the token usage.
+
+    Raises:
+        StreamError: the chunk carried an ``error`` object.
+    """
+    if obj.get("error"):
+        raise _in_band_error(data, state)
+    usage = obj.get("usage")
+    if type(usage) is dict:
+        yield _usage(usage)
 
 
 def _other_deltas(delta: dict[str, Any]) -> Iterator[StreamEvent]:

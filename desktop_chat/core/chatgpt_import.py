@@ -141,24 +141,8 @@ def _message_fields(
     }
 
 
-def parse_chatgpt_conversation(item: Any, index: int, path: Path) -> ImportedConversation | None:
-    """Read one conversation of the list; None when it holds no usable message at all."""
-    if not isinstance(item, Mapping):
-        raise ImportExportError(
-            f"{path.name}: conversation {index + 1} is not an object.", path=path
-        )
-    mapping = item.get("mapping")
-    if not isinstance(mapping, Mapping):
-        raise ImportExportError(
-            f"{path.name}: conversation {index + 1} has no 'mapping' of messages.", path=path
-        )
-    # With no date at all, the import time is the least surprising one to show.
-    created = _number(item.get("create_time")) or _earliest_time(item.get("mapping")) or time.time()
-    updated = _number(item.get("update_time")) or created
-    default_model = _text(item.get("default_model_slug"))
-    skipped: Counter[str] = Counter()
-    nodes = {str(key): node for key, node in mapping.items() if isinstance(node, Mapping)}
-    skipped["malformed node"] += len(mapping) - len(nodes)
+def _children(nodes: Mapping[str, Mapping[str, Any]]) -> dict[str | None, list[str]]:
+    """Each node's children (None: the roots), in ChatGPT's own order where it gives one."""
 
     def parent_of(key: str) -> str | None:
         parent = nodes[key].get("parent")
@@ -167,13 +151,26 @@ def parse_chatgpt_conversation(item: Any, index: int, path: Path) -> ImportedCon
     children: dict[str | None, list[str]] = {}
     for key in nodes:
         children.setdefault(parent_of(key), []).append(key)
-    # Keep ChatGPT's own child order where it gives one.
     for key, node in nodes.items():
         listed = node.get("children")
         if isinstance(listed, list) and key in children:
             rank = {str(child): position for position, child in enumerate(listed)}
             children[key].sort(key=lambda child: rank.get(child, len(rank)))
+    return children
 
+
+def _walk(
+    nodes: Mapping[str, Mapping[str, Any]],
+    created: float,
+    default_model: str,
+    skipped: Counter[str],
+) -> tuple[list[ImportedMessage], dict[str, str | None]]:
+    """The messages kept, walking the tree from its roots, and each node's nearest kept one.
+
+    Thoughts are carried down to the next assistant reply as its reasoning; a message with no
+    time inherits its parent's. What cannot be kept is counted in ``skipped``.
+    """
+    children = _children(nodes)
     kept: list[ImportedMessage] = []
     kept_parent: dict[str, str | None] = {}  # node key -> nearest kept ancestor-or-self
     # (node, nearest kept ancestor, time to inherit, reasoning waiting for the next reply)
@@ -207,10 +204,33 @@ def parse_chatgpt_conversation(item: Any, index: int, path: Path) -> ImportedCon
         kept_parent[key] = here
         pending.extend((child, here, stamp, thinking) for child in reversed(children.get(key, [])))
     skipped["unreachable node"] += len(nodes) - len(visited)
+    return kept, kept_parent
+
+
+def parse_chatgpt_conversation(item: Any, index: int, path: Path) -> ImportedConversation | None:
+    """Read one conversation of the list; None when it holds no usable message at all."""
+    if not isinstance(item, Mapping):
+        raise ImportExportError(
+            f"{path.name}: conversation {index + 1} is not an object.", path=path
+        )
+    mapping = item.get("mapping")
+    if not isinstance(mapping, Mapping):
+        raise ImportExportError(
+            f"{path.name}: conversation {index + 1} has no 'mapping' of messages.", path=path
+        )
+    # With no date at all, the import time is the least surprising one to show.
+    created = _number(item.get("create_time")) or _earliest_time(item.get("mapping")) or time.time()
+    updated = _number(item.get("update_time")) or created
+    default_model = _text(item.get("default_model_slug"))
+    skipped: Counter[str] = Counter()
+    nodes = {str(key): node for key, node in mapping.items() if isinstance(node, Mapping)}
+    skipped["malformed node"] += len(mapping) - len(nodes)
+    kept, kept_parent = _walk(nodes, created, default_model, skipped)
     if not kept:
         return None
 
     current = item.get("current_node")
+
     leaf = kept_parent.get(str(current)) if isinstance(current, (str, int)) else None
     if leaf is None:
         leaf = kept[-1].key

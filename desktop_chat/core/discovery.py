@@ -60,7 +60,9 @@ def probe_server(base_url: str, timeout: float = 0.5) -> list[str] | None:
         if response.status_code != 200:
             return None
         return _model_ids(response.json())
-    except Exception:  # any failure just means "no server here"
+    # An unreachable port, a bad URL, a body that is not JSON, or text that is not UTF-8 all mean
+    # "no usable server here".
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError):
         return None
 
 

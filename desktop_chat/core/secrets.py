@@ -205,7 +205,7 @@ class SecretStore:
         """
         try:
             return call()
-        except Exception as exc:  # keyring plugins raise more than KeyringError
+        except Exception as exc:  # noqa: BLE001 - keyring plugins raise more than KeyringError
             error = self._error(action, exc, secret)
         raise error
 

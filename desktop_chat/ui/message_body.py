@@ -164,7 +164,8 @@ class MessageBody(QTextBrowser):
         if self._tail_start == 0:
             return
         cursor.setBlockFormat(self._tail_block_format)
-        current = cursor.currentList()
+        # None outside a list, whatever the stubs say
+        current: QTextList | None = cursor.currentList()
         if current is not None and current is not self._tail_block_list:
             current.remove(cursor.block())
             cursor.setBlockFormat(self._tail_block_format)

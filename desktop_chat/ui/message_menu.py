@@ -60,7 +60,7 @@ def build_message_menu(view: MessageView) -> QMenu:
             action.setData(index)
             action.triggered.connect(view.on_copy_code_action_triggered)
     window = view.window()
-    conversation = window.findChild(QAction, COPY_CONVERSATION_ACTION) if window else None
+    conversation = window.findChild(QAction, COPY_CONVERSATION_ACTION)
     if isinstance(conversation, QAction):
         menu.addSeparator()
         menu.addAction(conversation)

@@ -76,7 +76,7 @@ def run_self_test(qt_argv: list[str]) -> int:
         except SelfTestError as failure:
             print(f"self-test FAILED: {failure}", file=sys.stderr)
             return 1
-        except Exception as error:  # any other failure is a failed self-test, said in one line
+        except Exception as error:  # noqa: BLE001 - any other failure fails the self-test
             print(f"self-test FAILED: {type(error).__name__}: {error}", file=sys.stderr)
             return 1
         finally:

@@ -187,7 +187,7 @@ def test_the_window_reads_while_the_recorder_writes(store: Storage) -> None:
             for word in words:
                 recorder.on_content(word)
             recorder.finish("complete", "stop")
-        except BaseException as error:
+        except BaseException as error:  # noqa: BLE001 - collected and re-raised by the test
             failures.append(error)
 
     writer = threading.Thread(target=stream)

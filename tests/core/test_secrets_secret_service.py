@@ -72,10 +72,11 @@ def test_a_locked_keyring_gives_an_actionable_error(
             call()
         assert "is locked. Unlock it" in str(caught.value)
         assert KEY not in str(caught.value)
+        # keyring's SecretService backend leaves its D-Bus connection open when the collection
+        # is locked (get_preferred_collection raises before closing it); the traceback holds
+        # it, so drop it before finalising those sockets below.
+        del caught
     assert KEY not in caplog.text
-    # keyring's SecretService backend leaves its D-Bus connection open when the collection is
-    # locked (get_preferred_collection raises before closing it); finalise those sockets here.
-    del caught
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
         gc.collect()

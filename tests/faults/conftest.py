@@ -118,7 +118,7 @@ def fault_server() -> Iterator[FaultServer]:
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TLSServer]:
     """A TLS server on loopback whose certificate is self-signed."""
     server = TLSServer(tmp_path_factory.mktemp("tls"))

@@ -113,13 +113,11 @@ def check_import(storage: Storage, folder: Path, name: str, data: bytes) -> None
     path = folder / name
     path.write_bytes(data)
     before = counts(storage)
-    refusal: ImportExportError | None = None
     try:
         result = import_file(storage, path)
-    except ImportExportError as error:
-        refusal = error
-    if refusal is not None:
-        assert refusal.message
+    except ImportExportError as refusal:
+        worded = bool(refusal.message)
+        assert worded, "a refusal says why"
         assert counts(storage) == before, "a refused file must import nothing"
         return
     conversations, messages = counts(storage)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QMimeData, Qt, QUrl
 from PySide6.QtGui import QAction, QGuiApplication, QTextCursor
 from pytestqt.qtbot import QtBot
 
@@ -34,7 +34,7 @@ def _clipboard_text() -> str:
 
 
 def _clipboard_html() -> str:
-    data = QGuiApplication.clipboard().mimeData()
+    data: QMimeData | None = QGuiApplication.clipboard().mimeData()  # None when empty
     return data.html() if data is not None and data.hasHtml() else ""
 
 
