@@ -22,6 +22,8 @@ from typing import Any
 from desktop_chat.core.errors import ImportExportError
 from desktop_chat.core.import_types import ImportedConversation, ImportedMessage
 
+__all__ = ["looks_like_chatgpt", "parse_chatgpt_conversation", "parse_chatgpt_export"]
+
 _FINISH_REASONS = {"stop": "stop", "max_tokens": "length", "interrupted": "stop"}
 
 

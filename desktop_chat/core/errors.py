@@ -30,6 +30,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
+__all__ = [
+    "ApiError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConnectError",
+    "ContextLengthError",
+    "DesktopChatError",
+    "EventTooLarge",
+    "ImportExportError",
+    "NotFoundError",
+    "RateLimitError",
+    "SecretStoreError",
+    "ServerError",
+    "SettingsError",
+    "StorageError",
+    "StreamError",
+    "StreamInterrupted",
+    "StreamProblem",
+    "StreamStalled",
+    "UnexpectedResponseError",
+]
+
 
 class DesktopChatError(Exception):
     """Base of every error the core raises on purpose."""

@@ -8,6 +8,8 @@ from datetime import datetime, timezone
 
 from desktop_chat.core.models import Conversation, Message
 
+__all__ = ["ROLE_LABELS", "close_open_fence", "fence", "format_time", "role_label", "shown_path"]
+
 ROLE_LABELS = {"system": "System", "user": "User", "assistant": "Assistant"}
 
 _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")

@@ -16,6 +16,17 @@ from desktop_chat.core.export_text import to_markdown, to_text
 from desktop_chat.core.files import atomic_target
 from desktop_chat.core.models import Conversation, Message
 
+__all__ = [
+    "EXTENSIONS",
+    "FORMATS",
+    "MAX_SLUG_BYTES",
+    "PdfWriter",
+    "render_text",
+    "slugify",
+    "unique_file_name",
+    "write_export",
+]
+
 #: Writes HTML as a PDF file: ``(html, path, title)``. Supplied by the UI layer, which has Qt.
 PdfWriter = Callable[[str, Path, str], None]
 

@@ -26,6 +26,17 @@ from desktop_chat.core.export_text import UNTITLED, markdown_to_text
 from desktop_chat.core.markdown_safety import builtin_lexer, safe_parser
 from desktop_chat.core.models import Conversation, Message
 
+__all__ = [
+    "CONTENT_SECURITY_POLICY",
+    "DARK_CODE_STYLE",
+    "LIGHT_CODE_STYLE",
+    "MAX_HIGHLIGHT_CHARS",
+    "RichText",
+    "markdown_fragment",
+    "message_rich_text",
+    "to_html",
+]
+
 CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 LIGHT_CODE_STYLE = "default"
 DARK_CODE_STYLE = "monokai"

@@ -21,7 +21,17 @@ from typing import Any
 
 from desktop_chat.core.errors import ImportExportError
 from desktop_chat.core.import_types import ImportedConversation, ImportedMessage
-from desktop_chat.core.models import Conversation, Message
+from desktop_chat.core.models import ROLES, STATUSES, Conversation, Message
+
+__all__ = [
+    "CONVERSATION_FIELDS",
+    "FORMAT_NAME",
+    "FORMAT_VERSION",
+    "MESSAGE_FIELDS",
+    "is_own_format",
+    "parse_own_json",
+    "to_json",
+]
 
 FORMAT_NAME = "desktop-chat-conversation"
 FORMAT_VERSION = 1
@@ -53,8 +63,6 @@ MESSAGE_FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
     "status": ((str,), False),
     "error": ((str,), True),
 }
-ROLES = ("system", "user", "assistant")
-STATUSES = ("complete", "streaming", "interrupted", "error")
 
 
 def to_json(conversation: Conversation, messages: Sequence[Message]) -> str:
@@ -140,9 +148,11 @@ def parse_own_json(document: Any, path: Path) -> ImportedConversation:
         parent = record.get("parent_id")
         parent_key = None if parent is None else _key(parent, where, path)
         fields = _checked_fields(record, MESSAGE_FIELDS, where, path)
-        if fields.get("role") not in ROLES:
+        role, status = fields.get("role"), fields.get("status", "complete")
+        # A frozenset lookup of a list would raise TypeError: check the type first.
+        if not isinstance(role, str) or role not in ROLES:
             raise ImportExportError(f"{path.name}: {where} has an unknown role.", path=path)
-        if fields.get("status", "complete") not in STATUSES:
+        if not isinstance(status, str) or status not in STATUSES:
             raise ImportExportError(f"{path.name}: {where} has an unknown status.", path=path)
         messages[key] = ImportedMessage(key=key, parent_key=parent_key, fields=fields)
     ordered = _parents_first(messages, path)

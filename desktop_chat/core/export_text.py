@@ -16,6 +16,15 @@ from desktop_chat.core.export_common import (
 )
 from desktop_chat.core.models import Conversation, Message
 
+__all__ = [
+    "UNTITLED",
+    "markdown_to_text",
+    "message_markdown",
+    "message_text",
+    "to_markdown",
+    "to_text",
+]
+
 UNTITLED = "Untitled conversation"
 
 _parser = MarkdownIt("commonmark").enable(["table", "strikethrough"])

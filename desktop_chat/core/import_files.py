@@ -19,6 +19,14 @@ from desktop_chat.core.errors import ImportExportError
 from desktop_chat.core.export_json import is_own_format, parse_own_json
 from desktop_chat.core.import_types import ImportedConversation
 
+__all__ = [
+    "MAX_JSON_BYTES",
+    "MAX_ZIP_MEMBERS",
+    "MAX_ZIP_TOTAL_BYTES",
+    "ParsedFile",
+    "read_import_file",
+]
+
 MAX_JSON_BYTES = 512 * 1024 * 1024
 MAX_ZIP_TOTAL_BYTES = 512 * 1024 * 1024
 MAX_ZIP_MEMBERS = 10_000

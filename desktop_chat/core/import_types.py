@@ -10,6 +10,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+__all__ = ["ImportedConversation", "ImportedMessage"]
+
 
 @dataclass(slots=True)
 class ImportedMessage:

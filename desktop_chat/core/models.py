@@ -8,13 +8,29 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, get_args
+
+__all__ = [
+    "ELLIPSIS",
+    "HIGHLIGHT_END",
+    "HIGHLIGHT_START",
+    "ROLES",
+    "STATUSES",
+    "Conversation",
+    "Message",
+    "Role",
+    "SearchHit",
+    "Status",
+    "UsageInput",
+    "UsageLike",
+    "usage_dict",
+]
 
 Role = Literal["system", "user", "assistant"]
 Status = Literal["complete", "streaming", "interrupted", "error"]
 
-ROLES: frozenset[str] = frozenset({"system", "user", "assistant"})
-STATUSES: frozenset[str] = frozenset({"complete", "streaming", "interrupted", "error"})
+ROLES: frozenset[str] = frozenset(get_args(Role))
+STATUSES: frozenset[str] = frozenset(get_args(Status))
 
 #: Markers around each matched word in :attr:`SearchHit.snippet`. They are control characters that
 #: never occur in typed text; the UI escapes the snippet as text, then turns them into <b> and </b>.

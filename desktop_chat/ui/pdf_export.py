@@ -13,6 +13,8 @@ from PySide6.QtGui import QFont, QGuiApplication, QPageLayout, QPageSize, QPdfWr
 
 from desktop_chat.core.errors import ImportExportError
 
+__all__ = ["PAGE_MARGIN_MM", "RESOLUTION_DPI", "write_pdf"]
+
 PAGE_MARGIN_MM = 15.0
 RESOLUTION_DPI = 300
 _BASE_POINT_SIZE = 10

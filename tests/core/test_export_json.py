@@ -81,6 +81,8 @@ def test_import_is_refused_whole_when_any_message_is_bad(tmp_path: Path) -> None
     cases = {
         "role": ("messages", 2, "role", "wizard", "unknown role"),
         "status": ("messages", 2, "status", "odd", "unknown status"),
+        "role list": ("messages", 2, "role", ["user"], "unknown role|invalid 'role'"),
+        "status object": ("messages", 2, "status", {"x": 1}, "unknown status|invalid 'status'"),
         "created": ("messages", 0, "created_at", "yesterday", "invalid 'created_at'"),
         "bool": ("messages", 0, "created_at", True, "invalid 'created_at'"),
         "parent": ("messages", 1, "parent_id", 99, "parent that is not in the file"),
