@@ -7,7 +7,9 @@ Steps are history: once released, a step never changes, a new one is appended.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 #: How long a connection waits for another one's write lock before giving up, in milliseconds.
@@ -162,24 +164,35 @@ def statements(script: str) -> list[str]:
     return found
 
 
+@contextlib.contextmanager
+def immediate(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Run the block in one ``BEGIN IMMEDIATE`` transaction: all of it is committed, or none.
+
+    IMMEDIATE takes the write lock at the start, so two processes never both read, then both
+    try to write and one fails half-way. Whatever the block raises rolls the transaction back
+    and is raised again unchanged; ``sqlite3.Error`` from BEGIN or COMMIT comes out as it is.
+    """
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield connection
+        connection.execute("COMMIT")
+    except BaseException:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise
+
+
 def apply_step(connection: sqlite3.Connection, version: int) -> bool:
     """Run the step that builds ``version``, and record it, in one transaction.
 
     The version is read again under the write lock, so that when two processes open an old
     file at once the step runs once. Returns False when it had already been applied.
     """
-    connection.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate(connection):
         (current,) = connection.execute("PRAGMA user_version").fetchone()
         if current >= version:
-            connection.execute("COMMIT")
             return False
         for statement in statements(STEPS[version - 1]):
             connection.execute(statement)
         connection.execute(f"PRAGMA user_version = {version}")
-        connection.execute("COMMIT")
-    except BaseException:
-        if connection.in_transaction:
-            connection.execute("ROLLBACK")
-        raise
     return True

@@ -192,18 +192,13 @@ def _store(db: sqlite3.Connection, conversation: ImportedConversation, source: s
 def _import_into(db: sqlite3.Connection, path: Path) -> FileResult:
     parsed = read_import_file(path)
     result = FileResult(path=path, empty=parsed.empty)
-    db.execute("BEGIN IMMEDIATE")
-    try:
+    with _schema.immediate(db):
         for conversation in parsed.conversations:
             if _already_present(db, conversation.fingerprint):
                 result.already_present += 1
                 continue
             result.imported.append(_store(db, conversation, path.name))
             result.skipped.update(conversation.skipped)
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
     return result
 
 

@@ -173,19 +173,12 @@ class ReplyRecorder:
             if self._connection is None:
                 self._connection = _schema.connect(self._path, create=False)
                 _schema.configure(self._connection)
-            connection = self._connection
-            connection.execute("BEGIN IMMEDIATE")
-            try:
+            with _schema.immediate(self._connection) as connection:
                 cursor = connection.execute(sql, parameters)
                 if cursor.rowcount == 0:
                     raise StorageError(
                         f"The reply being recorded (message {self.message_id}) no longer exists."
                     )
-                connection.execute("COMMIT")
-            except BaseException:
-                if connection.in_transaction:
-                    connection.execute("ROLLBACK")
-                raise
         except sqlite3.Error as error:
             raise StorageError(f"The reply could not be saved: {error}.") from error
         self.writes += 1

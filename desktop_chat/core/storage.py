@@ -262,22 +262,11 @@ class Storage:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """Run the block in one IMMEDIATE transaction: all of it is committed or none."""
-        connection = self._db
         try:
-            connection.execute("BEGIN IMMEDIATE")
+            with _schema.immediate(self._db) as connection:
+                yield connection
         except sqlite3.Error as error:
             raise _storage_error(error) from error
-        try:
-            yield connection
-            connection.execute("COMMIT")
-        except sqlite3.Error as error:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            raise _storage_error(error) from error
-        except BaseException:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            raise
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
