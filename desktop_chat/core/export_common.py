@@ -8,7 +8,22 @@ from datetime import datetime, timezone
 
 from desktop_chat.core.models import Conversation, Message
 
-__all__ = ["ROLE_LABELS", "close_open_fence", "fence", "format_time", "role_label", "shown_path"]
+__all__ = [
+    "ROLE_LABELS",
+    "close_open_fence",
+    "fence",
+    "format_time",
+    "role_label",
+    "shown_path",
+    "status_note",
+]
+
+#: What every export says under a reply that did not end normally.
+_STATUS_NOTES = {
+    "interrupted": "Reply interrupted",
+    "error": "Reply failed",
+    "streaming": "Reply incomplete",
+}
 
 ROLE_LABELS = {"system": "System", "user": "User", "assistant": "Assistant"}
 
@@ -19,6 +34,11 @@ _BACKTICK_RUN = re.compile(r"`+")
 def role_label(role: str) -> str:
     """Return the heading a message's role is shown under (unknown roles as written)."""
     return ROLE_LABELS.get(role, role.capitalize() or "Message")
+
+
+def status_note(message: Message) -> str:
+    """The words for a reply that did not end normally (interrupted, failed, incomplete), or ""."""
+    return _STATUS_NOTES.get(message.status, "")
 
 
 def format_time(epoch: float) -> str:

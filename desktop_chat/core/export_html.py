@@ -21,7 +21,13 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
 from pygments.lexers.special import TextLexer
 
-from desktop_chat.core.export_common import close_open_fence, format_time, role_label, shown_path
+from desktop_chat.core.export_common import (
+    close_open_fence,
+    format_time,
+    role_label,
+    shown_path,
+    status_note,
+)
 from desktop_chat.core.export_text import UNTITLED, markdown_to_text
 from desktop_chat.core.markdown_safety import builtin_lexer, safe_parser
 from desktop_chat.core.models import Conversation, Message
@@ -205,10 +211,8 @@ def _message_html(message: Message, *, paged: bool) -> str:
     if message.content:
         content = markdown_fragment(message.content, inline_styles=paged)
         parts.append(f'<div class="content">{content}</div>')
-    if message.status in ("interrupted", "error", "streaming"):
-        note = {"interrupted": "Reply interrupted", "error": "Reply failed"}.get(
-            message.status, "Reply incomplete"
-        )
+    note = status_note(message)
+    if note:
         if message.error:
             note += f": {message.error}"
         parts.append(f'<p class="note">{html.escape(note)}</p>')

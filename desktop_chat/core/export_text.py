@@ -13,6 +13,7 @@ from desktop_chat.core.export_common import (
     format_time,
     role_label,
     shown_path,
+    status_note,
 )
 from desktop_chat.core.models import Conversation, Message
 
@@ -43,13 +44,8 @@ def _header_lines(conversation: Conversation) -> list[str]:
 
 
 def _status_note(message: Message) -> str:
-    if message.status == "interrupted":
-        return "(reply interrupted)"
-    if message.status == "error":
-        return "(reply failed)"
-    if message.status == "streaming":
-        return "(reply incomplete)"
-    return ""
+    note = status_note(message)
+    return f"({note.lower()})" if note else ""
 
 
 def message_markdown(message: Message) -> str:

@@ -183,20 +183,11 @@ class Streamer(QThread):
     ) -> None:
         if self._recorder is None:
             return
-        usage_dict = (
-            {
-                "prompt_tokens": usage.prompt_tokens,
-                "completion_tokens": usage.completion_tokens,
-                "total_tokens": usage.total_tokens,
-            }
-            if usage is not None
-            else None
-        )
         try:
             self._recorder.finish(
                 status,
                 finish_reason=reason,
-                usage=usage_dict,
+                usage=usage,  # the recorder turns it into what the database stores
                 error=error,
                 ttft_ms=self.ttft_ms,
                 duration_ms=self.duration_ms,
