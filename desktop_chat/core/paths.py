@@ -1,8 +1,8 @@
-"""Where the app keeps its files: settings, the conversation database, logs and caches.
+"""Where the app keeps its files: settings and the conversation database.
 
 Everything lives in the platform's usual folders (via platformdirs, app name ``desktop-chat``),
-unless ``DESKTOP_CHAT_HOME`` names one folder, which then holds ``config/``, ``data/``, ``logs/``
-and ``cache/``: portable installs and tests use it. Folders are created when first asked for.
+unless ``DESKTOP_CHAT_HOME`` names one folder, which then holds ``config/`` and ``data/``:
+portable installs and tests use it. Folders are created when first asked for.
 """
 
 from __future__ import annotations
@@ -21,23 +21,19 @@ HOME_ENV = "DESKTOP_CHAT_HOME"
 
 @dataclass(frozen=True, slots=True)
 class AppPaths:
-    """The four folders the app writes to.
+    """The folders the app writes to.
 
     Attributes:
         config_dir: settings (``settings.json``).
         data_dir: the conversation database.
-        log_dir: log files.
-        cache_dir: anything that can be thrown away.
     """
 
     config_dir: Path
     data_dir: Path
-    log_dir: Path
-    cache_dir: Path
 
     def ensure(self) -> AppPaths:
-        """Create the four folders if they are missing and return self."""
-        for folder in (self.config_dir, self.data_dir, self.log_dir, self.cache_dir):
+        """Create the folders if they are missing and return self."""
+        for folder in (self.config_dir, self.data_dir):
             folder.mkdir(parents=True, exist_ok=True)
         return self
 
@@ -54,15 +50,11 @@ def app_paths(*, create: bool = True) -> AppPaths:
         paths = AppPaths(
             config_dir=root / "config",
             data_dir=root / "data",
-            log_dir=root / "logs",
-            cache_dir=root / "cache",
         )
     else:
         paths = AppPaths(
             config_dir=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
             data_dir=Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
-            log_dir=Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)),
-            cache_dir=Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)),
         )
     return paths.ensure() if create else paths
 
