@@ -9,7 +9,6 @@ with the window's transactions.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from collections import Counter
@@ -22,7 +21,7 @@ from desktop_chat.core import _schema
 from desktop_chat.core.errors import ImportExportError, StorageError
 from desktop_chat.core.import_files import read_import_file
 from desktop_chat.core.import_types import ImportedConversation
-from desktop_chat.core.storage import Storage
+from desktop_chat.core.storage import Storage, insert_message_row
 
 __all__ = ["FileResult", "ImportReport", "import_file", "import_files"]
 
@@ -151,30 +150,9 @@ def _store(db: sqlite3.Connection, conversation: ImportedConversation, source: s
     conversation_id = int(cursor.lastrowid or 0)
     new_ids: dict[str, int] = {}
     for message in conversation.messages:
-        fields = {**_MESSAGE_DEFAULTS, **message.fields}
-        usage = fields["usage"]
-        cursor = db.execute(
-            "INSERT INTO messages (conversation_id, parent_id, role, content, reasoning, model,"
-            " provider, created_at, finish_reason, usage, ttft_ms, duration_ms, status, error)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                conversation_id,
-                None if message.parent_key is None else new_ids[message.parent_key],
-                fields["role"],
-                fields["content"],
-                fields["reasoning"],
-                fields["model"],
-                fields["provider"],
-                fields.get("created_at", created),
-                fields["finish_reason"],
-                None if usage is None else json.dumps(usage),
-                fields["ttft_ms"],
-                fields["duration_ms"],
-                fields["status"],
-                fields["error"],
-            ),
-        )
-        new_ids[message.key] = int(cursor.lastrowid or 0)
+        fields = {"created_at": created, **_MESSAGE_DEFAULTS, **message.fields}
+        parent = None if message.parent_key is None else new_ids[message.parent_key]
+        new_ids[message.key] = insert_message_row(db, conversation_id, parent, fields)
     leaf = conversation.current_leaf_key
     if leaf is not None:
         db.execute(

@@ -19,7 +19,7 @@ import contextlib
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +42,7 @@ from desktop_chat.core.models import (
     usage_dict,
 )
 
-__all__ = ["OpenResult", "Storage", "fts_query", "open_storage"]
+__all__ = ["OpenResult", "Storage", "fts_query", "insert_message_row", "open_storage"]
 
 _MESSAGE_COLUMNS = (
     "m.id, m.conversation_id, m.parent_id, m.role, m.content, m.reasoning, m.model, m.provider,"
@@ -160,6 +160,45 @@ def _storage_error(error: sqlite3.Error) -> StorageError:
             f"The conversation database is damaged ({error}); recent changes were not saved."
         )
     return StorageError(f"The conversation database failed: {error}.")
+
+
+# The columns of a message row that its writer chooses, in the order they are stored.
+_WRITTEN_COLUMNS = (
+    "role",
+    "content",
+    "reasoning",
+    "model",
+    "provider",
+    "created_at",
+    "finish_reason",
+    "usage",
+    "ttft_ms",
+    "duration_ms",
+    "status",
+    "error",
+)
+_INSERT_MESSAGE = (
+    f"INSERT INTO messages (conversation_id, parent_id, {', '.join(_WRITTEN_COLUMNS)})"
+    f" VALUES (?, ?, {', '.join('?' for _ in _WRITTEN_COLUMNS)})"
+)
+
+
+def insert_message_row(
+    db: sqlite3.Connection,
+    conversation_id: int,
+    parent_id: int | None,
+    values: Mapping[str, Any],
+) -> int:
+    """Insert one message row inside the caller's transaction and return its id.
+
+    ``values`` holds every column the writer chooses (role to error), already checked, with
+    ``usage`` as a dictionary or None. :meth:`Storage.add_message` and the importer both write
+    through here, so a message has one shape however it arrives.
+    """
+    row = {**values, "usage": None if values["usage"] is None else json.dumps(values["usage"])}
+    columns = [row[name] for name in _WRITTEN_COLUMNS]
+    cursor = db.execute(_INSERT_MESSAGE, (conversation_id, parent_id, *columns))
+    return cast("int", cursor.lastrowid)
 
 
 class Storage:
@@ -455,28 +494,25 @@ class Storage:
                 raise KeyError(f"No conversation has id {conversation_id}.")
             if parent_id is not None:
                 self._require_message_in(db, parent_id, conversation_id)
-            cursor = db.execute(
-                "INSERT INTO messages (conversation_id, parent_id, role, content, reasoning, model,"
-                " provider, created_at, finish_reason, usage, ttft_ms, duration_ms, status, error)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    conversation_id,
-                    parent_id,
-                    checked_role,
-                    content,
-                    reasoning,
-                    model,
-                    provider,
-                    now,
-                    finish_reason,
-                    None if usage_value is None else json.dumps(usage_value),
-                    ttft_ms,
-                    duration_ms,
-                    checked_status,
-                    error,
-                ),
+            message_id = insert_message_row(
+                db,
+                conversation_id,
+                parent_id,
+                {
+                    "role": checked_role,
+                    "content": content,
+                    "reasoning": reasoning,
+                    "model": model,
+                    "provider": provider,
+                    "created_at": now,
+                    "finish_reason": finish_reason,
+                    "usage": usage_value,
+                    "ttft_ms": ttft_ms,
+                    "duration_ms": duration_ms,
+                    "status": checked_status,
+                    "error": error,
+                },
             )
-            message_id = cast("int", cursor.lastrowid)
             if make_current:
                 db.execute(
                     "UPDATE conversations SET current_leaf_id = ?, updated_at = ? WHERE id = ?",

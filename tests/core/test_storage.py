@@ -45,7 +45,13 @@ def _assert_integrity(path: Path) -> None:
 
 
 def test_public_surface_is_what_we_mean_to_export() -> None:
-    assert sorted(storage_module.__all__) == ["OpenResult", "Storage", "fts_query", "open_storage"]
+    assert sorted(storage_module.__all__) == [
+        "OpenResult",
+        "Storage",
+        "fts_query",
+        "insert_message_row",
+        "open_storage",
+    ]
 
 
 def test_open_creates_folder_and_a_wal_database_with_foreign_keys(db_path: Path) -> None:
