@@ -14,11 +14,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from desktop_chat.core._json_values import has_type
 from desktop_chat.core.errors import ImportExportError
 from desktop_chat.core.import_types import ImportedConversation, ImportedMessage
 from desktop_chat.core.models import ROLES, STATUSES, Conversation, Message
@@ -96,14 +96,10 @@ def _checked_fields(
         if value is None and nullable:
             fields[name] = None
             continue
-        # bool is an int in Python; a number field must not accept true/false.
-        wrong_bool = isinstance(value, bool) and bool not in types
-        if wrong_bool or not isinstance(value, types):
+        if not has_type(value, types):
             raise ImportExportError(
                 f"{path.name}: {where} has an invalid '{name}' value.", path=path
             )
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ImportExportError(f"{path.name}: {where} has an invalid '{name}'.", path=path)
         fields[name] = value
     return fields
 

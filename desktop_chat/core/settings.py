@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from desktop_chat.core._json_values import has_type
 from desktop_chat.core.errors import SettingsError
 from desktop_chat.core.files import atomic_write_text, copy_aside, set_aside
 from desktop_chat.core.paths import settings_path
@@ -240,15 +240,15 @@ class _Reader:
 
     def flag(self, name: str, default: bool) -> bool:
         value = self.data.get(name, default)
-        if isinstance(value, bool):
-            return value
+        if has_type(value, (bool,)):
+            return bool(value)
         self._bad(name)
         return default
 
     def integer(self, name: str, default: int, low: int, high: int) -> int:
         value = self.data.get(name, default)
-        if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
-            return value
+        if has_type(value, (int,)) and low <= value <= high:
+            return int(value)
         self._bad(name)
         return default
 
@@ -256,12 +256,7 @@ class _Reader:
         value = self.data.get(name)
         if value is None:
             return None
-        if (
-            isinstance(value, (int, float))
-            and not isinstance(value, bool)
-            and math.isfinite(value)
-            and low <= value <= high
-        ):
+        if has_type(value, (int, float)) and low <= value <= high:
             return float(value)
         self._bad(name)
         return None
@@ -270,8 +265,8 @@ class _Reader:
         value = self.data.get(name)
         if value is None:
             return None
-        if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
-            return value
+        if has_type(value, (int,)) and low <= value <= high:
+            return int(value)
         self._bad(name)
         return None
 
