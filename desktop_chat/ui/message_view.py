@@ -271,11 +271,6 @@ class MessageView(QFrame):
             self._countdown_timer.start()
         self._error.show()
 
-    def clear_error(self) -> None:
-        """Hide the error banner."""
-        self._countdown_timer.stop()
-        self._error.hide()
-
     def error_text(self) -> str:
         """The error sentence shown, or "" when none."""
         return self._error_label.text() if not self._error.isHidden() else ""
