@@ -12,8 +12,8 @@ import struct
 from pathlib import Path
 
 from desktop_chat.core import _schema
+from desktop_chat.core._files import free_name, set_aside, timestamp
 from desktop_chat.core.errors import StorageError
-from desktop_chat.core.files import free_name, set_aside, timestamp
 
 _HEADER_MAGIC = b"SQLite format 3\x00"
 _HEADER_SIZE = 100

@@ -16,7 +16,7 @@ Imports live in :mod:`desktop_chat.core.importers`.
 
 from __future__ import annotations
 
-from desktop_chat.core.export_files import (
+from desktop_chat.core._export_files import (
     EXTENSIONS,
     FORMATS,
     PdfWriter,
@@ -25,9 +25,9 @@ from desktop_chat.core.export_files import (
     unique_file_name,
     write_export,
 )
-from desktop_chat.core.export_html import RichText, message_rich_text, to_html
-from desktop_chat.core.export_json import FORMAT_NAME, FORMAT_VERSION, to_json
-from desktop_chat.core.export_text import message_markdown, message_text, to_markdown, to_text
+from desktop_chat.core._export_html import RichText, message_rich_text, to_html
+from desktop_chat.core._export_json import FORMAT_NAME, FORMAT_VERSION, to_json
+from desktop_chat.core._export_text import message_markdown, message_text, to_markdown, to_text
 
 __all__ = [
     "EXTENSIONS",

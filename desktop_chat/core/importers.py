@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from desktop_chat.core import _schema
+from desktop_chat.core._import_files import read_import_file
+from desktop_chat.core._import_types import ImportedConversation
 from desktop_chat.core.errors import ImportExportError, StorageError
-from desktop_chat.core.import_files import read_import_file
-from desktop_chat.core.import_types import ImportedConversation
 from desktop_chat.core.storage import Storage, insert_message_row
 
 __all__ = ["FileResult", "ImportReport", "import_file", "import_files"]

@@ -1,6 +1,6 @@
 """Markdown to HTML for the transcript, in the subset Qt's ``QTextDocument`` understands.
 
-Replies are untrusted text, so the parser comes from :mod:`desktop_chat.core.markdown_safety`:
+Replies are untrusted text, so the parser comes from :mod:`desktop_chat.core._markdown_safety`:
 raw HTML is escaped, images become plain links (nothing remote is ever fetched), and only
 ``http``, ``https`` and ``mailto`` links survive; any other link is reduced to its text. Styling
 is inline (Qt's rich text has no CSS classes). Code blocks are highlighted with Pygments and get a
@@ -27,7 +27,7 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 
-from desktop_chat.core.markdown_safety import MAX_NESTING, builtin_lexer, safe_parser
+from desktop_chat.core._markdown_safety import MAX_NESTING, builtin_lexer, safe_parser
 
 __all__ = [
     "COPY_SCHEME",

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from desktop_chat.core._files import atomic_write_text, copy_aside, set_aside
 from desktop_chat.core._json_values import has_type
 from desktop_chat.core.errors import SettingsError
-from desktop_chat.core.files import atomic_write_text, copy_aside, set_aside
 from desktop_chat.core.paths import settings_path
 from desktop_chat.core.providers import AUTH_STYLES, ProviderConfig, config_from_preset
 

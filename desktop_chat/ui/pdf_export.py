@@ -32,7 +32,7 @@ def write_pdf(html: str, path: Path, title: str = "") -> None:
     """Lay out ``html`` on A4 pages and write them to ``path`` as a PDF.
 
     Args:
-        html: a page from ``core.export_html.to_html`` (light colours).
+        html: a page from ``core._export_html.to_html`` (light colours).
         path: the PDF file to write (replaced if it exists).
         title: the document title stored in the PDF's metadata ("" for none).
 

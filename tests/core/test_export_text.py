@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from desktop_chat.core._export_common import close_open_fence, fence, shown_path
 from desktop_chat.core.export import (
     conversation_markdown,
     message_markdown,
@@ -12,7 +13,6 @@ from desktop_chat.core.export import (
     to_markdown,
     to_text,
 )
-from desktop_chat.core.export_common import close_open_fence, fence, shown_path
 from desktop_chat.core.models import Conversation, Message
 from tests.fixtures.golden import check_golden
 from tests.fixtures.sample_conversation import sample

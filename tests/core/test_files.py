@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from desktop_chat.core.files import (
+from desktop_chat.core._files import (
     atomic_target,
     atomic_write_bytes,
     atomic_write_text,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_chat.core import import_files as reading
+from desktop_chat.core import _import_files as reading
 from desktop_chat.core.errors import ImportExportError
 from desktop_chat.core.importers import import_file, import_files
 from desktop_chat.core.storage import Storage

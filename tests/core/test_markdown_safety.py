@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
-from desktop_chat.core import export_html, render
-from desktop_chat.core.export_html import markdown_fragment
-from desktop_chat.core.markdown_safety import MAX_NESTING, builtin_lexer, is_safe_url
+from desktop_chat.core import _export_html, render
+from desktop_chat.core._export_html import markdown_fragment
+from desktop_chat.core._markdown_safety import MAX_NESTING, builtin_lexer, is_safe_url
 from desktop_chat.core.render import render_markdown
 
 UNSAFE = [
@@ -56,11 +56,11 @@ def test_no_renderer_links_or_embeds_an_unsafe_address(
 
 def test_both_renderers_use_the_shared_parser_rules() -> None:
     transcript = render._markdown()
-    exporter = export_html._class_parser
+    exporter = _export_html._class_parser
     for parser in (transcript, exporter):
         rules = parser.renderer.rules  # type: ignore[attr-defined]
-        assert rules["link_open"].__module__ == "desktop_chat.core.markdown_safety"
-        assert rules["image"].__module__ == "desktop_chat.core.markdown_safety"
+        assert rules["link_open"].__module__ == "desktop_chat.core._markdown_safety"
+        assert rules["image"].__module__ == "desktop_chat.core._markdown_safety"
         assert parser.options["html"] is False
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-# Everything render.py and export_html.py may legitimately write.
+# Everything render.py and _export_html.py may legitimately write.
 ALLOWED_TAGS = frozenset(
     {
         "a", "blockquote", "br", "code", "del", "div", "em", "h1", "h2", "h3", "h4", "h5", "h6",

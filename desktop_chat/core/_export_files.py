@@ -9,11 +9,11 @@ import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from desktop_chat.core._export_html import to_html
+from desktop_chat.core._export_json import to_json
+from desktop_chat.core._export_text import to_markdown, to_text
+from desktop_chat.core._files import atomic_target
 from desktop_chat.core.errors import ImportExportError
-from desktop_chat.core.export_html import to_html
-from desktop_chat.core.export_json import to_json
-from desktop_chat.core.export_text import to_markdown, to_text
-from desktop_chat.core.files import atomic_target
 from desktop_chat.core.models import Conversation, Message
 
 __all__ = [

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from desktop_chat.core.export_common import (
+from desktop_chat.core._export_common import (
     close_open_fence,
     fence,
     format_time,

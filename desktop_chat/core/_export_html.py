@@ -1,7 +1,7 @@
 """Conversations as one self-contained, script-free HTML file, and messages as rich text.
 
 Everything the model wrote is untrusted: Markdown is rendered by the parser of
-:mod:`desktop_chat.core.markdown_safety` (raw HTML disabled, only ``http``, ``https`` and
+:mod:`desktop_chat.core._markdown_safety` (raw HTML disabled, only ``http``, ``https`` and
 ``mailto`` links survive, here with ``rel="noopener noreferrer"``, images become plain links), and
 a Content-Security-Policy forbids scripts and every remote resource.
 """
@@ -21,15 +21,15 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
 from pygments.lexers.special import TextLexer
 
-from desktop_chat.core.export_common import (
+from desktop_chat.core._export_common import (
     close_open_fence,
     format_time,
     role_label,
     shown_path,
     status_note,
 )
-from desktop_chat.core.export_text import UNTITLED, markdown_to_text
-from desktop_chat.core.markdown_safety import builtin_lexer, safe_parser
+from desktop_chat.core._export_text import UNTITLED, markdown_to_text
+from desktop_chat.core._markdown_safety import builtin_lexer, safe_parser
 from desktop_chat.core.models import Conversation, Message
 
 __all__ = [

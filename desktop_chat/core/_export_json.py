@@ -18,9 +18,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from desktop_chat.core._import_types import ImportedConversation, ImportedMessage
 from desktop_chat.core._json_values import has_type
 from desktop_chat.core.errors import ImportExportError
-from desktop_chat.core.import_types import ImportedConversation, ImportedMessage
 from desktop_chat.core.models import ROLES, STATUSES, Conversation, Message
 
 __all__ = [

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from desktop_chat.core.chatgpt_import import looks_like_chatgpt, parse_chatgpt_export
+from desktop_chat.core._chatgpt_import import looks_like_chatgpt, parse_chatgpt_export
+from desktop_chat.core._export_json import is_own_format, parse_own_json
+from desktop_chat.core._import_types import ImportedConversation
 from desktop_chat.core.errors import ImportExportError
-from desktop_chat.core.export_json import is_own_format, parse_own_json
-from desktop_chat.core.import_types import ImportedConversation
 
 __all__ = [
     "MAX_JSON_BYTES",

@@ -19,8 +19,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from desktop_chat.core._import_types import ImportedConversation, ImportedMessage
 from desktop_chat.core.errors import ImportExportError
-from desktop_chat.core.import_types import ImportedConversation, ImportedMessage
 
 __all__ = ["looks_like_chatgpt", "parse_chatgpt_conversation", "parse_chatgpt_export"]
 
