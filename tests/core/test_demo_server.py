@@ -284,3 +284,13 @@ def test_stream_through_the_real_client(demo: DemoServer) -> None:
     usages = [e for e in events if isinstance(e, Usage)]
     assert usages
     assert usages[0].completion_tokens == len(split_into_deltas(text))
+
+
+def test_a_user_message_without_text_falls_back_to_the_one_before(demo: DemoServer) -> None:
+    messages = [
+        {"role": "user", "content": "the real question"},
+        {"role": "assistant", "content": "an answer"},
+        {"role": "user", "content": None},
+    ]
+    body = _chat(demo, messages=messages).json()
+    assert "> the real question" in body["choices"][0]["message"]["content"]

@@ -329,3 +329,15 @@ def test_unreadable_usage_is_read_as_none(store: Storage) -> None:
     assert listed.usage is None
     with pytest.raises(KeyError):
         store.add_sibling(404, "x")
+
+
+def test_an_update_with_no_fields_changes_nothing_and_still_checks_the_id(store: Storage) -> None:
+    conversation = store.create_conversation("unchanged")
+    message = store.add_message(conversation.id, None, "user", "as written")
+    after_message = store.get_conversation(conversation.id)
+    assert store.update_conversation(conversation.id) == after_message
+    assert store.update_message(message.id) == message
+    with pytest.raises(KeyError):
+        store.update_conversation(404)
+    with pytest.raises(KeyError):
+        store.update_message(404)

@@ -188,3 +188,16 @@ def test_search_within_a_conversation_skips_interleaved_conversations(store: Sto
     empty = store.create_conversation()
     assert store.search("kiwi", conversation_id=empty.id) == []
     assert store.search("kiwi", conversation_id=404) == []
+
+
+def test_a_page_filled_by_title_hits_leaves_the_messages_for_the_next_page(store: Storage) -> None:
+    first = store.create_conversation("mango chutney")
+    second = store.create_conversation("mango lassi")
+    message = store.add_message(first.id, None, "user", "ripe mango")
+    second = store.update_conversation(second.id, updated_at=first.updated_at - 1)
+    titles = store.search("mango", limit=2)
+    assert [(h.conversation_id, h.message_id) for h in titles] == [
+        (first.id, None),
+        (second.id, None),
+    ]
+    assert [h.message_id for h in store.search("mango", limit=2, offset=2)] == [message.id]
