@@ -65,20 +65,23 @@ _CONVERSATION_FIELDS = frozenset(
         "updated_at",
     }
 )
-_MESSAGE_FIELDS = frozenset(
-    {
-        "content",
-        "reasoning",
-        "model",
-        "provider",
-        "finish_reason",
-        "usage",
-        "ttft_ms",
-        "duration_ms",
-        "status",
-        "error",
-    }
+# The columns of a message row that its writer chooses, in the order they are stored.
+_WRITTEN_COLUMNS = (
+    "role",
+    "content",
+    "reasoning",
+    "model",
+    "provider",
+    "created_at",
+    "finish_reason",
+    "usage",
+    "ttft_ms",
+    "duration_ms",
+    "status",
+    "error",
 )
+# What update_message may change: everything the writer chose but the role and the time.
+_MESSAGE_FIELDS = frozenset(_WRITTEN_COLUMNS) - {"role", "created_at"}
 # A tree deeper than this can only come from a damaged file with a parent loop.
 _MAX_DEPTH = 10_000_000
 _SNIPPET_TOKENS = 16
@@ -162,21 +165,6 @@ def _storage_error(error: sqlite3.Error) -> StorageError:
     return StorageError(f"The conversation database failed: {error}.")
 
 
-# The columns of a message row that its writer chooses, in the order they are stored.
-_WRITTEN_COLUMNS = (
-    "role",
-    "content",
-    "reasoning",
-    "model",
-    "provider",
-    "created_at",
-    "finish_reason",
-    "usage",
-    "ttft_ms",
-    "duration_ms",
-    "status",
-    "error",
-)
 _INSERT_MESSAGE = (
     f"INSERT INTO messages (conversation_id, parent_id, {', '.join(_WRITTEN_COLUMNS)})"
     f" VALUES (?, ?, {', '.join('?' for _ in _WRITTEN_COLUMNS)})"
