@@ -109,8 +109,14 @@ CREATE TABLE import_sources (
 );
 """
 
+# Each conversation keeps its own request settings; NULL leaves the server's default.
+_V4 = """
+ALTER TABLE conversations ADD COLUMN temperature REAL;
+ALTER TABLE conversations ADD COLUMN max_tokens INTEGER;
+"""
+
 #: STEPS[n - 1] builds version n from version n - 1.
-STEPS: tuple[str, ...] = (_V1, _V2, _V3)
+STEPS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 CURRENT_VERSION = len(STEPS)
 
 #: Tables and columns the current code reads; a database lacking one is not ours.

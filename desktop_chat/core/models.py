@@ -128,6 +128,8 @@ class Conversation:
         draft: unsent composer text.
         current_leaf_id: the last message of the branch on screen, None when empty.
         deleted_at: when it was moved to the trash, None when not deleted.
+        temperature: the sampling temperature sent with its replies, None for the server's.
+        max_tokens: the reply length limit sent with its replies, None for the server's.
     """
 
     id: int
@@ -141,6 +143,8 @@ class Conversation:
     draft: str = ""
     current_leaf_id: int | None = None
     deleted_at: float | None = None
+    temperature: float | None = None
+    max_tokens: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,7 +50,7 @@ _MESSAGE_COLUMNS = (
 )
 _CONVERSATION_COLUMNS = (
     "c.id, c.title, c.created_at, c.updated_at, c.pinned, c.provider, c.model, c.system_prompt,"
-    " c.draft, c.current_leaf_id, c.deleted_at"
+    " c.draft, c.current_leaf_id, c.deleted_at, c.temperature, c.max_tokens"
 )
 _CONVERSATION_ORDER = "c.pinned DESC, c.updated_at DESC, c.id DESC"
 _CONVERSATION_FIELDS = frozenset(
@@ -63,6 +63,8 @@ _CONVERSATION_FIELDS = frozenset(
         "draft",
         "current_leaf_id",
         "updated_at",
+        "temperature",
+        "max_tokens",
     }
 )
 # The columns of a message row that its writer chooses, in the order they are stored.
@@ -137,7 +139,7 @@ def _message(row: tuple[Any, ...]) -> Message:
 def _conversation(row: tuple[Any, ...]) -> Conversation:
     return Conversation(
         row[0], row[1], row[2], row[3], bool(row[4]), row[5], row[6], row[7], row[8], row[9],
-        row[10],
+        row[10], row[11], row[12],
     )  # fmt: skip
 
 
@@ -305,15 +307,22 @@ class Storage:
     # -- conversations -------------------------------------------------------------------------
 
     def create_conversation(
-        self, title: str = "", provider: str = "", model: str = "", system_prompt: str = ""
+        self,
+        title: str = "",
+        provider: str = "",
+        model: str = "",
+        system_prompt: str = "",
+        *,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
     ) -> Conversation:
         """Create an empty conversation and return it."""
         now = time.time()
         with self._write() as db:
             cursor = db.execute(
                 "INSERT INTO conversations (title, created_at, updated_at, provider, model,"
-                " system_prompt) VALUES (?, ?, ?, ?, ?, ?)",
-                (title, now, now, provider, model, system_prompt),
+                " system_prompt, temperature, max_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (title, now, now, provider, model, system_prompt, temperature, max_tokens),
             )
             conversation_id = cast("int", cursor.lastrowid)
         return Conversation(
@@ -324,6 +333,8 @@ class Storage:
             provider=provider,
             model=model,
             system_prompt=system_prompt,
+            temperature=temperature,
+            max_tokens=max_tokens,
         )
 
     def get_conversation(self, conversation_id: int) -> Conversation | None:
@@ -366,9 +377,9 @@ class Storage:
     def update_conversation(self, conversation_id: int, **fields: Any) -> Conversation:
         """Change the given fields and return the new state.
 
-        Fields: title, pinned, provider, model, system_prompt, draft, current_leaf_id (a message
-        of this conversation, or None), updated_at. ``updated_at`` is not changed unless given, so
-        renaming, pinning or saving a draft does not reorder the list.
+        Fields: title, pinned, provider, model, system_prompt, temperature, max_tokens, draft,
+        current_leaf_id (a message of this conversation, or None), updated_at. ``updated_at`` is
+        not changed unless given, so renaming, pinning or saving a draft does not reorder the list.
 
         Raises:
             ValueError: an unknown field, or a leaf from another conversation.
