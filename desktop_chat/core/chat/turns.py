@@ -1,0 +1,198 @@
+"""Planning a turn: the rows it writes before anything is sent, and the request it will send.
+
+Each function checks what it can first and writes nothing when the turn cannot be sent. Then it
+saves the chat's options on the conversation, adds the rows (the user's message for a send, and
+always an empty ``streaming`` reply) and builds the request from the saved message path, never
+from what a window happens to show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from desktop_chat.core.chat.options import ChatOptions, UnsendableError
+from desktop_chat.core.chat.titles import first_line_title
+from desktop_chat.core.models import Message
+from desktop_chat.core.storage import Storage
+
+__all__ = [
+    "CONTINUE_PROMPT",
+    "LATEST",
+    "Turn",
+    "continue_turn",
+    "regenerate_turn",
+    "request_messages",
+    "send_turn",
+]
+
+#: Sent to the model (not shown, not saved) after the kept part of a reply it should continue.
+CONTINUE_PROMPT = "Continue exactly where your previous reply stopped, without repeating it."
+#: ``parent_id`` meaning "after the last message of the branch on screen".
+LATEST = -1
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One request and the reply row it fills.
+
+    Attributes:
+        conversation_id: the conversation.
+        user: the user message answered.
+        reply: the ``streaming`` assistant row, holding ``prefix`` so far.
+        messages: the chat-completions messages to send.
+        model: the model asked.
+        params: further body fields (temperature, max_tokens).
+        prefix: the text the reply continues ("" for a fresh reply).
+        created_conversation: whether this turn created the conversation.
+    """
+
+    conversation_id: int
+    user: Message
+    reply: Message
+    messages: list[dict[str, Any]]
+    model: str
+    params: dict[str, Any]
+    prefix: str = ""
+    created_conversation: bool = False
+
+
+def request_messages(storage: Storage, user: Message, system_prompt: str) -> list[dict[str, Any]]:
+    """The request's messages: the system prompt, then the saved path ending at ``user``."""
+    messages: list[dict[str, Any]] = []
+    if system_prompt.strip():
+        messages.append({"role": "system", "content": system_prompt})
+    for message in storage.path_to(user.id):
+        if message.role == "system" or (message.role == "assistant" and not message.content):
+            continue
+        messages.append({"role": message.role, "content": message.content})
+    return messages
+
+
+def _check(options: ChatOptions) -> None:
+    if not options.provider_id:
+        raise UnsendableError("No provider is set up. Open Settings to add one.")
+    if not options.model.strip():
+        raise UnsendableError("Choose a model in the chat's settings before sending.")
+
+
+def _reply_turn(
+    storage: Storage,
+    user: Message,
+    options: ChatOptions,
+    provider_name: str,
+    prefix: str = "",
+    *,
+    created: bool = False,
+) -> Turn:
+    messages = request_messages(storage, user, options.system_prompt)
+    if prefix:
+        messages += [
+            {"role": "assistant", "content": prefix},
+            {"role": "user", "content": CONTINUE_PROMPT},
+        ]
+    reply = storage.add_message(
+        user.conversation_id,
+        user.id,
+        "assistant",
+        prefix,
+        status="streaming",
+        model=options.model,
+        provider=provider_name,
+    )
+    return Turn(
+        user.conversation_id,
+        user,
+        reply,
+        messages,
+        options.model,
+        options.request_params(),
+        prefix,
+        created,
+    )
+
+
+def send_turn(
+    storage: Storage,
+    conversation_id: int | None,
+    text: str,
+    options: ChatOptions,
+    *,
+    provider_name: str = "",
+    parent_id: int | None = LATEST,
+) -> Turn:
+    """Add ``text`` as a user message and plan its reply.
+
+    Args:
+        storage: the conversation database.
+        conversation_id: the conversation, or None to create one titled from ``text``.
+        text: the message (stripped; must not be empty).
+        options: the chat's options, saved on the conversation.
+        provider_name: the provider's name, recorded on the reply.
+        parent_id: the message it follows: :data:`LATEST` for the end of the branch on screen,
+            or another message's parent to replace it with an edited version.
+
+    Raises:
+        UnsendableError: empty text, or no model chosen (nothing is written).
+        StorageError, KeyError, ValueError: the database refused a write.
+    """
+    text = text.strip()
+    if not text:
+        raise UnsendableError("There is nothing to send: the message is empty.")
+    _check(options)
+    created = conversation_id is None
+    if conversation_id is None:
+        conversation_id = storage.create_conversation(
+            title=first_line_title(text), **options.stored_fields()
+        ).id
+    else:
+        storage.update_conversation(conversation_id, **options.stored_fields())
+    if parent_id == LATEST:
+        path = storage.current_path(conversation_id)
+        parent_id = path[-1].id if path else None
+    user = storage.add_message(
+        conversation_id, parent_id, "user", text, model=options.model, provider=provider_name
+    )
+    return _reply_turn(storage, user, options, provider_name, created=created)
+
+
+def _user_before(storage: Storage, reply_id: int) -> tuple[Message, Message]:
+    reply = storage.get_message(reply_id)
+    if reply is None or reply.role != "assistant" or reply.parent_id is None:
+        raise UnsendableError("That reply cannot be asked again: it is not a model's reply.")
+    user = storage.get_message(reply.parent_id)
+    if user is None or user.role != "user":
+        raise UnsendableError("That reply cannot be asked again: it answers no message.")
+    return user, reply
+
+
+def regenerate_turn(
+    storage: Storage, reply_id: int, options: ChatOptions, *, provider_name: str = ""
+) -> Turn:
+    """Plan a new version of reply ``reply_id`` (a sibling; the old one is kept).
+
+    Raises:
+        UnsendableError: it is not a reply to a user message, or no model is chosen.
+        StorageError, KeyError, ValueError: the database refused a write.
+    """
+    _check(options)
+    user, _reply = _user_before(storage, reply_id)
+    storage.update_conversation(user.conversation_id, **options.stored_fields())
+    return _reply_turn(storage, user, options, provider_name)
+
+
+def continue_turn(
+    storage: Storage, reply_id: int, options: ChatOptions, *, provider_name: str = ""
+) -> Turn:
+    """Plan the rest of reply ``reply_id``: a new version that starts with its text.
+
+    Raises:
+        UnsendableError: it is not a reply with text, or no model is chosen.
+        StorageError, KeyError, ValueError: the database refused a write.
+    """
+    _check(options)
+    user, reply = _user_before(storage, reply_id)
+    if not reply.content:
+        raise UnsendableError("That reply has no text to continue; regenerate it instead.")
+    storage.update_conversation(user.conversation_id, **options.stored_fields())
+    return _reply_turn(storage, user, options, provider_name, reply.content)
