@@ -1,56 +1,52 @@
-"""Sending and streaming for the open conversation: the glue between storage, streamer and view.
+"""Sending and streaming for every conversation: the glue between the engine, streamers and view.
 
-Deltas from the streamer are coalesced and painted at most once per frame (a ~16 ms single-shot
-timer flushes what arrived), and each paint only touches the open tail of the reply. The database
-is written by the streamer's recorder, off the GUI thread; the GUI thread only adds the message
-rows before a reply starts.
+Replies keep streaming when their chat is left: each streaming reply belongs to its conversation,
+not to the screen. Up to :data:`MAX_STREAMS` stream at once; a further send waits for a free slot,
+and says so. Deltas of the chat on screen are coalesced and painted at most once per frame (a ~16
+ms single-shot timer flushes what arrived); those of other chats are only gathered, so coming back
+shows the reply whole and live. The database is written by the engine's recorder, off the GUI
+thread; the GUI thread only adds the rows a turn starts with.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from desktop_chat.core.api import ChatClient, Usage
+from desktop_chat.core.chat.options import ChatOptions
+from desktop_chat.core.chat.runner import TurnOutcome
+from desktop_chat.core.chat.turns import (
+    LATEST,
+    Turn,
+    continue_turn,
+    regenerate_turn,
+    send_turn,
+)
 from desktop_chat.core.errors import ApiError, DesktopChatError, StorageError
 from desktop_chat.core.models import Message
 from desktop_chat.core.providers import ProviderConfig
 from desktop_chat.core.storage import Storage
 from desktop_chat.ui.branch_switcher import branch_position, sibling_after_step
-from desktop_chat.ui.error_text import ErrorAction, ErrorAdvice, describe_error
+from desktop_chat.ui.error_text import describe_error
 from desktop_chat.ui.message_view import MessageView
 from desktop_chat.ui.streamer import CANCELLED_REASON, Streamer
 from desktop_chat.ui.timers import single_shot_timer
-from desktop_chat.ui.title_maker import first_line_title
 from desktop_chat.ui.transcript import Transcript
 
-__all__ = ["FRAME_MS", "ChatSession", "ReplyStats", "ReplyTarget"]
+__all__ = ["FRAME_MS", "MAX_STREAMS", "ChatSession", "Connect", "ReplyStats"]
 
 #: How long deltas are gathered before one paint.
 FRAME_MS = 16
-# Sent to the model (not shown, not saved) after the kept part of a cut-off reply.
-_CONTINUE_PROMPT = "Continue exactly where your previous reply stopped, without repeating it."
+#: How many replies stream at once; more sends wait for a free slot.
+MAX_STREAMS = 4
 
-
-@dataclass(frozen=True, slots=True)
-class ReplyTarget:
-    """Where a reply comes from: the provider, a ready client and the model.
-
-    Attributes:
-        provider: the provider configuration used.
-        client: a client for it (the streamer closes it).
-        model: the model to request.
-        params: extra request parameters.
-    """
-
-    provider: ProviderConfig
-    client: ChatClient
-    model: str
-    params: dict[str, Any]
+#: Returns the provider and a ready client for a chat's options; raises DesktopChatError.
+Connect = Callable[[ChatOptions], tuple[ProviderConfig, ChatClient]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +67,13 @@ class ReplyStats:
     deltas: int
     chars: int
 
+    @classmethod
+    def of(cls, outcome: TurnOutcome) -> ReplyStats:
+        """The figures of a finished turn."""
+        return cls(
+            outcome.ttft_ms, outcome.duration_ms, outcome.usage, outcome.deltas, len(outcome.text)
+        )
+
     @property
     def tokens_per_second(self) -> float | None:
         """Completion tokens per second after the first token, when the server counted them."""
@@ -82,26 +85,75 @@ class ReplyStats:
         return self.usage.completion_tokens / seconds
 
 
+@dataclass(eq=False)
+class _Live:
+    """A reply that streams, or waits for a slot, whatever chat is on screen."""
+
+    turn: Turn
+    streamer: Streamer
+    text: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
+    pending_reasoning: list[str] = field(default_factory=list)
+    view: MessageView | None = None
+    started: bool = False
+
+
+class _Relay(QObject):
+    """Hands one streamer's signals to the session with the reply they belong to.
+
+    It lives on the GUI thread, so the streamer's signals reach it queued, in order.
+    """
+
+    def __init__(self, session: ChatSession, live: _Live) -> None:
+        super().__init__(live.streamer)
+        self._session = session
+        self._live = live
+
+    @Slot(str)
+    def on_delta(self, text: str) -> None:
+        self._session.on_delta(self._live, text)
+
+    @Slot(str)
+    def on_reasoning(self, text: str) -> None:
+        self._session.on_reasoning(self._live, text)
+
+    @Slot(str, object)
+    def on_ended(self, reason: str, usage: object) -> None:
+        del reason, usage
+        self._session.on_ended(self._live)
+
+    @Slot(object)
+    def on_failed(self, error: object) -> None:
+        del error
+        self._session.on_ended(self._live)
+
+
 class ChatSession(QObject):
-    """Sends messages of one conversation at a time and streams the replies into the transcript.
+    """Shows one conversation at a time and streams the replies of any number of them.
 
     Args:
         storage: the conversation database (GUI-thread connection).
-        database: its path, for the streamer's recorder.
+        database: its path, for the recorders.
         transcript: the view to fill.
-        target: returns where the next reply comes from; raises DesktopChatError when it cannot.
+        options: returns a conversation's options (None: the new chat), or None when unset.
+        connect: returns the provider and a client for options; raises DesktopChatError.
         parent: the Qt parent.
 
     Signals:
-        streaming_changed(bool): a reply started or ended.
+        streaming_changed(bool): the chat on screen started or stopped streaming.
+        live_changed(object): the frozenset of conversations whose reply streams or waits.
         conversation_changed(int): a conversation was created or changed (list needs refresh).
-        reply_finished(object): a reply ended; carries its ``ReplyStats``.
+        reply_finished(object): a reply of the chat on screen ended; carries its ``ReplyStats``.
+        send_refused(str): a send was refused before anything was written (no model ...).
         problem_reported(str): something outside a reply failed (the database refused a write).
     """
 
     streaming_changed = Signal(bool)
+    live_changed = Signal(object)
     conversation_changed = Signal(int)
     reply_finished = Signal(object)
+    send_refused = Signal(str)
     problem_reported = Signal(str)
 
     def __init__(
@@ -109,20 +161,20 @@ class ChatSession(QObject):
         storage: Storage,
         database: Path,
         transcript: Transcript,
-        target: Callable[[], ReplyTarget],
+        options: Callable[[int | None], ChatOptions | None],
+        connect: Connect,
+        *,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._storage = storage
         self._database = database
         self._transcript = transcript
-        self._target = target
+        self._options = options
+        self._connect = connect
         self._conversation_id: int | None = None
-        self._streamer: Streamer | None = None
-        self._view: MessageView | None = None
-        self._message_id: int | None = None
-        self._pending: list[str] = []
-        self._pending_reasoning: list[str] = []
+        self._live: dict[int, _Live] = {}
+        self._waiting: deque[_Live] = deque()
         self._edit_target: Message | None = None
         self._closing = False
         self._flush_timer = single_shot_timer(self, FRAME_MS, self._on_flush_timer_timeout)
@@ -141,22 +193,67 @@ class ChatSession(QObject):
 
     @property
     def is_streaming(self) -> bool:
-        """Whether a reply is streaming."""
-        return self._streamer is not None
+        """Whether the chat on screen has a reply streaming (or waiting to)."""
+        return self._conversation_id in self._live
+
+    @property
+    def live_conversations(self) -> frozenset[int]:
+        """The conversations whose reply streams or waits for a slot."""
+        return frozenset(self._live)
 
     @property
     def streamer(self) -> Streamer | None:
-        """The running streamer, if any (tests and the self-test watch it)."""
-        return self._streamer
+        """The streamer of the chat on screen, if any (tests and the self-test watch it)."""
+        live = self._live.get(self._conversation_id) if self._conversation_id else None
+        return None if live is None else live.streamer
+
+    def streamer_of(self, conversation_id: int) -> Streamer | None:
+        """The streamer of ``conversation_id``'s reply, if one streams or waits."""
+        live = self._live.get(conversation_id)
+        return None if live is None else live.streamer
 
     def open(self, conversation_id: int | None) -> None:
-        """Show ``conversation_id`` (None: an empty new chat). Stops a streaming reply first."""
-        self.stop()
-        self._finish_streamer_wait()
+        """Show ``conversation_id`` (None: an empty new chat); streaming replies go on."""
+        self._detach_view()
         self._edit_target = None
         self._conversation_id = conversation_id
-        messages = [] if conversation_id is None else self._storage.current_path(conversation_id)
+        try:
+            messages = (
+                [] if conversation_id is None else self._storage.current_path(conversation_id)
+            )
+        except StorageError as error:
+            self.problem_reported.emit(str(error))
+            messages = []
         self._transcript.set_messages([m for m in messages if m.role != "system"])
+        live = self._live.get(conversation_id) if conversation_id is not None else None
+        if live is not None:
+            self._attach_view(live)
+        self.streaming_changed.emit(live is not None)
+
+    def _detach_view(self) -> None:
+        self._flush_timer.stop()
+        live = self._live.get(self._conversation_id) if self._conversation_id else None
+        if live is not None:
+            live.pending.clear()
+            live.pending_reasoning.clear()
+            live.view = None
+
+    def _attach_view(self, live: _Live) -> None:
+        view = self._transcript.view_for(live.turn.reply.id)
+        if view is None:
+            return  # another branch is on screen
+        view.body.begin_stream("".join(live.text))
+        if live.reasoning:
+            view.append_reasoning("".join(live.reasoning))
+        view.set_busy(True)
+        if not live.started:
+            view.set_note(self._waiting_note())
+        live.view = view
+
+    def _waiting_note(self) -> str:
+        return self.tr(
+            "Waiting: {count} replies are streaming already. This one starts when one of them ends."
+        ).format(count=MAX_STREAMS)
 
     # Sending -----------------------------------------------------------------------------------
 
@@ -165,27 +262,55 @@ class ChatSession(QObject):
         text = text.strip()
         if not text or self.is_streaming or self._closing:
             return False
-        try:
-            if self._conversation_id is None:
-                title = first_line_title(text)
-                conversation = self._storage.create_conversation(title=title)
-                self._conversation_id = conversation.id
-            if self._edit_target is not None:
-                target, self._edit_target = self._edit_target, None
-                self._transcript.remove_from(target.id)
-                parent_id = target.parent_id
-            else:
-                known = self._transcript.messages()
-                parent_id = known[-1].id if known else None
-            user = self._storage.add_message(self._conversation_id, parent_id, "user", text)
-        except (StorageError, KeyError, ValueError) as error:
-            self.problem_reported.emit(str(error))
+        if self._edit_target is not None:
+            parent_id: int | None = self._edit_target.parent_id
+        else:
+            known = self._transcript.messages()
+            parent_id = known[-1].id if known else None
+        conversation_id = self._conversation_id
+        turn = self._plan(
+            lambda options, name: send_turn(
+                self._storage,
+                conversation_id,
+                text,
+                options,
+                provider_name=name,
+                parent_id=parent_id if conversation_id is not None else LATEST,
+            )
+        )
+        if turn is None:
             return False
-        self._transcript.append_message(user)
+        self._conversation_id = turn.conversation_id
+        if self._edit_target is not None:
+            self._transcript.remove_from(self._edit_target.id)
+            self._edit_target = None
+        self._transcript.append_message(turn.user)
         self._transcript.scroll_to_latest()
-        self.conversation_changed.emit(self._conversation_id)
-        self._start_reply(user)
+        self._show_turn(turn)
         return True
+
+    def _plan(self, plan: Callable[[ChatOptions, str], Turn]) -> Turn | None:
+        options = self._options(self._conversation_id)
+        if options is None:
+            self.send_refused.emit(self.tr("No provider is set up. Open Settings to add one."))
+            return None
+        try:
+            provider, client = self._connect(options)
+        except DesktopChatError as error:
+            self.send_refused.emit(error.message)
+            return None
+        try:
+            turn = plan(options, provider.name)
+        except DesktopChatError as error:
+            client.close()
+            self.send_refused.emit(error.message)
+            return None
+        except (KeyError, ValueError) as error:
+            client.close()
+            self.problem_reported.emit(str(error))
+            return None
+        self._start(turn, client)
+        return turn
 
     def begin_edit(self, message_id: int) -> str:
         """Mark user message ``message_id`` as the one the next send replaces; return its text."""
@@ -205,16 +330,18 @@ class ChatSession(QObject):
         self._edit_target = None
 
     def regenerate(self, message_id: int) -> bool:
-        """Ask again for the reply ``message_id`` (a new sibling of it); False when impossible."""
+        """Ask again for the reply ``message_id`` (a new version beside it); False when not."""
         if self.is_streaming or self._closing:
             return False
-        messages = self._transcript.messages()
-        index = next((i for i, m in enumerate(messages) if m.id == message_id), None)
-        if index is None or index == 0 or messages[index - 1].role != "user":
+        turn = self._plan(
+            lambda options, name: regenerate_turn(
+                self._storage, message_id, options, provider_name=name
+            )
+        )
+        if turn is None:
             return False
-        user = messages[index - 1]
         self._transcript.remove_from(message_id)
-        self._start_reply(user)
+        self._show_turn(turn)
         return True
 
     @Slot(int)
@@ -222,24 +349,36 @@ class ChatSession(QObject):
         self.regenerate(message_id)
 
     def continue_reply(self, message_id: int) -> bool:
-        """Stream more of the cut-off reply ``message_id`` into a new copy that starts with its
-        text; False when impossible."""
+        """Stream more of reply ``message_id`` into a new version that starts with its text;
+        False when impossible."""
         if self.is_streaming or self._closing:
             return False
-        messages = self._transcript.messages()
-        index = next((i for i, m in enumerate(messages) if m.id == message_id), None)
-        if index is None or index == 0 or messages[index - 1].role != "user":
-            return False
-        partial = messages[index]
-        if partial.role != "assistant" or not partial.content:
+        turn = self._plan(
+            lambda options, name: continue_turn(
+                self._storage, message_id, options, provider_name=name
+            )
+        )
+        if turn is None:
             return False
         self._transcript.remove_from(message_id)
-        self._start_reply(messages[index - 1], prefix=partial.content)
+        self._show_turn(turn)
         return True
 
     @Slot(int)
     def _on_transcript_continue_requested(self, message_id: int) -> None:
         self.continue_reply(message_id)
+
+    def _show_turn(self, turn: Turn) -> None:
+        live = self._live.get(turn.conversation_id)
+        view = self._transcript.append_message(turn.reply)
+        if live is not None:
+            view.body.begin_stream(turn.prefix)
+            view.set_busy(True)
+            if not live.started:
+                view.set_note(self._waiting_note())
+            live.view = view
+        self.conversation_changed.emit(turn.conversation_id)
+        self.streaming_changed.emit(True)
 
     # Branches ----------------------------------------------------------------------------------
 
@@ -266,140 +405,130 @@ class ChatSession(QObject):
     def _on_transcript_branch_step_requested(self, message_id: int, step: int) -> None:
         self.switch_branch(message_id, step)
 
-    def _system_prompt(self, provider: ProviderConfig) -> str:
-        # The conversation keeps the prompt it started with; the provider's is the fallback.
-        if self._conversation_id is not None:
-            try:
-                conversation = self._storage.get_conversation(self._conversation_id)
-            except StorageError:
-                conversation = None
-            if conversation is not None and conversation.system_prompt.strip():
-                return conversation.system_prompt
-        return provider.system_prompt
+    # Streams -----------------------------------------------------------------------------------
 
-    def _history(self, provider: ProviderConfig) -> list[dict[str, Any]]:
-        history: list[dict[str, Any]] = []
-        system_prompt = self._system_prompt(provider)
-        if system_prompt.strip():
-            history.append({"role": "system", "content": system_prompt})
-        for message in self._transcript.messages():
-            if message.role == "assistant" and not message.content:
-                continue
-            history.append({"role": message.role, "content": message.content})
-        return history
-
-    def _start_reply(self, user: Message, prefix: str = "") -> None:
-        conversation_id = user.conversation_id
-        try:
-            target = self._target()
-        except DesktopChatError as error:
-            self._show_unsendable(user, error.message)
-            return
-        history = self._history(target.provider)
-        if prefix:
-            history += [
-                {"role": "assistant", "content": prefix},
-                {"role": "user", "content": _CONTINUE_PROMPT},
-            ]
-        try:
-            reply = self._storage.add_message(
-                conversation_id,
-                user.id,
-                "assistant",
-                prefix,
-                status="streaming",
-                model=target.model,
-                provider=target.provider.name,
-            )
-        except (StorageError, KeyError, ValueError) as error:
-            target.client.close()
-            self.problem_reported.emit(str(error))
-            return
-        view = self._transcript.append_message(reply)
-        view.body.begin_stream(prefix)
-        view.set_busy(True)
-        self._view = view
-        self._message_id = reply.id
-        streamer = Streamer(
-            target.client,
-            target.model,
-            history,
-            target.params,
-            database=self._database,
-            message_id=reply.id,
-            prefix=prefix,
-        )
-        streamer.delta_received.connect(self._on_streamer_delta_received)
-        streamer.reasoning_received.connect(self._on_streamer_reasoning_received)
-        streamer.reply_finished.connect(self._on_streamer_reply_finished)
-        streamer.failed.connect(self._on_streamer_failed)
+    def _start(self, turn: Turn, client: ChatClient) -> None:
+        streamer = Streamer(turn, client, database=self._database, parent=self)
+        live = _Live(turn, streamer, text=[turn.prefix] if turn.prefix else [])
+        conversation_id = turn.conversation_id
+        relay = _Relay(self, live)
+        streamer.delta_received.connect(relay.on_delta)
+        streamer.reasoning_received.connect(relay.on_reasoning)
+        streamer.reply_finished.connect(relay.on_ended)
+        streamer.failed.connect(relay.on_failed)
         streamer.record_failed.connect(self._on_streamer_record_failed)
-        self._streamer = streamer
-        self.streaming_changed.emit(True)
-        streamer.start()
+        streamer.finished.connect(streamer.deleteLater)
+        self._live[conversation_id] = live
+        running = sum(1 for other in self._live.values() if other.started)
+        if running < MAX_STREAMS:
+            live.started = True
+            streamer.start()
+        else:
+            self._waiting.append(live)
+        self.live_changed.emit(self.live_conversations)
 
-    def _show_unsendable(self, user: Message, message: str) -> None:
+    def _start_waiting(self) -> None:
+        while self._waiting and not self._closing:
+            running = sum(1 for other in self._live.values() if other.started)
+            if running >= MAX_STREAMS:
+                return
+            live = self._waiting.popleft()
+            live.started = True
+            if live.view is not None:
+                live.view.set_note("")
+            live.streamer.start()
+
+    def stop(self, conversation_id: int | None = None) -> None:
+        """Stop the reply of ``conversation_id`` (default: the chat on screen); its text is kept."""
+        target = self._conversation_id if conversation_id is None else conversation_id
+        live = self._live.get(target) if target is not None else None
+        if live is None:
+            return
+        live.streamer.cancel()
+        if not live.started:
+            self._waiting.remove(live)
+            self._finish_unstarted(live)
+
+    def _finish_unstarted(self, live: _Live) -> None:
+        # A reply that never started is saved as stopped with nothing in it.
         try:
-            reply = self._storage.add_message(
-                user.conversation_id, user.id, "assistant", status="error", error=message
+            self._storage.update_message(
+                live.turn.reply.id, status="interrupted", finish_reason=CANCELLED_REASON
             )
         except (StorageError, KeyError, ValueError) as error:
             self.problem_reported.emit(str(error))
-            return
-        view = self._transcript.append_message(reply)
-        view.show_error(ErrorAdvice(message, ErrorAction.OPEN_SETTINGS))
+        live.streamer.abandon()
+        live.streamer.deleteLater()
+        self.on_ended(live)
 
-    def stop(self) -> None:
-        """Stop the streaming reply (its text so far is kept)."""
-        if self._streamer is not None:
-            self._streamer.cancel()
+    def on_delta(self, live: _Live, text: str) -> None:
+        """Take a piece of ``live``'s answer (painted at the next frame if on screen)."""
+        live.text.append(text)
+        if live.view is not None:
+            live.pending.append(text)
+            if not self._flush_timer.isActive():
+                self._flush_timer.start()
 
-    # Streamer signals --------------------------------------------------------------------------
-
-    @Slot(str)
-    def _on_streamer_delta_received(self, text: str) -> None:
-        self._pending.append(text)
-        if not self._flush_timer.isActive():
-            self._flush_timer.start()
-
-    @Slot(str)
-    def _on_streamer_reasoning_received(self, text: str) -> None:
-        self._pending_reasoning.append(text)
-        if not self._flush_timer.isActive():
-            self._flush_timer.start()
+    def on_reasoning(self, live: _Live, text: str) -> None:
+        """Take a piece of ``live``'s reasoning."""
+        live.reasoning.append(text)
+        if live.view is not None:
+            live.pending_reasoning.append(text)
+            if not self._flush_timer.isActive():
+                self._flush_timer.start()
 
     @Slot()
     def _on_flush_timer_timeout(self) -> None:
-        view = self._view
-        if view is None:
-            self._pending.clear()
-            self._pending_reasoning.clear()
+        live = self._live.get(self._conversation_id) if self._conversation_id else None
+        if live is None or live.view is None:
             return
-        if self._pending_reasoning:
-            view.append_reasoning("".join(self._pending_reasoning))
-            self._pending_reasoning.clear()
-        if self._pending:
-            view.body.append_markdown("".join(self._pending))
-            self._pending.clear()
+        self._flush(live, live.view)
 
-    @Slot(str, object)
-    def _on_streamer_reply_finished(self, reason: str, usage: object) -> None:
-        view = self._end_view()
+    @staticmethod
+    def _flush(live: _Live, view: MessageView) -> None:
+        if live.pending_reasoning:
+            view.append_reasoning("".join(live.pending_reasoning))
+            live.pending_reasoning.clear()
+        if live.pending:
+            view.body.append_markdown("".join(live.pending))
+            live.pending.clear()
+
+    def on_ended(self, live: _Live) -> None:
+        """``live``'s reply ended (its streamer reported the outcome, or it never started)."""
+        conversation_id = live.turn.conversation_id
+        if self._closing or self._live.get(conversation_id) is not live:
+            return
+        del self._live[conversation_id]
+        view = live.view
         if view is not None:
-            if reason == CANCELLED_REASON:
-                view.set_note(self.tr("Stopped."))
-            elif reason == "length":
-                view.set_note(self.tr("The reply reached the length limit."))
-            elif reason == "content_filter":
-                view.set_note(self.tr("The provider's content filter ended the reply."))
-        self._end_stream(usage if isinstance(usage, Usage) else None)
+            self._flush_timer.stop()
+            self._flush(live, view)
+            view.body.end_stream()
+            view.set_busy(False)
+            self._show_outcome(view, live.streamer.outcome)
+        self._start_waiting()
+        self.live_changed.emit(self.live_conversations)
+        if conversation_id == self._conversation_id:
+            stored = self._safe_get(live.turn.reply.id)
+            if stored is not None and view is not None:
+                self._transcript.replace_message(stored)
+            self.streaming_changed.emit(False)
+            outcome = live.streamer.outcome
+            if outcome is not None:
+                self.reply_finished.emit(ReplyStats.of(outcome))
+        self.conversation_changed.emit(conversation_id)
 
-    @Slot(object)
-    def _on_streamer_failed(self, error: object) -> None:
-        view = self._end_view()
-        if view is not None and isinstance(error, ApiError):
-            view.show_error(describe_error(error))
-        self._end_stream(None)
+    def _show_outcome(self, view: MessageView, outcome: TurnOutcome | None) -> None:
+        if outcome is None:
+            view.set_note(self.tr("Stopped."))
+        elif isinstance(outcome.error, ApiError):
+            view.show_error(describe_error(outcome.error))
+        elif outcome.reason == CANCELLED_REASON:
+            view.set_note(self.tr("Stopped."))
+        elif outcome.reason == "length":
+            view.set_note(self.tr("The reply reached the length limit."))
+        elif outcome.reason == "content_filter":
+            view.set_note(self.tr("The provider's content filter ended the reply."))
 
     @Slot(str)
     def _on_streamer_record_failed(self, message: str) -> None:
@@ -407,60 +536,25 @@ class ChatSession(QObject):
             self.tr("The reply could not be saved: {message}").format(message=message)
         )
 
-    def _end_view(self) -> MessageView | None:
-        self._flush_timer.stop()
-        self._on_flush_timer_timeout()
-        view = self._view
-        if view is not None:
-            view.body.end_stream()
-            view.set_busy(False)
-        return view
-
-    def _end_stream(self, usage: Usage | None) -> None:
-        streamer = self._streamer
-        message_id = self._message_id
-        self._streamer = None
-        self._view = None
-        self._message_id = None
-        if streamer is None:
-            return
-        streamer.wait(2000)
-        stats = ReplyStats(
-            streamer.ttft_ms, streamer.duration_ms, usage, streamer.delta_count, len(streamer.text)
-        )
-        streamer.deleteLater()
-        if message_id is not None:
-            stored = self._safe_get(message_id)
-            if stored is not None:
-                self._transcript.replace_message(stored)
-        self.streaming_changed.emit(False)
-        if self._conversation_id is not None:
-            self.conversation_changed.emit(self._conversation_id)
-        self.reply_finished.emit(stats)
-
     def _safe_get(self, message_id: int) -> Message | None:
         try:
             return self._storage.get_message(message_id)
         except StorageError:
             return None
 
-    def _finish_streamer_wait(self) -> None:
-        if self._streamer is not None:
-            self._streamer.wait(3000)
-            self._end_view()
-            self._end_stream(None)
-
     def shutdown(self, timeout_ms: int = 1000) -> bool:
-        """Stop any reply and wait for its thread; True when no thread is left running."""
+        """Stop every reply and wait for their threads; True when no thread is left running.
+
+        Waiting replies are saved as stopped; streaming ones keep the text that arrived.
+        """
         self._closing = True
-        streamer = self._streamer
-        if streamer is None:
-            return True
-        streamer.cancel()
-        finished = streamer.wait(timeout_ms)
-        if not finished:
-            finished = streamer.wait(5000)
         self._flush_timer.stop()
-        self._streamer = None
-        self._view = None
+        while self._waiting:
+            live = self._waiting.popleft()
+            self._finish_unstarted(live)
+        streamers = [live.streamer for live in self._live.values()]
+        for streamer in streamers:
+            streamer.cancel()
+        finished = all(streamer.wait(timeout_ms) for streamer in streamers)
+        self._live.clear()
         return finished

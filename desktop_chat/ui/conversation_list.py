@@ -133,11 +133,13 @@ class ListEntry:
         conversation_id: its id.
         title: the title shown.
         pinned: whether it is pinned.
+        streaming: whether a reply of it is streaming.
     """
 
     conversation_id: int
     title: str
     pinned: bool
+    streaming: bool = False
 
     def text(self) -> str:
         """The title shown."""
@@ -237,7 +239,16 @@ class ConversationList(QListView):
     def item(self, position: int) -> ListEntry:
         """The ``position``-th conversation listed (headings not counted)."""
         conversation = self._model.conversations()[position]
-        return ListEntry(conversation.id, self._model.title_of(conversation), conversation.pinned)
+        return ListEntry(
+            conversation.id,
+            self._model.title_of(conversation),
+            conversation.pinned,
+            self._model.is_streaming(conversation.id),
+        )
+
+    def set_streaming(self, conversation_ids: frozenset[int]) -> None:
+        """Mark the conversations whose reply is streaming."""
+        self._model.set_streaming(conversation_ids)
 
     def headings(self) -> list[str]:
         """The group headings listed so far."""

@@ -74,6 +74,7 @@ class ConversationModel(QAbstractListModel):
         self._exhausted = True
         self._last_key: GroupKey | None = None
         self._day = today()
+        self._streaming: frozenset[int] = frozenset()
 
     # Loading -----------------------------------------------------------------------------------
 
@@ -157,6 +158,24 @@ class ConversationModel(QAbstractListModel):
         """The title shown for ``conversation``."""
         return conversation.title.strip() or self.tr("New chat")
 
+    def is_streaming(self, conversation_id: int) -> bool:
+        """Whether ``conversation_id`` has a reply streaming (or waiting to)."""
+        return conversation_id in self._streaming
+
+    def set_streaming(self, conversation_ids: frozenset[int]) -> None:
+        """Mark the conversations whose reply streams; the others lose their mark."""
+        changed = self._streaming ^ conversation_ids
+        self._streaming = conversation_ids
+        for conversation_id in changed:
+            row = self.row_of(conversation_id)
+            if row >= 0:
+                index = self.index(row)
+                self.dataChanged.emit(index, index)
+
+    def _shown_title(self, conversation: Conversation) -> str:
+        title = self.title_of(conversation)
+        return f"● {title}" if conversation.id in self._streaming else title
+
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """The title (or heading), id, heading flag and pinned flag of a row."""
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
@@ -167,7 +186,13 @@ class ConversationModel(QAbstractListModel):
             return conversation is None
         if conversation is None:
             return entry.label if role == Qt.ItemDataRole.DisplayRole else None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._shown_title(conversation)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if conversation.id in self._streaming:
+                return self.tr("{title} (a reply is streaming)").format(
+                    title=self.title_of(conversation)
+                )
             return self.title_of(conversation)
         if role == Qt.ItemDataRole.EditRole:
             return conversation.title
@@ -176,6 +201,8 @@ class ConversationModel(QAbstractListModel):
         if role == PINNED_ROLE:
             return conversation.pinned
         if role == Qt.ItemDataRole.AccessibleTextRole:
+            if conversation.id in self._streaming:
+                return self.tr("{title}, reply streaming").format(title=self.title_of(conversation))
             return self.title_of(conversation)
         return None
 

@@ -28,6 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_chat.core.api import ChatClient
+from desktop_chat.core.chat.connection import list_models, open_client
+from desktop_chat.core.chat.options import ChatOptions, options_for
 from desktop_chat.core.demo_server import DEMO_MODEL, DemoServer
 from desktop_chat.core.discovery import LocalServer
 from desktop_chat.core.errors import DesktopChatError, SecretStoreError, SettingsError, StorageError
@@ -38,10 +41,9 @@ from desktop_chat.core.settings import DEMO_PROVIDER_ID, Settings, save_settings
 from desktop_chat.core.storage import Storage
 from desktop_chat.ui.about import show_about
 from desktop_chat.ui.background import start_background
-from desktop_chat.ui.chat_session import ChatSession, ReplyStats, ReplyTarget
+from desktop_chat.ui.chat_session import ChatSession, ReplyStats
+from desktop_chat.ui.chat_settings_dialog import ChatSettingsDialog
 from desktop_chat.ui.composer import Composer
-from desktop_chat.ui.connection import list_models, make_client, request_params
-from desktop_chat.ui.conversation_state import remember_choice, restore_choice
 from desktop_chat.ui.export_actions import ExportActions
 from desktop_chat.ui.find_bar import FindBar
 from desktop_chat.ui.flash import flash
@@ -92,15 +94,25 @@ class MainWindow(QMainWindow):
         self._demo = DemoServer(pace=demo_pace)
         self._drafts: dict[int | None, str] = {}
         self._closing = False
+        self._quit_confirmed = False
+        self._quit_requested = False
         self._model_generation = 0
+        # Each provider's model list, asked once (and again after Settings change).
+        self._model_lists: dict[str, list[str]] = {}
+        self._models_asked: dict[str, str] = {}
         self._notices: list[str] = []
 
         self._build_toolbar()
         self._add_shortcuts()
         self._build_central()
         self._build_status_bar()
-        self.session = ChatSession(storage, database, self.transcript, self._reply_target, self)
+        self._new_chat_options: ChatOptions | None = None
+        self.session = ChatSession(
+            storage, database, self.transcript, self.chat_options, self._connect, parent=self
+        )
         self.session.streaming_changed.connect(self._on_session_streaming_changed)
+        self.session.live_changed.connect(self._on_session_live_changed)
+        self.session.send_refused.connect(self._on_session_send_refused)
         self.session.conversation_changed.connect(self._on_session_conversation_changed)
         self.session.reply_finished.connect(self._on_session_reply_finished)
         self.session.problem_reported.connect(self._on_problem_reported)
@@ -162,6 +174,15 @@ class MainWindow(QMainWindow):
         self.model_picker.setMinimumWidth(220)
         self.model_picker.currentTextChanged.connect(self._on_model_picker_current_text_changed)
         toolbar.addWidget(self.model_picker)
+        self.chat_settings_button = QToolButton(self)
+        self.chat_settings_button.setObjectName("chatSettingsButton")
+        self.chat_settings_button.setText(self.tr("Chat settings…"))
+        self.chat_settings_button.setAccessibleName(self.tr("Chat settings"))
+        self.chat_settings_button.setToolTip(
+            self.tr("This chat's system prompt, temperature and reply length")
+        )
+        self.chat_settings_button.clicked.connect(self.open_chat_settings)
+        toolbar.addWidget(self.chat_settings_button)
         spacer = QWidget(self)
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
@@ -196,7 +217,7 @@ class MainWindow(QMainWindow):
         self.addAction(search_action)
         quit_action = QAction(self.tr("Quit"), self)
         quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
-        quit_action.triggered.connect(self.close)
+        quit_action.triggered.connect(self.request_quit)
         self.addAction(quit_action)
         preferences = QAction(self)
         preferences.setShortcuts(
@@ -231,6 +252,7 @@ class MainWindow(QMainWindow):
         self.find_bar.closed.connect(self._on_find_bar_closed)
         chat_layout.addWidget(self.find_bar)
         chat_layout.addWidget(self.transcript, 1)
+        chat_layout.addWidget(self._build_composer_notice())
         chat_layout.addLayout(self._build_composer_row())
         self._stack.addWidget(self._chat_page)
         splitter.addWidget(self._stack)
@@ -261,6 +283,35 @@ class MainWindow(QMainWindow):
         self.history.problem_reported.connect(self._on_problem_reported)
         sidebar_layout.addWidget(self.history)
         return sidebar
+
+    def _build_composer_notice(self) -> QWidget:
+        """Why the last send was refused, with the one action that helps."""
+        self.composer_notice = QWidget(self._chat_page)
+        self.composer_notice.setObjectName("composerNotice")
+        layout = QHBoxLayout(self.composer_notice)
+        layout.setContentsMargins(16, 6, 16, 0)
+        layout.addStretch(1)
+        self.composer_notice_text = QLabel(self.composer_notice)
+        self.composer_notice_text.setObjectName("composerNoticeText")
+        self.composer_notice_text.setTextFormat(Qt.TextFormat.PlainText)
+        self.composer_notice_text.setWordWrap(True)
+        layout.addWidget(self.composer_notice_text)
+        self.composer_notice_action = QPushButton(self.composer_notice)
+        self.composer_notice_action.setObjectName("composerNoticeAction")
+        self.composer_notice_action.clicked.connect(self._on_composer_notice_action_clicked)
+        layout.addWidget(self.composer_notice_action)
+        layout.addStretch(1)
+        self.composer_notice.hide()
+        return self.composer_notice
+
+    @Slot()
+    def _on_composer_notice_action_clicked(self) -> None:
+        self.composer_notice.hide()
+        if self.active_provider() is not None and not self.model_picker.currentText().strip():
+            self.model_picker.setFocus()
+            self.model_picker.showPopup()
+        else:
+            self.open_settings()
 
     def _build_composer_row(self) -> QHBoxLayout:
         """The composer with Send and Stop, centred under the transcript."""
@@ -304,8 +355,59 @@ class MainWindow(QMainWindow):
     # Providers and models ----------------------------------------------------------------------
 
     def active_provider(self) -> ProviderConfig | None:
-        """The provider replies come from."""
-        return self.settings.active_provider
+        """The provider the open chat's replies come from."""
+        options = self.chat_options(self.session_conversation_id())
+        return None if options is None else self.settings.provider(options.provider_id)
+
+    def chat_options(self, conversation_id: int | None) -> ChatOptions | None:
+        """The options of ``conversation_id`` (None: the new chat), or None with no provider."""
+        if conversation_id is None:
+            return self._new_chat_options or options_for(None, self.settings)
+        try:
+            conversation = self.storage.get_conversation(conversation_id)
+        except StorageError:
+            conversation = None
+        return options_for(conversation, self.settings)
+
+    def set_chat_options(self, options: ChatOptions) -> None:
+        """Give the open chat ``options``: saved at once, whatever is sent next."""
+        conversation_id = self.session_conversation_id()
+        if conversation_id is None:
+            self._new_chat_options = options
+        else:
+            try:
+                self.storage.update_conversation(conversation_id, **options.stored_fields())
+            except (StorageError, KeyError, ValueError) as error:
+                self._on_problem_reported(str(error))
+        self._update_provider_status()
+
+    def _connect(self, options: ChatOptions) -> tuple[ProviderConfig, ChatClient]:
+        self._save_settings()
+        return open_client(
+            options,
+            self.settings,
+            lambda provider: self.secrets.get(provider.id),
+            demo_base_url=self.demo_base_url,
+        )
+
+    @Slot()
+    def open_chat_settings(self) -> ChatSettingsDialog | None:
+        """Show the open chat's own settings (modal); what is saved applies at once."""
+        options = self.chat_options(self.session_conversation_id())
+        if options is None:
+            self.open_settings()
+            return None
+        provider = self.settings.provider(options.provider_id)
+        dialog = ChatSettingsDialog(options, provider, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.options_chosen.connect(self._on_chat_settings_dialog_options_chosen)
+        dialog.open()
+        return dialog
+
+    @Slot(object)
+    def _on_chat_settings_dialog_options_chosen(self, options: object) -> None:
+        if isinstance(options, ChatOptions):
+            self.set_chat_options(options)
 
     def demo_base_url(self) -> str:
         """The demo server's base URL, starting it if needed."""
@@ -319,27 +421,37 @@ class MainWindow(QMainWindow):
     def _fill_provider_picker(self) -> None:
         self.provider_picker.blockSignals(True)
         self.provider_picker.clear()
-        for provider in self.settings.providers:
-            self.provider_picker.addItem(self._provider_label(provider), provider.id)
-        index = self.provider_picker.findData(self.settings.active_provider_id)
+        for listed in self.settings.providers:
+            self.provider_picker.addItem(self._provider_label(listed), listed.id)
+        provider = self.active_provider()
+        index = self.provider_picker.findData(None if provider is None else provider.id)
         self.provider_picker.setCurrentIndex(index)
         self.provider_picker.blockSignals(False)
         self._fill_model_picker()
 
     def _fill_model_picker(self) -> None:
         provider = self.active_provider()
+        options = self.chat_options(self.session_conversation_id())
         self.model_picker.blockSignals(True)
         self.model_picker.clear()
-        self.model_picker.setEditText(provider.model if provider else "")
+        self.model_picker.setEditText(options.model if options is not None else "")
         self.model_picker.blockSignals(False)
         self._update_provider_status()
         if provider is None:
             return
-        self._model_generation += 1
         if provider.preset.is_demo:
             # The demo serves one model; no need to start it just to ask.
             self._show_models([DEMO_MODEL])
             return
+        known = self._model_lists.get(provider.id)
+        if known is not None:
+            self._show_models(known)
+            return
+        if provider.id in self._models_asked.values():
+            return  # shown when the answer comes
+        self._model_generation += 1
+        name = f"models-{self._model_generation}"
+        self._models_asked[name] = provider.id
         try:
             key = self.secrets.get(provider.id)
         except SecretStoreError:
@@ -347,80 +459,86 @@ class MainWindow(QMainWindow):
         start_background(
             functools.partial(list_models, copy.copy(provider), key, None, self.settings.proxy),
             succeeded=self._on_models_call_succeeded,
-            name=f"models-{self._model_generation}",
+            failed=self._on_models_call_failed,
+            name=name,
         )
 
     @Slot(str, object)
     def _on_models_call_succeeded(self, name: str, models: object) -> None:
-        if name != f"models-{self._model_generation}":
-            return  # an answer for a provider no longer shown
-        if isinstance(models, list):
-            self._show_models([str(name) for name in models])
+        provider_id = self._models_asked.pop(name, None)
+        if provider_id is None or not isinstance(models, list):
+            return  # asked before the settings changed
+        names = [str(model) for model in models]
+        self._model_lists[provider_id] = names
+        provider = self.active_provider()
+        if provider is not None and provider.id == provider_id:
+            self._show_models(names)
+
+    @Slot(str, object)
+    def _on_models_call_failed(self, name: str, error: object) -> None:
+        del error  # the picker stays editable: a model can still be typed
+        self._models_asked.pop(name, None)
 
     def _show_models(self, names: list[str]) -> None:
-        provider = self.active_provider()
-        if provider is None:
+        options = self.chat_options(self.session_conversation_id())
+        if options is None:
             return
         self.model_picker.blockSignals(True)
         self.model_picker.clear()
         self.model_picker.addItems(names)
-        chosen = provider.model or (names[0] if names else "")
+        chosen = options.model or (names[0] if names else "")
         self.model_picker.setEditText(chosen)
         self.model_picker.blockSignals(False)
-        if chosen != provider.model:
-            provider.model = chosen
-            self._save_settings()
+        if chosen != options.model:
+            self._choose_model(chosen)
         self._update_provider_status()
 
     @Slot(int)
     def _on_provider_picker_activated(self, index: int) -> None:
-        provider_id = self.provider_picker.itemData(index)
-        if isinstance(provider_id, str) and provider_id != self.settings.active_provider_id:
-            self.settings.active_provider_id = provider_id
-            self._save_settings()
-            self._fill_model_picker()
+        provider = self.settings.provider(self.provider_picker.itemData(index))
+        options = self.chat_options(self.session_conversation_id())
+        if provider is None or (options is not None and options.provider_id == provider.id):
+            return
+        # New chats start with the provider chosen last.
+        self.settings.active_provider_id = provider.id
+        self._save_settings()
+        if options is None or self.session_conversation_id() is None:
+            self.set_chat_options(ChatOptions.from_provider(provider))
+        else:
+            self.set_chat_options(
+                options.with_changes(provider_id=provider.id, model=provider.model)
+            )
+        self._fill_model_picker()
 
     @Slot(str)
     def _on_model_picker_current_text_changed(self, text: str) -> None:
-        provider = self.active_provider()
-        if provider is not None and text.strip() != provider.model:
-            provider.model = text.strip()
-            self._update_provider_status()
+        options = self.chat_options(self.session_conversation_id())
+        if options is not None and text.strip() != options.model:
+            self._choose_model(text.strip())
+
+    def _choose_model(self, model: str) -> None:
+        options = self.chat_options(self.session_conversation_id())
+        if options is None:
+            return
+        self.set_chat_options(options.with_changes(model=model))
+        provider = self.settings.provider(options.provider_id)
+        if provider is not None:
+            provider.model = model  # the default of the next new chat; saved with the next send
 
     def _update_provider_status(self) -> None:
-        provider = self.active_provider()
-        if provider is None:
+        options = self.chat_options(self.session_conversation_id())
+        provider = None if options is None else self.settings.provider(options.provider_id)
+        if options is None or provider is None:
             self.provider_status.setText(self.tr("No provider: open Settings to add one"))
             return
-        model = provider.model or self.tr("no model chosen")
-        self.provider_status.setText(f"{self._provider_label(provider)} · {model}")
-
-    def _reply_target(self) -> ReplyTarget:
-        provider = self.active_provider()
-        if provider is None:
-            raise DesktopChatError(self.tr("No provider is set up. Open Settings to add one."))
-        model = self.model_picker.currentText().strip() or provider.model
-        if not model:
-            raise DesktopChatError(
-                self.tr("Choose a model in the toolbar (or in Settings) before sending.")
-            )
-        if provider.model != model:
-            provider.model = model
-        self._save_settings()
-        key: str | None = None
-        base_url: str | None = None
-        if provider.preset.is_demo:
-            base_url = self.demo_base_url()
-        else:
-            key = self.secrets.get(provider.id)
-            if provider.needs_key and not key:
-                raise DesktopChatError(
-                    self.tr("No API key is stored for {name}. Add it in Settings.").format(
-                        name=provider.name
-                    )
-                )
-        client = make_client(provider, key, base_url=base_url, proxy=self.settings.proxy)
-        return ReplyTarget(provider, client, model, request_params(provider))
+        parts = [self._provider_label(provider), options.model or self.tr("no model chosen")]
+        if options.temperature is not None:
+            parts.append(self.tr("temperature {value:g}").format(value=options.temperature))
+        if options.max_tokens is not None:
+            parts.append(self.tr("at most {count} tokens").format(count=options.max_tokens))
+        if options.system_prompt.strip():
+            parts.append(self.tr("system prompt set"))
+        self.provider_status.setText(" · ".join(parts))
 
     def _save_settings(self) -> None:
         if not self._save_enabled:
@@ -449,6 +567,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def new_chat(self) -> None:
         """Open an empty conversation (saved when the first message is sent)."""
+        self._new_chat_options = None
         self._open(None)
         self._stack.setCurrentWidget(self._chat_page)
         self.composer.setFocus()
@@ -470,8 +589,7 @@ class MainWindow(QMainWindow):
         self.composer.setPlainText(draft or "")
         self.composer.moveCursor(self.composer.textCursor().MoveOperation.End)
         self._draft_timer.stop()
-        if conversation_id is not None:
-            self._restore_choice(conversation_id)
+        self._fill_provider_picker()
         if self.find_bar.isVisible():
             self.find_bar.refresh()
 
@@ -487,23 +605,6 @@ class MainWindow(QMainWindow):
     def _on_list_conversation_selected(self, conversation_id: int) -> None:
         if conversation_id != self.session.conversation_id:
             self.open_conversation(conversation_id)
-
-    def _restore_choice(self, conversation_id: int) -> None:
-        restored = restore_choice(self.storage, self.settings, conversation_id)
-        if restored.provider_changed:
-            self._save_settings()
-            self._fill_provider_picker()
-        elif restored.model_changed:
-            provider = self.active_provider()
-            self.model_picker.setEditText(provider.model if provider is not None else "")
-            self._update_provider_status()
-
-    def _remember_choice(self) -> None:
-        conversation_id = self.session.conversation_id
-        provider = self.active_provider()
-        if conversation_id is not None and provider is not None:
-            model = self.model_picker.currentText().strip() or provider.model
-            remember_choice(self.storage, conversation_id, provider, model)
 
     @Slot(int)
     def _on_history_conversation_deleted(self, conversation_id: int) -> None:
@@ -554,6 +655,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_composer_text_changed(self) -> None:
+        self.composer_notice.hide()
         if self.session.conversation_id is not None:
             self._draft_timer.start()
 
@@ -582,7 +684,8 @@ class MainWindow(QMainWindow):
             self._draft_timer.stop()
             self._drafts.pop(self.session.conversation_id, None)
             self._drafts.pop(None, None)
-            self._remember_choice()
+            self._new_chat_options = None
+            self.composer_notice.hide()
             return True
         return False
 
@@ -620,6 +723,21 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(
                 self.tr("Editing an earlier message: sending replaces it (Esc cancels)."), 8000
             )
+
+    @Slot(object)
+    def _on_session_live_changed(self, live: object) -> None:
+        if isinstance(live, frozenset):
+            self.conversation_list.set_streaming(live)
+
+    @Slot(str)
+    def _on_session_send_refused(self, message: str) -> None:
+        self.composer_notice_text.setText(message)
+        if self.active_provider() is not None and not self.model_picker.currentText().strip():
+            self.composer_notice_action.setText(self.tr("Choose a model"))
+            self.model_picker.setFocus()
+        else:
+            self.composer_notice_action.setText(self.tr("Open Settings"))
+        self.composer_notice.show()
 
     @Slot(bool)
     def _on_session_streaming_changed(self, streaming: bool) -> None:
@@ -667,11 +785,14 @@ class MainWindow(QMainWindow):
             first = [m for m in self.storage.current_path(conversation_id) if m.role != "system"]
             if len(first) < 2 or first[1].role != "assistant":
                 return
-            target = self._reply_target()
+            options = self.chat_options(conversation_id)
+            if options is None:
+                return
+            _provider, client = self._connect(options)
         except (DesktopChatError, StorageError):
             return
         self.title_maker.request(
-            conversation_id, target.client, target.model, first[0].content, first[1].content
+            conversation_id, client, options.model, first[0].content, first[1].content
         )
 
     @Slot(int)
@@ -767,6 +888,8 @@ class MainWindow(QMainWindow):
     def apply_settings(self, settings: Settings) -> None:
         """Use new settings (already saved) in the window."""
         self.settings = settings
+        self._model_lists.clear()
+        self._models_asked.clear()
         self.composer.set_send_key(settings.send_key)
         app = QApplication.instance()
         if isinstance(app, QApplication):
@@ -798,7 +921,20 @@ class MainWindow(QMainWindow):
             self._splitter.restoreState(splitter)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Stop a streaming reply, wait for its thread, keep the draft and the window state."""
+        """Ask first while replies stream; then stop them, keep the draft and the window state."""
+        # The user closing the window, or quitting, is asked; a close from code (the session
+        # ending, tests) just stops the replies.
+        asks = event.spontaneous() or self._quit_requested
+        self._quit_requested = False
+        if (
+            asks
+            and not self._closing
+            and self.session.live_conversations
+            and not self._quit_confirmed
+        ):
+            event.ignore()
+            self._confirm_quit()
+            return
         if not self._closing:
             self._closing = True
             self.session.shutdown(1000)
@@ -812,6 +948,39 @@ class MainWindow(QMainWindow):
                 state.sync()
             self._demo.stop()
         super().closeEvent(event)
+
+    @Slot()
+    def request_quit(self) -> bool:
+        """Close the window as the user asked to: first ask if replies are streaming."""
+        self._quit_requested = True
+        return self.close()
+
+    def _confirm_quit(self) -> None:
+        count = len(self.session.live_conversations)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            self.tr("Desktop Chat"),
+            self.tr(
+                "%n reply(s) are still streaming. Stop and quit? The text that has arrived is "
+                "kept.",
+                "",
+                count,
+            ),
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setObjectName("quitConfirmation")
+        stop = box.addButton(self.tr("Stop and quit"), QMessageBox.ButtonRole.AcceptRole)
+        stop.setObjectName("stopAndQuitButton")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.accepted.connect(self._on_quit_confirmation_accepted)
+        box.open()
+
+    @Slot()
+    def _on_quit_confirmation_accepted(self) -> None:
+        self._quit_confirmed = True
+        self.close()
 
     def show_notices(self, notices: list[str]) -> None:
         """Tell the user, once the window is up, about files that had to be set aside."""

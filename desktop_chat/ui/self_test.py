@@ -155,7 +155,8 @@ def _drive(app: QApplication, window: MainWindow) -> str:
         raise SelfTestError("the reply is not in the transcript")
     if view.error_text():
         raise SelfTestError(f"the reply failed: {view.error_text()}")
-    streamed = streamer.text
+    outcome = streamer.outcome
+    streamed = outcome.text if outcome is not None else ""
     shown = view.markdown()
     if not streamed or shown != streamed:
         raise SelfTestError(
@@ -167,8 +168,9 @@ def _drive(app: QApplication, window: MainWindow) -> str:
     if message is None or message.content != streamed or message.status != "complete":
         raise SelfTestError("the reply was not saved complete in the database")
     blocks = len(code_blocks(shown))
+    deltas = outcome.deltas if outcome is not None else 0
     return (
-        f"self-test passed: streamed {streamer.delta_count} deltas ({len(streamed)} chars, "
+        f"self-test passed: streamed {deltas} deltas ({len(streamed)} chars, "
         f"{blocks} code block{'s' if blocks != 1 else ''}) from the demo server at {base_url} "
         f"into the transcript and the database in {elapsed:.2f} s"
     )

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.core.api import endpoint_url
+from desktop_chat.core.chat.connection import list_models
 from desktop_chat.core.errors import DesktopChatError, SecretStoreError, SettingsError
 from desktop_chat.core.providers import (
     AUTH_STYLES,
@@ -51,7 +52,6 @@ from desktop_chat.core.settings import (
     save_settings,
 )
 from desktop_chat.ui.background import start_background
-from desktop_chat.ui.connection import list_models
 
 __all__ = ["SettingsDialog"]
 

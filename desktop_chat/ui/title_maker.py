@@ -12,42 +12,14 @@ import functools
 from PySide6.QtCore import QObject, Signal, Slot
 
 from desktop_chat.core.api import ChatClient
+from desktop_chat.core.chat.titles import TITLE_PROMPT, clean_title, first_line_title
 from desktop_chat.core.errors import StorageError
 from desktop_chat.core.storage import Storage
 from desktop_chat.ui.background import start_background
 
-__all__ = ["TITLE_PROMPT", "TitleMaker", "clean_title", "first_line_title"]
+__all__ = ["TitleMaker"]
 
-#: The instruction sent with the first exchange.
-TITLE_PROMPT = (
-    "Write a title of 3 to 6 words for this conversation. Reply with the title only: no quotes, "
-    "no final punctuation."
-)
-_MAX_TITLE = 60
 _EXCERPT = 2000
-_DECORATION = " \"'`*#“”‘’"
-
-
-def first_line_title(question: str) -> str:
-    """The title a conversation gets at once: the first line of its first message."""
-    lines = question.strip().splitlines()
-    return lines[0][:_MAX_TITLE].strip() if lines else ""
-
-
-def clean_title(text: str) -> str | None:
-    """The first line of a model's answer made into a title, or None when nothing usable is left."""
-    line = next((part.strip() for part in text.splitlines() if part.strip()), "")
-    line = line.strip(_DECORATION)
-    if line.lower().startswith("title:"):
-        line = line[len("title:") :]
-    line = line.strip(_DECORATION).rstrip(".!;:,").strip()
-    # Markdown emphasis and code marks inside the line are formatting, not title text.
-    line = " ".join(line.replace("**", "").replace("__", "").replace("`", "").split())
-    if not line:
-        return None
-    if len(line) > _MAX_TITLE:
-        line = line[:_MAX_TITLE].rsplit(" ", 1)[0].rstrip(" ,;:-") or line[:_MAX_TITLE]
-    return line
 
 
 def _ask(client: ChatClient, model: str, messages: list[dict[str, str]]) -> str:

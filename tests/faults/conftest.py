@@ -16,13 +16,12 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
+from desktop_chat.core.chat import connection
 from desktop_chat.core.paths import database_path
 from desktop_chat.core.providers import ProviderConfig
 from desktop_chat.core.secrets import SecretStore
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage import Storage, open_storage
-from desktop_chat.ui import connection
-from desktop_chat.ui import main_window as main_window_module
 from desktop_chat.ui.main_window import MainWindow
 from tests.scripted_server import Connection, Reply, ScriptedServer, json_reply
 
@@ -140,7 +139,7 @@ def window(
 ) -> MainWindow:
     """The main window talking to the fault server, with a read timeout of READ_TIMEOUT."""
     monkeypatch.setattr(
-        main_window_module,
+        connection,
         "make_client",
         functools.partial(connection.make_client, read_timeout=READ_TIMEOUT),
     )

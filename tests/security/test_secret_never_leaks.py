@@ -26,6 +26,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.api import ChatClient
+from desktop_chat.core.chat.turns import Turn
 from desktop_chat.core.errors import ApiError, DesktopChatError, SecretStoreError
 from desktop_chat.core.export import write_export
 from desktop_chat.core.paths import app_paths, database_path, settings_path
@@ -171,9 +172,8 @@ def run_chat(
     """Stream a reply through ``Streamer`` (which closes ``client``) and show any error."""
     user = storage.add_message(conversation_id, parent_id, "user", MESSAGES[0]["content"])
     reply = storage.add_message(conversation_id, user.id, "assistant", status="streaming")
-    streamer = Streamer(
-        client, "test-model", list(MESSAGES), database=database_path(), message_id=reply.id
-    )
+    turn = Turn(conversation_id, user, reply, list(MESSAGES), "test-model", {})
+    streamer = Streamer(turn, client, database=database_path())
     failures: list[object] = []
     streamer.failed.connect(failures.append, Qt.ConnectionType.DirectConnection)
     with qtbot.waitSignal(streamer.finished, timeout=30_000):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QLabel, QPushButton
+from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.providers import ProviderConfig
@@ -119,20 +119,39 @@ def test_unreachable_server_says_so(qtbot: QtBot, window: MainWindow) -> None:
     assert "Could not reach the server" in view.error_text()
 
 
-def test_missing_key_offers_settings(qtbot: QtBot, window: MainWindow) -> None:
+def test_missing_key_is_refused_in_the_composer_and_offers_settings(
+    qtbot: QtBot, window: MainWindow
+) -> None:
     provider = window.active_provider()
     assert provider is not None
     provider.kind = "openai"  # a provider that cannot work without a key
     window.secrets.delete("scripted")
-    _send_and_wait(qtbot, window)
-    view = window.transcript.last_view()
-    assert view is not None
-    assert "No API key" in view.error_text()
-    child(view, QPushButton, "errorActionButton").click()
+    window.composer.setPlainText("Hello")
+    window.send_button.click()
+    assert not window.session.is_streaming
+    notice = child(window, QWidget, "composerNotice")
+    assert notice.isVisible()
+    assert "No API key" in child(window, QLabel, "composerNoticeText").text()
+    assert window.composer.toPlainText() == "Hello"  # nothing lost
+    assert window.transcript.messages() == []
+    assert window.storage.list_conversations() == []  # nothing written
+    action = child(window, QPushButton, "composerNoticeAction")
+    assert action.text() == "Open Settings"
+    action.click()
     dialog = window.findChild(SettingsDialog)
     assert isinstance(dialog, SettingsDialog)
     assert dialog.isVisible()
     dialog.reject()
+
+
+def test_sending_with_no_model_points_to_the_picker(qtbot: QtBot, window: MainWindow) -> None:
+    window.model_picker.setEditText("")
+    window.composer.setPlainText("Hello")
+    window.send_button.click()
+    assert "Choose a model" in child(window, QLabel, "composerNoticeText").text()
+    assert child(window, QPushButton, "composerNoticeAction").text() == "Choose a model"
+    assert window.storage.list_conversations() == []
+    assert window.composer.toPlainText() == "Hello"
 
 
 def test_reopened_conversation_marks_an_interrupted_reply(

@@ -290,12 +290,13 @@ def test_each_conversation_remembers_provider_and_model(
     second = storage.create_conversation(title="Other one", provider="other", model="m2-large")
     window.refresh_conversations()
     window.open_conversation(second.id)
-    assert window.settings.active_provider_id == "other"
     assert window.provider_picker.currentData() == "other"
     assert window.model_picker.currentText() == "m2-large"
+    # Showing a chat's choice changes neither the defaults of new chats nor the provider's.
+    assert window.settings.active_provider_id == "scripted"
+    assert other.model == "m2"
 
     window.open_conversation(first)
-    assert window.settings.active_provider_id == "scripted"
     assert window.provider_picker.currentData() == "scripted"
     assert window.model_picker.currentText() == "test-model"
     qtbot.wait(50)

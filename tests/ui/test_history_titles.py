@@ -11,7 +11,6 @@ from desktop_chat.core.secrets import SecretStore
 from desktop_chat.core.settings import DEMO_PROVIDER_ID, Settings
 from desktop_chat.core.storage import Storage
 from desktop_chat.ui.main_window import MainWindow
-from desktop_chat.ui.title_maker import clean_title
 from tests.scripted_server import ScriptedServer, json_reply, sse_reply
 from tests.widgets import child
 
@@ -127,17 +126,6 @@ def test_no_title_request_when_the_setting_is_off(
     _first_exchange(qtbot, window, "hello")
     assert _no_title_will_be_asked(window)
     assert len(scripted_server.requests) == 2  # the model list and the reply only
-
-
-def test_clean_title() -> None:
-    assert clean_title('\n  "Hello World."  \n') == "Hello World"
-    assert clean_title("**Title:** Bold one") == "Bold one"
-    assert clean_title("This is **the** `demo`.") == "This is the demo"
-    assert clean_title("   \n  ") is None
-    long = clean_title("word " * 40)
-    assert long is not None
-    assert len(long) <= 60
-    assert not long.endswith(" ")
 
 
 def test_the_demo_is_never_asked_for_a_title(qtbot: QtBot, storage: Storage) -> None:

@@ -42,7 +42,8 @@ def test_reply_streams_into_transcript_in_order(
     assert view is not None
     assert view.role == "assistant"
     assert view.markdown() == "".join(pieces)
-    assert streamer.delta_count == len(pieces)
+    assert streamer.outcome is not None
+    assert streamer.outcome.deltas == len(pieces)
     assert "print(1)" in view.body.toPlainText()
     assert window.composer.toPlainText() == ""
     assert window.send_button.isVisible()

@@ -1,13 +1,15 @@
-"""Builds the core chat client for a configured provider: the one place mapping settings to it."""
+"""Builds the chat client for a configured provider: the one place mapping settings to it."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from desktop_chat.core.api import ChatClient
+from desktop_chat.core.chat.options import ChatOptions, UnsendableError, provider_for
 from desktop_chat.core.providers import ProviderConfig
+from desktop_chat.core.settings import Settings
 
-__all__ = ["list_models", "make_client", "request_params"]
+__all__ = ["list_models", "make_client", "open_client"]
 
 
 def make_client(
@@ -41,11 +43,32 @@ def list_models(
         return sorted(client.list_models())
 
 
-def request_params(provider: ProviderConfig) -> dict[str, Any]:
-    """The optional request parameters the provider sets (only those the user chose)."""
-    params: dict[str, Any] = {}
-    if provider.temperature is not None:
-        params["temperature"] = provider.temperature
-    if provider.max_tokens is not None:
-        params["max_tokens"] = provider.max_tokens
-    return params
+def open_client(
+    options: ChatOptions,
+    settings: Settings,
+    api_key: Callable[[ProviderConfig], str | None],
+    *,
+    demo_base_url: Callable[[], str],
+) -> tuple[ProviderConfig, ChatClient]:
+    """The provider ``options`` name and a client for it, ready to send.
+
+    Args:
+        options: the chat's options.
+        settings: where the provider is looked up (and its proxy).
+        api_key: returns the provider's stored key (a keyring read: may block).
+        demo_base_url: starts the built-in demo server if needed and returns its URL.
+
+    Raises:
+        UnsendableError: the provider is gone, no model is chosen, or its key is missing.
+        SecretStoreError: the keyring could not be read.
+    """
+    provider = provider_for(options, settings)
+    key: str | None = None
+    base_url: str | None = None
+    if provider.preset.is_demo:
+        base_url = demo_base_url()
+    else:
+        key = api_key(provider)
+        if provider.needs_key and not key:
+            raise UnsendableError(f"No API key is stored for {provider.name}. Add it in Settings.")
+    return provider, make_client(provider, key, base_url=base_url, proxy=settings.proxy)
