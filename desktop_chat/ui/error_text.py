@@ -1,60 +1,17 @@
-"""Turns a core error into a sentence a user can act on, and the action that helps.
+"""The core's wording of a failure, with the headlines in the user's language (Qt's translator).
 
-The banner under a failed reply has two lines that never repeat each other: a short headline
-naming what happened to the reply (from this module), then the core error's message, which
-explains the cause in detail (the host, the status, the server's own words) and what to check.
-This module also picks what the window offers: open Settings for a rejected key, wait for a rate
-limit, start a new chat when the conversation is too long, or simply retry.
+See :mod:`desktop_chat.core.chat.advice`: the command line words failures the same way.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import Enum
-
 from PySide6.QtCore import QCoreApplication
 
-from desktop_chat.core.errors import (
-    ApiError,
-    AuthenticationError,
-    BadRequestError,
-    ConnectError,
-    ContextLengthError,
-    NotFoundError,
-    RateLimitError,
-    ServerError,
-    StreamProblem,
-    StreamStalled,
-    UnexpectedResponseError,
-)
+from desktop_chat.core.chat import advice
+from desktop_chat.core.chat.advice import ErrorAction, ErrorAdvice
+from desktop_chat.core.errors import ApiError
 
 __all__ = ["ErrorAction", "ErrorAdvice", "describe_error"]
-
-
-class ErrorAction(Enum):
-    """What the error banner offers besides Retry."""
-
-    RETRY = "retry"
-    OPEN_SETTINGS = "settings"
-    NEW_CHAT = "new-chat"
-    WAIT = "wait"
-
-
-@dataclass(frozen=True, slots=True)
-class ErrorAdvice:
-    """What to show under a failed reply.
-
-    Attributes:
-        text: the banner text: the headline, then the detail on its own line (when there is one).
-        action: the extra action to offer.
-        retry_after: seconds to count down before Retry is useful (rate limits), else None.
-        interrupted: True when the reply began and was cut off (saved as ``interrupted``).
-    """
-
-    text: str
-    action: ErrorAction
-    retry_after: float | None = None
-    interrupted: bool = False
 
 
 def _tr(text: str) -> str:
@@ -63,42 +20,4 @@ def _tr(text: str) -> str:
 
 def describe_error(error: ApiError) -> ErrorAdvice:
     """Return the advice for ``error`` (any ApiError, including unknown subclasses)."""
-    detail = error.message.strip()
-    if isinstance(error, AuthenticationError):
-        headline = _tr("Permission denied") if error.status == 403 else _tr("API key refused")
-        return ErrorAdvice(_join(headline, detail), ErrorAction.OPEN_SETTINGS)
-    if isinstance(error, RateLimitError):
-        if error.quota_exhausted:
-            return ErrorAdvice(_join(_tr("Quota used up"), detail), ErrorAction.OPEN_SETTINGS)
-        return ErrorAdvice(
-            _join(_tr("Too many requests"), detail), ErrorAction.WAIT, error.retry_after
-        )
-    if isinstance(error, ContextLengthError):
-        headline = _tr("Conversation longer than the model accepts")
-        return ErrorAdvice(_join(headline, detail), ErrorAction.NEW_CHAT)
-    if isinstance(error, NotFoundError):
-        return ErrorAdvice(_join(_tr("Wrong address or model"), detail), ErrorAction.OPEN_SETTINGS)
-    if isinstance(error, ConnectError):
-        return ErrorAdvice(_join(_tr("Could not reach the server"), detail), ErrorAction.RETRY)
-    if isinstance(error, StreamProblem):
-        if error.partial_text:
-            headline = _tr("Reply cut off")
-        elif isinstance(error, StreamStalled):
-            headline = _tr("No answer")
-        else:
-            headline = _tr("No reply")
-        return ErrorAdvice(_join(headline, detail), ErrorAction.RETRY, interrupted=True)
-    if isinstance(error, UnexpectedResponseError):
-        return ErrorAdvice(_join(_tr("Unexpected answer"), detail), ErrorAction.RETRY)
-    if isinstance(error, BadRequestError):
-        return ErrorAdvice(_join(_tr("Invalid request"), detail), ErrorAction.RETRY)
-    if isinstance(error, ServerError):
-        return ErrorAdvice(_join(_tr("Failure on the server's side"), detail), ErrorAction.RETRY)
-    return ErrorAdvice(_join(_tr("The request failed"), detail), ErrorAction.RETRY)
-
-
-def _join(headline: str, detail: str) -> str:
-    """The headline, then the detail on the next line (the detail alone says nothing twice)."""
-    if not detail:
-        return headline + "."
-    return f"{headline}\n{detail}"
+    return advice.describe_error(error, _tr)
