@@ -1,7 +1,8 @@
 """Command-line entry point: starts the window, or runs a window-less command.
 
-The window-less commands (``list``, ``export``, ``import``) never import Qt, so they work on a
-machine with no display and start fast.
+The window-less commands (``list``, ``export``, ``import``, ``provider``, ``send``) never import
+Qt, so they work on a machine with no display and start fast. A first word that is no command is
+an error with the usage, never a window.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ from collections.abc import Sequence
 
 from desktop_chat import __version__
 
-COMMANDS = ("list", "export", "import")
+COMMANDS = ("list", "export", "import", "provider", "send")
+
+
+_OURS = ("-h", "--help", "--version")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,17 +47,59 @@ def build_parser() -> argparse.ArgumentParser:
 
     import_parser = commands.add_parser("import", help="import conversations from files")
     import_parser.add_argument("files", nargs="+", metavar="FILE")
+
+    provider_parser = commands.add_parser("provider", help="add or list providers")
+    provider_commands = provider_parser.add_subparsers(
+        dest="provider_command", metavar="ACTION", required=True
+    )
+    add_parser = provider_commands.add_parser("add", help="add a provider (new chats use it)")
+    add_parser.add_argument("name", metavar="NAME")
+    add_parser.add_argument("--base-url", required=True, metavar="URL")
+    add_parser.add_argument(
+        "--api-key-stdin",
+        action="store_true",
+        help="read the API key from standard input and store it in the system keyring",
+    )
+    add_parser.add_argument("--model", metavar="MODEL")
+    providers_parser = provider_commands.add_parser("list", help="list the providers")
+    providers_parser.add_argument("--json", action="store_true", help="print JSON")
+
+    send_parser = commands.add_parser(
+        "send", help="send a message and print the reply as it streams"
+    )
+    send_parser.add_argument("--conversation", type=int, metavar="ID")
+    send_parser.add_argument("--provider", metavar="NAME")
+    send_parser.add_argument("--model", metavar="MODEL")
+    send_parser.add_argument("--system", metavar="TEXT", help="the chat's system prompt")
+    send_parser.add_argument("--temperature", type=_temperature, metavar="T")
+    send_parser.add_argument("--max-tokens", type=_max_tokens, metavar="N")
+    send_parser.add_argument("message", metavar="MESSAGE", help='the message, or "-" for stdin')
     return parser
+
+
+def _temperature(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 2.0:
+        raise argparse.ArgumentTypeError("the temperature must be between 0 and 2")
+    return value
+
+
+def _max_tokens(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("the length limit must be at least 1 token")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the program with ``argv`` (default: the process arguments) and return its exit code."""
     arguments = list(sys.argv[1:] if argv is None else argv)
-    # Qt consumes its own options (-platform, -style ...); only parse ours when a command is given.
-    if arguments and (arguments[0] in COMMANDS or arguments[0] in ("-h", "--help", "--version")):
+    # Qt consumes its own options (-platform, -style ...), which all start with a dash.
+    if arguments and (not arguments[0].startswith("-") or arguments[0] in _OURS):
         options = build_parser().parse_args(arguments)
         if options.command is not None:
-            from desktop_chat.cli import run_command  # noqa: PLC0415 - keeps Qt out of commands
+            # Imported here: keeps Qt, and the command code, out of the window's start-up.
+            from desktop_chat.cli.commands import run_command  # noqa: PLC0415
 
             return run_command(options)
     self_test = "--self-test" in arguments

@@ -1,15 +1,13 @@
-"""The window-less commands: ``list``, ``export`` and ``import``.
+"""``list``, ``export`` and ``import``: the saved conversations without the window.
 
-They use the same core code as the window, on the database ``DESKTOP_CHAT_HOME`` (or the
-platform's data folder) points to. Results go to stdout, errors to stderr; the exit code is 0
-on success and 1 when anything failed. Qt is loaded only to write PDF.
+Results go to stdout, errors to stderr; the exit code is 0 on success and 1 when anything
+failed. Qt is loaded only to write PDF.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -107,12 +105,8 @@ def _import(storage: Storage, files: Sequence[str], stdout: TextIO, stderr: Text
     return EXIT_FAILED if report.failed else EXIT_OK
 
 
-def run_command(
-    options: argparse.Namespace, *, stdout: TextIO | None = None, stderr: TextIO | None = None
-) -> int:
+def run_conversation_command(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run a parsed ``list``, ``export`` or ``import`` command and return the exit code."""
-    out = sys.stdout if stdout is None else stdout
-    err = sys.stderr if stderr is None else stderr
     try:
         storage = Storage.open(database_path())
     except DesktopChatError as error:
@@ -131,4 +125,4 @@ def run_command(
         storage.close()
 
 
-__all__ = ["run_command"]
+__all__ = ["EXIT_FAILED", "EXIT_OK", "run_conversation_command"]

@@ -1,0 +1,181 @@
+"""``send``: one turn of a conversation from the command line, through the window's engine.
+
+The reply's text goes to stdout as it arrives, flushed per delta; the conversation's id is the
+first line on stderr, then any error, worded as the window words it. The turn is saved exactly as
+the window saves it (the partial text too), so the conversation opens in the window. Ctrl+C
+stops the reply and keeps what arrived.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
+from types import FrameType
+from typing import TextIO
+
+from desktop_chat.cli.providers import CommandError, find_provider
+from desktop_chat.core.chat.advice import describe_error
+from desktop_chat.core.chat.connection import open_client
+from desktop_chat.core.chat.options import ChatOptions, options_for
+from desktop_chat.core.chat.runner import CANCELLED_REASON, run_turn
+from desktop_chat.core.chat.turns import send_turn
+from desktop_chat.core.demo_server import DemoServer
+from desktop_chat.core.paths import database_path
+from desktop_chat.core.secrets import SecretStore
+from desktop_chat.core.settings import Settings, load_settings
+from desktop_chat.core.storage import Storage
+
+__all__ = ["EXIT_STOPPED", "MAX_MESSAGE_CHARS", "read_message", "send"]
+
+#: The exit code after Ctrl+C stopped the reply (the shell's code for SIGINT).
+EXIT_STOPPED = 130
+#: The longest message read from standard input.
+MAX_MESSAGE_CHARS = 1_000_000
+
+_NOTES = {
+    "length": "The reply reached the length limit.",
+    "content_filter": "The provider's content filter ended the reply.",
+}
+
+
+def read_message(text: str, stdin: TextIO) -> str:
+    """The message: ``text``, or standard input when it is ``-`` (at most a million characters).
+
+    Raises:
+        CommandError: the message is longer than that.
+    """
+    if text != "-":
+        return text
+    read = stdin.read(MAX_MESSAGE_CHARS + 1)
+    if len(read) > MAX_MESSAGE_CHARS:
+        raise CommandError(
+            f"the message on standard input is longer than {MAX_MESSAGE_CHARS} characters."
+        )
+    return read
+
+
+class _Printer:
+    """Writes the reply to stdout as it arrives."""
+
+    def __init__(self, stdout: TextIO, stderr: TextIO) -> None:
+        self._stdout = stdout
+        self._stderr = stderr
+        self.wrote = False
+        self.ends_with_newline = True
+
+    def on_content(self, text: str) -> None:
+        self._stdout.write(text)
+        self._stdout.flush()
+        self.wrote = True
+        self.ends_with_newline = text.endswith("\n")
+
+    def on_reasoning(self, text: str) -> None:
+        del text  # the reasoning is saved with the reply, not printed
+
+    def on_record_failed(self, message: str) -> None:
+        print(f"desktop-chat: {message}", file=self._stderr, flush=True)
+
+
+def _options(
+    options: argparse.Namespace, storage: Storage, settings: Settings
+) -> tuple[int | None, ChatOptions]:
+    conversation_id: int | None = options.conversation
+    conversation = None
+    if conversation_id is not None:
+        conversation = storage.get_conversation(conversation_id)
+        if conversation is None or conversation.deleted_at is not None:
+            raise CommandError(f"no conversation has id {conversation_id}.")
+    chosen = options_for(conversation, settings)
+    if options.provider is not None:
+        provider = find_provider(settings, options.provider)
+        if chosen is None:
+            chosen = ChatOptions.from_provider(provider)
+        elif chosen.provider_id != provider.id:
+            chosen = chosen.with_changes(provider_id=provider.id, model=provider.model)
+    if chosen is None:
+        raise CommandError(
+            "no provider is set up. Add one with: desktop-chat provider add NAME --base-url URL"
+        )
+    changes: dict[str, object] = {}
+    if options.model is not None:
+        changes["model"] = options.model.strip()
+    if options.system is not None:
+        changes["system_prompt"] = options.system
+    if options.temperature is not None:
+        changes["temperature"] = options.temperature
+    if options.max_tokens is not None:
+        changes["max_tokens"] = options.max_tokens
+    return conversation_id, chosen.with_changes(**changes)
+
+
+@contextlib.contextmanager
+def _ctrl_c_sets(cancel: threading.Event) -> Iterator[None]:
+    """While inside, Ctrl+C sets ``cancel`` instead of raising KeyboardInterrupt."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set on the main thread
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        del signum, frame
+        cancel.set()
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def send(options: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    """Send ``options.message`` and stream the reply; returns the exit code.
+
+    Raises:
+        CommandError, DesktopChatError: the turn could not start (nothing was written).
+    """
+    message = read_message(options.message, stdin)
+    settings = load_settings().settings
+    secrets = SecretStore()
+    demo = DemoServer()
+    try:
+        with Storage.open(database_path()) as storage:
+            conversation_id, chat = _options(options, storage, settings)
+            provider, client = open_client(
+                chat,
+                settings,
+                lambda provider: secrets.get(provider.id),
+                demo_base_url=demo.start,
+            )
+            try:
+                turn = send_turn(
+                    storage, conversation_id, message, chat, provider_name=provider.name
+                )
+            except BaseException:
+                client.close()
+                raise
+            print(turn.conversation_id, file=stderr, flush=True)
+            cancel = threading.Event()
+            printer = _Printer(stdout, stderr)
+            with _ctrl_c_sets(cancel):
+                outcome = run_turn(turn, client, printer, database=database_path(), cancel=cancel)
+    finally:
+        demo.stop()
+    if printer.wrote and not printer.ends_with_newline:
+        stdout.write("\n")
+        stdout.flush()
+    if outcome.error is not None:
+        text = describe_error(outcome.error).text.replace("\n", ": ", 1)
+        kept = (
+            " The text received so far was saved." if outcome.text and "so far" not in text else ""
+        )
+        print(f"desktop-chat: {text}{kept}", file=stderr)
+        return 1
+    if outcome.reason == CANCELLED_REASON:
+        print("desktop-chat: Stopped. The text received so far was saved.", file=stderr)
+        return EXIT_STOPPED
+    note = _NOTES.get(outcome.reason)
+    if note is not None:
+        print(f"desktop-chat: {note}", file=stderr)
+    return 0
