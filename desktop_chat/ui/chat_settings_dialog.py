@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -100,6 +101,8 @@ class ChatSettingsDialog(QDialog):
         defaults.setObjectName("chatDefaultsButton")
         defaults.setEnabled(provider is not None)
         defaults.clicked.connect(self._on_defaults_clicked)
+        self._save = buttons.button(QDialogButtonBox.StandardButton.Save)
+        self._save.setObjectName("chatSettingsSave")
         buttons.accepted.connect(self._on_buttons_accepted)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
@@ -123,6 +126,10 @@ class ChatSettingsDialog(QDialog):
         self.max_tokens_check.setChecked(max_tokens is not None)
         self.max_tokens_spin.setEnabled(max_tokens is not None)
         self.max_tokens_spin.setValue(1024 if max_tokens is None else max_tokens)
+
+    def accept_button(self) -> QPushButton:
+        """The Save button."""
+        return self._save
 
     def chosen_options(self) -> ChatOptions:
         """The options the form shows."""

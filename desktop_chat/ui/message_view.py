@@ -237,6 +237,10 @@ class MessageView(QFrame):
         self._note.setText(text)
         self._note.setVisible(bool(text))
 
+    def note_text(self) -> str:
+        """The note under the text ("" when none)."""
+        return self._note.text()
+
     def set_can_regenerate(self, allowed: bool) -> None:
         """Offer Regenerate (only on the last reply), once it is not streaming."""
         self._can_regenerate = allowed and self.role != USER
