@@ -744,8 +744,8 @@ class MainWindow(QMainWindow):
         self.send_button.setVisible(not streaming)
         self.stop_button.setVisible(streaming)
         self.provider_picker.setEnabled(not streaming)
-        if streaming:
-            self.reply_status.setText(self.tr("Streaming the reply … (Esc stops)"))
+        # The figures of the reply that ended follow at once (reply_finished).
+        self.reply_status.setText(self.tr("Streaming the reply … (Esc stops)") if streaming else "")
 
     @Slot(object)
     def _on_session_reply_finished(self, stats: object) -> None:
@@ -960,12 +960,13 @@ class MainWindow(QMainWindow):
         box = QMessageBox(
             QMessageBox.Icon.Question,
             self.tr("Desktop Chat"),
-            self.tr(
-                "%n reply(s) are still streaming. Stop and quit? The text that has arrived is "
-                "kept.",
-                "",
-                count,
-            ),
+            (
+                self.tr("A reply is still streaming.")
+                if count == 1
+                else self.tr("{count} replies are still streaming.").format(count=count)
+            )
+            + " "
+            + self.tr("Stop and quit? The text that has arrived is kept."),
             QMessageBox.StandardButton.Cancel,
             self,
         )
