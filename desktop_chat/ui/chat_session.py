@@ -23,6 +23,7 @@ from desktop_chat.core.chat.runner import TurnOutcome
 from desktop_chat.core.chat.turns import (
     LATEST,
     Turn,
+    can_continue,
     continue_turn,
     regenerate_turn,
     send_turn,
@@ -512,6 +513,7 @@ class ChatSession(QObject):
             stored = self._safe_get(live.turn.reply.id)
             if stored is not None and view is not None:
                 self._transcript.replace_message(stored)
+                view.set_can_continue(can_continue(stored))
             self.streaming_changed.emit(False)
             outcome = live.streamer.outcome
             if outcome is not None:

@@ -3,6 +3,8 @@ and, when the reply failed, the reason and what to do about it."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
@@ -149,6 +151,11 @@ class MessageView(QFrame):
         self._who = QLabel(self.tr("You") if self.role == USER else self.tr("Assistant"), self)
         self._who.setObjectName("messageRole")
         header.addWidget(self._who)
+        self._origin = QLabel(self)
+        self._origin.setObjectName("messageOrigin")
+        self._origin.setTextFormat(Qt.TextFormat.PlainText)  # a model id is the server's text
+        self._origin.hide()
+        header.addWidget(self._origin)
         header.addStretch(1)
         self._header = header
         self.branch_switcher: BranchSwitcher | None = None
@@ -165,23 +172,41 @@ class MessageView(QFrame):
         self._copy_button.setMenu(menu)
         self._copy_button.clicked.connect(self.copy_markdown)
         header.addWidget(self._copy_button)
-        self._regenerate_button = QToolButton(self)
-        self._regenerate_button.setObjectName("regenerateButton")
-        self._regenerate_button.setText(self.tr("Regenerate"))
-        self._regenerate_button.setAutoRaise(True)
-        self._regenerate_button.clicked.connect(self._on_regenerate_button_clicked)
-        self._regenerate_button.hide()
         self._can_regenerate = False
+        self._can_continue = False
         self._busy = False
-        header.addWidget(self._regenerate_button)
-        self._edit_button = QToolButton(self)
-        self._edit_button.setObjectName("editButton")
-        self._edit_button.setText(self.tr("Edit and resend"))
-        self._edit_button.setAutoRaise(True)
+        self._regenerate_button = self._action_button(
+            header,
+            "regenerateButton",
+            self.tr("Regenerate"),
+            self.tr("Ask again: a new version of this reply"),
+        )
+        self._regenerate_button.clicked.connect(self._on_regenerate_button_clicked)
+        self._continue_reply_button = self._action_button(
+            header,
+            "continueReplyButton",
+            self.tr("Continue"),
+            self.tr("Ask the model to go on from where this reply stopped"),
+        )
+        self._continue_reply_button.clicked.connect(self._on_continue_button_clicked)
+        self._edit_button = self._action_button(
+            header, "editButton", self.tr("Edit and resend"), ""
+        )
         self._edit_button.clicked.connect(self._on_edit_button_clicked)
         self._edit_button.setVisible(self.role == USER)
-        header.addWidget(self._edit_button)
         return header
+
+    def _action_button(
+        self, header: QHBoxLayout, name: str, text: str, tooltip: str
+    ) -> QToolButton:
+        button = QToolButton(self)
+        button.setObjectName(name)
+        button.setText(text)
+        button.setToolTip(tooltip)
+        button.setAutoRaise(True)
+        button.hide()
+        header.addWidget(button)
+        return button
 
     # Content -----------------------------------------------------------------------------------
 
@@ -242,9 +267,28 @@ class MessageView(QFrame):
         return self._note.text()
 
     def set_can_regenerate(self, allowed: bool) -> None:
-        """Offer Regenerate (only on the last reply), once it is not streaming."""
+        """Offer Regenerate (a new version of this reply), once it is not streaming."""
         self._can_regenerate = allowed and self.role != USER
         self._regenerate_button.setVisible(self._can_regenerate and not self._busy)
+
+    def set_can_continue(self, allowed: bool) -> None:
+        """Offer Continue (a new version that goes on from this reply's text)."""
+        self._can_continue = allowed and self.role != USER
+        self._continue_reply_button.setVisible(self._can_continue and not self._busy)
+
+    def set_origin(self, model: str, created_at: float) -> None:
+        """Show which model wrote the reply, and when (hidden when neither is known)."""
+        parts = [" ".join(model.split())[:80]] if model.strip() else []
+        if created_at > 0:
+            written = datetime.fromtimestamp(created_at)
+            same_day = written.date() == datetime.now().date()
+            parts.append(written.strftime("%H:%M" if same_day else "%Y-%m-%d %H:%M"))
+        self._origin.setText(" · ".join(parts))
+        self._origin.setVisible(bool(parts))
+
+    def origin_text(self) -> str:
+        """The model and time shown beside the role ("" when hidden)."""
+        return self._origin.text()
 
     def set_busy(self, busy: bool) -> None:
         """Hide the actions that make no sense while this reply streams."""
@@ -252,6 +296,7 @@ class MessageView(QFrame):
         self._copy_button.setEnabled(not busy)
         self._edit_button.setEnabled(not busy)
         self._regenerate_button.setVisible(self._can_regenerate and not busy)
+        self._continue_reply_button.setVisible(self._can_continue and not busy)
 
     # Errors ------------------------------------------------------------------------------------
 

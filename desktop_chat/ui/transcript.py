@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_chat.core.chat.turns import can_continue
 from desktop_chat.core.models import Message
 from desktop_chat.ui.error_text import ErrorAction, ErrorAdvice
 from desktop_chat.ui.message_view import ASSISTANT, MessageView
@@ -231,6 +232,9 @@ class Transcript(QScrollArea):
     def _make_view(self, message: Message) -> MessageView:
         view = MessageView(message.role, message.id, self._column)
         view.set_content(message.content, message.reasoning)
+        if message.role == ASSISTANT:
+            view.set_origin(message.model, message.created_at)
+            view.set_can_continue(can_continue(message))
         if self._branch_lookup is not None and message.role != "system":
             view.set_branch(*self._branch_lookup(message))
         view.branch_step_requested.connect(self.branch_step_requested)
@@ -263,9 +267,8 @@ class Transcript(QScrollArea):
 
     def _refresh_actions(self) -> None:
         self._empty_hint.setVisible(not self._messages)
-        last_assistant = next((v for v in reversed(self._views) if v.role != USER_ROLE), None)
         for view in self._views:
-            view.set_can_regenerate(view is last_assistant and view is self._views[-1])
+            view.set_can_regenerate(view.role != USER_ROLE)
 
     def _load_earlier(self) -> None:
         if self._first_shown == 0:

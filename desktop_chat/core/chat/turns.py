@@ -20,6 +20,7 @@ __all__ = [
     "CONTINUE_PROMPT",
     "LATEST",
     "Turn",
+    "can_continue",
     "continue_turn",
     "regenerate_turn",
     "request_messages",
@@ -67,6 +68,13 @@ def request_messages(storage: Storage, user: Message, system_prompt: str) -> lis
             continue
         messages.append({"role": message.role, "content": message.content})
     return messages
+
+
+def can_continue(message: Message) -> bool:
+    """Whether ``message`` is a reply with text that stopped early (stopped, cut off, too long)."""
+    if message.role != "assistant" or not message.content or message.status == "streaming":
+        return False
+    return message.status in ("interrupted", "error") or message.finish_reason == "length"
 
 
 def _check(options: ChatOptions) -> None:
