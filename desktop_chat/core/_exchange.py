@@ -5,6 +5,12 @@ looks at no flag. So a short-lived helper thread sends the request while the cal
 waits for the headers in short slices, checking the cancel flag. Once the headers are in, the
 caller reads the body itself (the hot path, no hand-off) and the helper thread waits for the
 cancel flag; if it is set, the helper shuts the socket down, which wakes the blocked read at once.
+
+Which socket to shut is known from what httpx and httpcore publish: the ``trace`` extension
+reports each new connection, and a response's ``network_stream`` extension its connection. A
+request sent on a reused keep-alive connection has neither until its headers arrive; if it is
+cancelled before that, every connection the client holds that no other exchange is using is
+shut: the request's own is among them, the others were idle and are simply made again.
 """
 
 from __future__ import annotations
@@ -24,6 +30,42 @@ _MAX_BODY = 1024 * 1024
 _SSE_STARTS = (b"data:", b":", b"event:", b"id:", b"retry:", b"\n", b"\r")
 
 
+class StreamRegistry:
+    """The connections one client has used, and which of them an exchange is using now."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._streams: list[Any] = []
+        self._busy: set[int] = set()
+
+    def add(self, stream: Any) -> None:
+        """Remember ``stream`` (once), forgetting those whose socket was closed."""
+        with self._lock:
+            self._streams = [s for s in self._streams if _is_open(s) and s is not stream]
+            self._streams.append(stream)
+
+    def claim(self, stream: Any) -> None:
+        """Mark ``stream`` as used by an exchange until :meth:`release`."""
+        self.add(stream)
+        with self._lock:
+            self._busy.add(id(stream))
+
+    def release(self, stream: Any) -> None:
+        """``stream`` is no longer used by an exchange."""
+        with self._lock:
+            self._busy.discard(id(stream))
+
+    def not_busy(self) -> list[Any]:
+        """The open connections no exchange is using: idle, or carrying unanswered requests."""
+        with self._lock:
+            return [s for s in self._streams if id(s) not in self._busy and _is_open(s)]
+
+
+def _is_open(stream: Any) -> bool:
+    sock = stream.get_extra_info("socket")
+    return sock is not None and sock.fileno() != -1
+
+
 class AbandonedError(Exception):
     """Raised inside httpx (from the trace hook) to stop a request nobody waits for any more."""
 
@@ -36,9 +78,15 @@ class Exchange:
     """
 
     def __init__(
-        self, client: httpx.Client, request: httpx.Request, cancel: threading.Event
+        self,
+        client: httpx.Client,
+        request: httpx.Request,
+        cancel: threading.Event,
+        registry: StreamRegistry,
     ) -> None:
         self._client = client
+        self._registry = registry
+        self._claimed: Any = None
         self._request = request
         self._cancel = cancel
         self._sockets: list[Any] = []
@@ -125,6 +173,8 @@ class Exchange:
         self._done.set()
         if self.response is not None:
             self.response.close()
+        if self._claimed is not None:
+            self._registry.release(self._claimed)
         if not self._abandoned:
             # The helper only waits on _done now, so this returns at once.
             self._thread.join(timeout=1.0)
@@ -146,6 +196,8 @@ class Exchange:
                 stream = response.extensions.get("network_stream")
                 if stream is not None:
                     self._sockets.append(stream)
+                    self._registry.claim(stream)
+                    self._claimed = stream
             self._headers_ready.set()
         if late:
             response.close()
@@ -162,6 +214,7 @@ class Exchange:
         if name in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
             stream = info.get("return_value")
             if stream is not None:
+                self._registry.add(stream)
                 with self._lock:
                     self._sockets.append(stream)
 
@@ -171,25 +224,9 @@ class Exchange:
         with self._lock:
             self._abandoned = True
             if not self._sockets:
-                self._sockets.extend(self._pooled_streams())
+                # Sent on a reused connection that has not answered: it is one of these.
+                self._sockets.extend(self._registry.not_busy())
         self._shutdown_sockets()
-
-    def _pooled_streams(self) -> list[Any]:
-        """The stream of a reused keep-alive connection, where no connect trace gave it to us.
-
-        httpcore does not expose it, so this looks through the pool's private state and gives
-        up quietly (the request then ends at the read timeout) if that state looks different.
-        This is the one place that reads another library's private state, hence the noqa.
-        """
-        try:
-            transport = self._client._transport_for_url(self._request.url)  # noqa: SLF001
-            pool = transport._pool  # type: ignore[attr-defined]  # noqa: SLF001
-            for pending in list(pool._requests):  # noqa: SLF001
-                if pending.request.extensions is self._request.extensions:
-                    return [pending.connection._connection._network_stream]  # noqa: SLF001
-        except Exception:  # noqa: BLE001 - private state of another library: best effort only
-            return []
-        return []
 
     def _shutdown_sockets(self) -> None:
         with self._lock:

@@ -34,7 +34,7 @@ from desktop_chat.core._events import (
     ToolCallDelta,
     Usage,
 )
-from desktop_chat.core._exchange import Exchange
+from desktop_chat.core._exchange import Exchange, StreamRegistry
 from desktop_chat.core._failures import (
     error_from_response,
     proxy_label,
@@ -128,6 +128,7 @@ class ChatClient:
         self._http: httpx.Client | None = None
         self._lock = threading.Lock()
         self._include_usage = True
+        self._streams = StreamRegistry()
 
     def __repr__(self) -> str:
         return f"ChatClient(base_url={self.base_url!r})"
@@ -208,7 +209,7 @@ class ChatClient:
             elif "stream_options" not in params:
                 body.pop("stream_options", None)
             request = self._request(http, "POST", "/chat/completions", body, "text/event-stream")
-            exchange = Exchange(http, request, cancel)
+            exchange = Exchange(http, request, cancel, self._streams)
             try:
                 try:
                     response = exchange.wait_headers()
@@ -405,6 +406,9 @@ class ChatClient:
             response = http.send(request)
         except httpx.RequestError as exc:
             raise self._transport_error(exc, request, streaming=False) from _shown(exc)
+        stream = response.extensions.get("network_stream")
+        if stream is not None:
+            self._streams.add(stream)  # a streamed request may reuse this connection
         content = response.content
         error = error_from_response(
             response.status_code, response.headers, content, url=str(request.url)

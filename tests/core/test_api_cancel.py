@@ -13,7 +13,7 @@ import time
 import pytest
 
 from desktop_chat.core.api import Cancelled, ChatClient, ContentDelta, StreamEvent
-from tests.scripted_server import Reply, ScriptedServer, sse_chunks, sse_reply
+from tests.scripted_server import Reply, ScriptedServer, json_reply, sse_chunks, sse_reply
 
 MESSAGES = [{"role": "user", "content": "Hi"}]
 GUARD = 30.0
@@ -69,6 +69,36 @@ def test_cancel_while_stalled_before_headers_on_a_reused_connection(
         assert len(scripted_server.connections) == 1
         assert scripted_server.connections[0].closed_by_client.wait(GUARD)
     wait_until(lambda: not helper_threads())
+
+
+def test_cancel_before_headers_on_a_connection_a_whole_reply_left_open(
+    scripted_server: ScriptedServer,
+) -> None:
+    # The connection was last used by a non-streamed request, which no exchange watched: it is
+    # known from the response's network_stream, and shut when the next request is cancelled.
+    completion = {"choices": [{"index": 0, "message": {"role": "assistant", "content": "whole"}}]}
+    scripted_server.add(json_reply(200, completion), Reply(stall_before_headers=True))
+    with ChatClient(scripted_server.base_url) as client:
+        assert client.complete("m", MESSAGES).text == "whole"
+        events = cancel_after_request(scripted_server, client, count=2)
+        assert events == [Cancelled()]
+        assert len(scripted_server.connections) == 1
+        assert scripted_server.connections[0].closed_by_client.wait(GUARD)
+    wait_until(lambda: not helper_threads())
+
+
+def test_a_cancelled_reused_request_leaves_the_client_usable(
+    scripted_server: ScriptedServer,
+) -> None:
+    scripted_server.add(
+        sse_reply(["first"]), Reply(stall_before_headers=True), sse_reply(["after"])
+    )
+    with ChatClient(scripted_server.base_url) as client:
+        list(client.stream_chat("m", MESSAGES))
+        assert cancel_after_request(scripted_server, client, count=2) == [Cancelled()]
+        again = list(client.stream_chat("m", MESSAGES))
+        assert again[0] == ContentDelta("after")
+        assert len(scripted_server.connections) == 2  # the shut connection was made again
 
 
 def test_cancel_while_stalled_mid_stream(scripted_server: ScriptedServer) -> None:
