@@ -29,7 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.history_data import DATA_VERSION, build, make_home
-from desktop_chat.core.storage import Storage
+from desktop_chat.core.history.storage import Storage
 
 SCREENFUL = 50
 # "the" is taken whole; "with" and "func" (four letters) also match as prefixes, as when typing.
@@ -39,7 +39,7 @@ RARE_WORD = "bicycle"
 _START_CHILD = """
 import sys, time
 started = time.perf_counter()
-from desktop_chat.core.storage import open_storage
+from desktop_chat.core.history.storage import open_storage
 opened = open_storage(sys.argv[1])
 opened.storage.list_conversations(limit=50)
 print(time.perf_counter() - started)
@@ -49,7 +49,7 @@ opened.storage.close()
 _RSS_CHILD = """
 import sys
 from pathlib import Path
-from desktop_chat.core.storage import Storage
+from desktop_chat.core.history.storage import Storage
 
 def rss_mb():
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -73,9 +73,9 @@ _WINDOW_START_CHILD = """
 import sys, time
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
-from desktop_chat.ui.app import run
-from desktop_chat.ui.main_window import MainWindow
-from desktop_chat.ui.startup import make_application
+from desktop_chat.ui.app.app import run
+from desktop_chat.ui.window.main_window import MainWindow
+from desktop_chat.ui.app.startup import make_application
 
 parent_started = float(sys.argv[1])
 argv = [sys.argv[0]]
@@ -109,13 +109,13 @@ import json, sys, time
 from pathlib import Path
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QWidget
-from desktop_chat.core.paths import database_path
-from desktop_chat.core.secrets import SecretStore
-from desktop_chat.core.settings import load_settings
-from desktop_chat.core.storage import open_storage
-from desktop_chat.ui.main_window import MainWindow
-from desktop_chat.ui.startup import make_application
-from desktop_chat.ui.theme import apply_theme
+from desktop_chat.core.config.paths import database_path
+from desktop_chat.core.config.secrets import SecretStore
+from desktop_chat.core.config.settings import load_settings
+from desktop_chat.core.history.storage import open_storage
+from desktop_chat.ui.window.main_window import MainWindow
+from desktop_chat.ui.app.startup import make_application
+from desktop_chat.ui.common.theme import apply_theme
 
 def rss_mb():
     for line in Path("/proc/self/status").read_text().splitlines():

@@ -14,7 +14,7 @@ import os
 import statistics
 import tempfile
 
-from desktop_chat.core.recorder import DEFAULT_INTERVAL
+from desktop_chat.core.history.recorder import DEFAULT_INTERVAL
 from tests.test_kill_mid_stream import TimedServer, run_kills, save_kill_test_settings
 
 

@@ -46,7 +46,7 @@ RSS = "desktop-chat-bench: rss-mb"
 # Runs in the child: the app's real entry point, with a watcher installed on its QApplication.
 _BOOTSTRAP = f"""
 import sys
-import desktop_chat.ui.app as app_module
+import desktop_chat.ui.app.app as app_module
 from desktop_chat.__main__ import main
 
 def rss_mb():
@@ -138,7 +138,9 @@ def large_profile(folder: Path, database: Path) -> Path:
     return home
 
 
-def import_times(module: str = "desktop_chat.ui.app", top: int = 25) -> list[tuple[int, int, str]]:
+def import_times(
+    module: str = "desktop_chat.ui.app.app", top: int = 25
+) -> list[tuple[int, int, str]]:
     """``python -X importtime -c "import MODULE"``: (self, cumulative us, name), biggest first."""
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", f"import {module}"],
@@ -190,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
             start_once(home)  # the first open after the copy checks the schema; not measured
             times, rss = measure([home] * options.repeat)
             failures += _report("1,000,000-message profile", times, rss, LARGE_TARGET_S)
-    print(f"\nImports of desktop_chat.ui.app, by cumulative time (top {options.imports}):")
+    print(f"\nImports of desktop_chat.ui.app.app, by cumulative time (top {options.imports}):")
     print(f"{'cumulative':>11} {'self':>9}  module")
     for own, cumulative, name in import_times(top=options.imports):
         print(f"{cumulative / 1000:>9.1f}ms {own / 1000:>7.1f}ms  {name}")

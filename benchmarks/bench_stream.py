@@ -36,7 +36,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.loopback_server import LoopbackStreamServer  # noqa: E402
-from desktop_chat.core.sse import SSEDecoder  # noqa: E402
+from desktop_chat.core.client.sse import SSEDecoder  # noqa: E402
 
 # Targets: decoder <= 0.5x the floor, decoder + json.loads <= 1.6x, loopback >= 5x the SDK.
 DECODER_TARGET = 0.5
@@ -214,9 +214,9 @@ def run_in_memory(count: int, runs: int) -> list[str]:
 
 def ours_over_http(base_url: str) -> tuple[Callable[[], int], Callable[[], None]] | None:
     try:
-        from desktop_chat.core.api import ChatClient, ContentDelta
+        from desktop_chat.core.client.api import ChatClient, ContentDelta
     except ImportError as exc:
-        print(f"  (desktop_chat.core.api is not usable yet: {exc})")
+        print(f"  (desktop_chat.core.client.api is not usable yet: {exc})")
         return None
     client = ChatClient(base_url, api_key="bench-key")
 

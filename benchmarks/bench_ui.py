@@ -231,7 +231,7 @@ class Bench:
     """Drives the window: one conversation per size, one stream per rate."""
 
     def __init__(self, server: PacedServer, workdir: Path) -> None:
-        from desktop_chat.ui.startup import make_application
+        from desktop_chat.ui.app.startup import make_application
 
         self.server = server
         self.workdir = workdir
@@ -246,11 +246,11 @@ class Bench:
 
     def open_window(self, prior: int) -> Any:
         from benchmarks.history_data import build
-        from desktop_chat.core.providers import config_from_preset
-        from desktop_chat.core.secrets import SecretStore
-        from desktop_chat.core.settings import Settings
-        from desktop_chat.core.storage import open_storage
-        from desktop_chat.ui.main_window import MainWindow
+        from desktop_chat.core.config.providers import config_from_preset
+        from desktop_chat.core.config.secrets import SecretStore
+        from desktop_chat.core.config.settings import Settings
+        from desktop_chat.core.history.storage import open_storage
+        from desktop_chat.ui.window.main_window import MainWindow
 
         path = self.workdir / f"prior-{prior}.sqlite3"
         build(path, conversations=2, messages=prior + 2, big=prior)

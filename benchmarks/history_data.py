@@ -20,9 +20,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop_chat.core.providers import config_from_preset
-from desktop_chat.core.settings import DEMO_PROVIDER_ID, Settings, save_settings
-from desktop_chat.core.storage import Storage
+from desktop_chat.core.config.providers import config_from_preset
+from desktop_chat.core.config.settings import DEMO_PROVIDER_ID, Settings, save_settings
+from desktop_chat.core.history.storage import Storage
 
 #: Change when the generated content changes, so cached files are rebuilt.
 DATA_VERSION = 1

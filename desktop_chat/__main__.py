@@ -106,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     qt_arguments = [sys.argv[0] if sys.argv else "desktop-chat"]
     qt_arguments += [arg for arg in arguments if arg != "--self-test"]
 
-    from desktop_chat.ui.app import run  # noqa: PLC0415 - Qt loads only when a window opens
+    from desktop_chat.ui.app.app import run  # noqa: PLC0415 - Qt loads only when a window opens
 
     return run(qt_arguments, self_test=self_test)
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from desktop_chat.__main__ import main
-from desktop_chat.core.paths import database_path
-from desktop_chat.core.storage import Storage
+from desktop_chat.core.config.paths import database_path
+from desktop_chat.core.history.storage import Storage
 from tests.fixtures.storage_samples import make_database
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -10,9 +10,9 @@ import pytest
 from keyring.backends import fail
 
 from desktop_chat.__main__ import main
-from desktop_chat.core.paths import settings_path
-from desktop_chat.core.secrets import SecretStore
-from desktop_chat.core.settings import load_settings
+from desktop_chat.core.config.paths import settings_path
+from desktop_chat.core.config.secrets import SecretStore
+from desktop_chat.core.config.settings import load_settings
 from tests.memory_keyring import MemoryKeyring
 
 KEY = "sk-cli-0123456789abcdef"

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from desktop_chat.__main__ import main
-from desktop_chat.core.paths import database_path
-from desktop_chat.core.providers import config_from_preset
-from desktop_chat.core.secrets import SecretStore
-from desktop_chat.core.settings import Settings, save_settings
-from desktop_chat.core.storage import Storage
+from desktop_chat.core.config.paths import database_path
+from desktop_chat.core.config.providers import config_from_preset
+from desktop_chat.core.config.secrets import SecretStore
+from desktop_chat.core.config.settings import Settings, save_settings
+from desktop_chat.core.history.storage import Storage
 from tests.scripted_server import ScriptedServer, chunk_json, scripted_server, sse_event, sse_reply
 
 __all__ = ["scripted_server"]

@@ -31,12 +31,12 @@ import pytest
 from PySide6.QtWidgets import QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
-from desktop_chat.core.paths import database_path, settings_path
-from desktop_chat.core.providers import ProviderConfig
-from desktop_chat.core.secrets import SecretStore
-from desktop_chat.core.settings import Settings, save_settings
-from desktop_chat.core.storage import open_storage
-from desktop_chat.ui.main_window import MainWindow
+from desktop_chat.core.config.paths import database_path, settings_path
+from desktop_chat.core.config.providers import ProviderConfig
+from desktop_chat.core.config.secrets import SecretStore
+from desktop_chat.core.config.settings import Settings, save_settings
+from desktop_chat.core.history.storage import open_storage
+from desktop_chat.ui.window.main_window import MainWindow
 from tests.scripted_server import RecordedRequest, Reply, ScriptedServer, json_reply, sse_reply
 from tests.widgets import child
 
@@ -53,10 +53,10 @@ _DRIVER = """
 import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
-from desktop_chat.core.secrets import SecretStore
-from desktop_chat.ui.app import run
-from desktop_chat.ui.main_window import MainWindow
-from desktop_chat.ui.startup import make_application
+from desktop_chat.core.config.secrets import SecretStore
+from desktop_chat.ui.app.app import run
+from desktop_chat.ui.window.main_window import MainWindow
+from desktop_chat.ui.app.startup import make_application
 
 argv = [sys.argv[0]]
 make_application(argv)

@@ -13,12 +13,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from desktop_chat.core.config.paths import database_path
 from desktop_chat.core.errors import DesktopChatError
-from desktop_chat.core.export import PdfWriter, write_export
-from desktop_chat.core.importers import FileResult, import_files
-from desktop_chat.core.models import Conversation, Message
-from desktop_chat.core.paths import database_path
-from desktop_chat.core.storage import Storage
+from desktop_chat.core.history.models import Conversation, Message
+from desktop_chat.core.history.storage import Storage
+from desktop_chat.core.transfer.export import PdfWriter, write_export
+from desktop_chat.core.transfer.importers import FileResult, import_files
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -61,7 +61,7 @@ def _list(storage: Storage, as_json: bool, stdout: TextIO) -> int:
 
 def _pdf_writer() -> PdfWriter:
     # Qt loads only when a PDF is asked for: the other commands stay fast and display-free.
-    from desktop_chat.ui.pdf_export import write_pdf  # noqa: PLC0415
+    from desktop_chat.ui.transfer.pdf_export import write_pdf  # noqa: PLC0415
 
     return write_pdf
 

@@ -10,15 +10,15 @@ import argparse
 import json
 from typing import TextIO
 
-from desktop_chat.core.errors import DesktopChatError
-from desktop_chat.core.providers import (
+from desktop_chat.core.config.providers import (
     PRESETS,
     ProviderConfig,
     base_url_problem,
     config_from_preset,
 )
-from desktop_chat.core.secrets import SecretStore
-from desktop_chat.core.settings import Settings, load_settings, save_settings
+from desktop_chat.core.config.secrets import SecretStore
+from desktop_chat.core.config.settings import Settings, load_settings, save_settings
+from desktop_chat.core.errors import DesktopChatError
 
 __all__ = [
     "MAX_KEY_CHARS",

@@ -22,11 +22,11 @@ from desktop_chat.core.chat.connection import open_client
 from desktop_chat.core.chat.options import ChatOptions, options_for
 from desktop_chat.core.chat.runner import CANCELLED_REASON, run_turn
 from desktop_chat.core.chat.turns import send_turn
-from desktop_chat.core.demo_server import DemoServer
-from desktop_chat.core.paths import database_path
-from desktop_chat.core.secrets import SecretStore
-from desktop_chat.core.settings import Settings, load_settings
-from desktop_chat.core.storage import Storage
+from desktop_chat.core.client.demo_server import DemoServer
+from desktop_chat.core.config.paths import database_path
+from desktop_chat.core.config.secrets import SecretStore
+from desktop_chat.core.config.settings import Settings, load_settings
+from desktop_chat.core.history.storage import Storage
 
 __all__ = ["EXIT_STOPPED", "MAX_MESSAGE_CHARS", "read_message", "send"]
 

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from desktop_chat.core.api import Cancelled, ChatClient, ContentDelta, StreamEvent
+from desktop_chat.core.client.api import Cancelled, ChatClient, ContentDelta, StreamEvent
 from tests.scripted_server import Reply, ScriptedServer, json_reply, sse_chunks, sse_reply
 
 MESSAGES = [{"role": "user", "content": "Hi"}]

@@ -6,8 +6,8 @@ import traceback
 
 import pytest
 
-from desktop_chat.core import api
-from desktop_chat.core.api import (
+from desktop_chat.core.client import api
+from desktop_chat.core.client.api import (
     ChatClient,
     Completion,
     ContentDelta,

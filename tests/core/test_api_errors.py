@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from desktop_chat.core.api import ChatClient, ContentDelta
+from desktop_chat.core.client.api import ChatClient, ContentDelta
 from desktop_chat.core.errors import (
     ApiError,
     AuthenticationError,

@@ -8,15 +8,15 @@ import threading
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desktop_chat.core._stream import StreamState, parse_stream
-from desktop_chat.core.api import (
+from desktop_chat.core.client._stream import StreamState, parse_stream
+from desktop_chat.core.client.api import (
     ContentDelta,
     ReasoningDelta,
     StreamEvent,
     ToolCallDelta,
     Usage,
 )
-from desktop_chat.core.sse import SSEDecoder
+from desktop_chat.core.client.sse import SSEDecoder
 from tests.scripted_server import chunk_json, sse_chunks, sse_event
 
 QUIRKY = b"".join(

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from desktop_chat.core.api import (
+from desktop_chat.core.client.api import (
     ChatClient,
     ContentDelta,
     Finished,

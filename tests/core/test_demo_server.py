@@ -12,8 +12,13 @@ from typing import Any
 import httpx
 import pytest
 
-from desktop_chat.core.demo_server import DEMO_MODEL, DemoServer, demo_reply, split_into_deltas
-from desktop_chat.core.render import code_blocks
+from desktop_chat.core.client.demo_server import (
+    DEMO_MODEL,
+    DemoServer,
+    demo_reply,
+    split_into_deltas,
+)
+from desktop_chat.core.markdown.render import code_blocks
 
 
 @pytest.fixture
@@ -270,7 +275,7 @@ def test_client_hanging_up_mid_stream_does_not_break_the_server(demo: DemoServer
 
 
 def test_stream_through_the_real_client(demo: DemoServer) -> None:
-    from desktop_chat.core.api import ChatClient, ContentDelta, Finished, Usage
+    from desktop_chat.core.client.api import ChatClient, ContentDelta, Finished, Usage
 
     with ChatClient(_url(demo)) as client:
         assert client.list_models() == [DEMO_MODEL]

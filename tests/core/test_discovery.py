@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from desktop_chat.core.demo_server import DemoServer
-from desktop_chat.core.discovery import (
+from desktop_chat.core.client.demo_server import DemoServer
+from desktop_chat.core.client.discovery import (
     DEFAULT_PORTS,
     LocalServer,
     kind_for_port,

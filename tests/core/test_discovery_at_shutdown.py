@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from desktop_chat.core import discovery
-from desktop_chat.core.demo_server import DemoServer
+from desktop_chat.core.client import discovery
+from desktop_chat.core.client.demo_server import DemoServer
 
 
 class _ShutDownExecutor(ThreadPoolExecutor):

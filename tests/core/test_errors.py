@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from desktop_chat.core import errors
-from desktop_chat.core._failures import (
+from desktop_chat.core.client._failures import (
     connect_error,
     error_for,
     error_from_response,

@@ -6,9 +6,9 @@ import dataclasses
 
 import pytest
 
-from desktop_chat.core._export_files import FORMATS, render_text
-from desktop_chat.core.export import message_text, to_text
-from desktop_chat.core.models import Message
+from desktop_chat.core.history.models import Message
+from desktop_chat.core.transfer._export_files import FORMATS, render_text
+from desktop_chat.core.transfer.export import message_text, to_text
 from tests.fixtures.sample_conversation import sample
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from desktop_chat.core.errors import ImportExportError
-from desktop_chat.core.export import FORMATS, slugify, unique_file_name, write_export
-from desktop_chat.core.models import Conversation, Message
+from desktop_chat.core.history.models import Conversation, Message
+from desktop_chat.core.transfer.export import FORMATS, slugify, unique_file_name, write_export
 from tests.fixtures.sample_conversation import sample
 
 WINDOWS_FORBIDDEN = set('<>:"/\\|?*') | {chr(code) for code in range(32)}
@@ -135,7 +135,7 @@ def test_a_failing_pdf_writer_leaves_no_file(tmp_path: Path) -> None:
 
 
 def test_public_surface() -> None:
-    from desktop_chat.core import export, importers
+    from desktop_chat.core.transfer import export, importers
 
     assert sorted(export.__all__) == sorted(
         ["EXTENSIONS", "FORMATS", "FORMAT_NAME", "FORMAT_VERSION", "PdfWriter", "RichText",

@@ -9,9 +9,9 @@ from html.parser import HTMLParser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desktop_chat.core._export_html import CONTENT_SECURITY_POLICY, markdown_fragment
-from desktop_chat.core.export import to_html
-from desktop_chat.core.models import Conversation, Message
+from desktop_chat.core.history.models import Conversation, Message
+from desktop_chat.core.transfer._export_html import CONTENT_SECURITY_POLICY, markdown_fragment
+from desktop_chat.core.transfer.export import to_html
 from tests.fixtures.golden import check_golden, without_pygments_styling
 from tests.fixtures.sample_conversation import sample
 

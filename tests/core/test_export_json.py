@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from desktop_chat.core.errors import ImportExportError
-from desktop_chat.core.export import to_json
-from desktop_chat.core.importers import import_file
-from desktop_chat.core.models import Conversation, Message
-from desktop_chat.core.storage import Storage
+from desktop_chat.core.history.models import Conversation, Message
+from desktop_chat.core.history.storage import Storage
+from desktop_chat.core.transfer.export import to_json
+from desktop_chat.core.transfer.importers import import_file
 from tests.fixtures.golden import check_golden
 from tests.fixtures.sample_conversation import sample
 from tests.fixtures.storage_samples import fill

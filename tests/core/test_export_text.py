@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from desktop_chat.core._export_common import close_open_fence, fence, shown_path
-from desktop_chat.core.export import (
+from desktop_chat.core.history.models import Conversation, Message
+from desktop_chat.core.transfer._export_common import close_open_fence, fence, shown_path
+from desktop_chat.core.transfer.export import (
     conversation_markdown,
     message_markdown,
     message_rich_text,
@@ -13,7 +14,6 @@ from desktop_chat.core.export import (
     to_markdown,
     to_text,
 )
-from desktop_chat.core.models import Conversation, Message
 from tests.fixtures.golden import check_golden
 from tests.fixtures.sample_conversation import sample
 

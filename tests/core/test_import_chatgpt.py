@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop_chat.core.importers import import_file, import_files
-from desktop_chat.core.storage import Storage
+from desktop_chat.core.history.storage import Storage
+from desktop_chat.core.transfer.importers import import_file, import_files
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "chatgpt"
 FIRST_ANSWER = "Pack **layers**, water and snacks:\n\n```python\nitems = ['water', 'snacks']\n```"

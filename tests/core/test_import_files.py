@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from desktop_chat.core import _import_files as reading
 from desktop_chat.core.errors import ImportExportError
-from desktop_chat.core.importers import import_file, import_files
-from desktop_chat.core.storage import Storage
+from desktop_chat.core.history.storage import Storage
+from desktop_chat.core.transfer import _import_files as reading
+from desktop_chat.core.transfer.importers import import_file, import_files
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "chatgpt"
 

@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 
-from desktop_chat.core import _schema
-from desktop_chat.core._chatgpt_import import parse_chatgpt_export
-from desktop_chat.core._export_json import parse_own_json, to_json
 from desktop_chat.core.errors import ImportExportError, StorageError
-from desktop_chat.core.importers import import_file, import_files
-from desktop_chat.core.storage import Storage
+from desktop_chat.core.history import _schema
+from desktop_chat.core.history.storage import Storage
+from desktop_chat.core.transfer._chatgpt_import import parse_chatgpt_export
+from desktop_chat.core.transfer._export_json import parse_own_json, to_json
+from desktop_chat.core.transfer.importers import import_file, import_files
 from tests.fixtures.sample_conversation import sample
 
 

@@ -6,10 +6,11 @@ from collections.abc import Callable
 
 import pytest
 
-from desktop_chat.core import _export_html, render
-from desktop_chat.core._export_html import markdown_fragment
-from desktop_chat.core._markdown_safety import MAX_NESTING, builtin_lexer, is_safe_url
-from desktop_chat.core.render import render_markdown
+from desktop_chat.core.markdown import render
+from desktop_chat.core.markdown._markdown_safety import MAX_NESTING, builtin_lexer, is_safe_url
+from desktop_chat.core.markdown.render import render_markdown
+from desktop_chat.core.transfer import _export_html
+from desktop_chat.core.transfer._export_html import markdown_fragment
 
 UNSAFE = [
     "javascript:alert(1)",
@@ -59,8 +60,8 @@ def test_both_renderers_use_the_shared_parser_rules() -> None:
     exporter = _export_html._class_parser
     for parser in (transcript, exporter):
         rules = parser.renderer.rules  # type: ignore[attr-defined]
-        assert rules["link_open"].__module__ == "desktop_chat.core._markdown_safety"
-        assert rules["image"].__module__ == "desktop_chat.core._markdown_safety"
+        assert rules["link_open"].__module__ == "desktop_chat.core.markdown._markdown_safety"
+        assert rules["image"].__module__ == "desktop_chat.core.markdown._markdown_safety"
         assert parser.options["html"] is False
 
 

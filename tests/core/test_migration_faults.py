@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from desktop_chat.core import _migrations, _schema
-from desktop_chat.core._migrations import UnreadableDatabaseError
 from desktop_chat.core.errors import StorageError
-from desktop_chat.core.storage import Storage, open_storage
+from desktop_chat.core.history import _migrations, _schema
+from desktop_chat.core.history._migrations import UnreadableDatabaseError
+from desktop_chat.core.history.storage import Storage, open_storage
 
 TOMATOES = "How do I grow tomatoes?"
 

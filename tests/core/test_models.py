@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from desktop_chat.core.models import (
+from desktop_chat.core.history.models import (
     HIGHLIGHT_END,
     HIGHLIGHT_START,
     Conversation,

@@ -7,7 +7,7 @@ from pathlib import Path
 import platformdirs
 import pytest
 
-from desktop_chat.core.paths import AppPaths, app_paths, database_path, settings_path
+from desktop_chat.core.config.paths import AppPaths, app_paths, database_path, settings_path
 
 
 def test_home_variable_puts_everything_under_one_folder(app_home: Path) -> None:

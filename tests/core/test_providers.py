@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from desktop_chat.core.providers import (
+from desktop_chat.core.config.providers import (
     PRESETS,
     ProviderConfig,
     base_url_problem,

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from desktop_chat.core.errors import StorageError
-from desktop_chat.core.recorder import ReplyRecorder
-from desktop_chat.core.storage import Storage
+from desktop_chat.core.history.recorder import ReplyRecorder
+from desktop_chat.core.history.storage import Storage
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -210,7 +210,7 @@ def test_the_window_reads_while_the_recorder_writes(store: Storage) -> None:
 
 _CHILD = """
 import sys, time
-from desktop_chat.core.recorder import ReplyRecorder
+from desktop_chat.core.history.recorder import ReplyRecorder
 recorder = ReplyRecorder(sys.argv[1], int(sys.argv[2]))
 for i in range(100000):
     recorder.on_content(f"{i:06d} ")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from desktop_chat.core._redact import MASK, mask_secret
+from desktop_chat.core.client._redact import MASK, mask_secret
 
 KEY = "sk-test-0123456789abcdef"
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desktop_chat.core.render import (
+from desktop_chat.core.markdown.render import (
     LARGE_BLOCK_CHARS,
     IncrementalRenderer,
     RenderUpdate,

@@ -13,14 +13,14 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import SecretService, Windows, chainer, fail, kwallet, macOS, null
 
-from desktop_chat.core.errors import SecretStoreError
-from desktop_chat.core.secrets import (
+from desktop_chat.core.config.secrets import (
     MEMORY_BACKEND_NAME,
     SecretStore,
     backend_label,
     forget_session_keys,
     is_secure_backend,
 )
+from desktop_chat.core.errors import SecretStoreError
 from tests.memory_keyring import MemoryKeyring
 
 KEY = "sk-test-0123456789abcdef-SECRET"
@@ -129,8 +129,8 @@ def test_no_keyring_writes_nothing_under_the_app_home(app_home: Path) -> None:
     keyring.set_keyring(fail.Keyring())
     store = SecretStore()
     store.set("groq", KEY)
-    from desktop_chat.core.paths import app_paths
-    from desktop_chat.core.settings import Settings, save_settings
+    from desktop_chat.core.config.paths import app_paths
+    from desktop_chat.core.config.settings import Settings, save_settings
 
     app_paths()
     save_settings(Settings())

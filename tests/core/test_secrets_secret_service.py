@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from desktop_chat.core.config.secrets import SecretStore
+from desktop_chat.core.config.settings import Settings, save_settings
 from desktop_chat.core.errors import SecretStoreError
-from desktop_chat.core.secrets import SecretStore
-from desktop_chat.core.settings import Settings, save_settings
 from tests.keyring_service import SecretServiceSession, secret_service
 
 __all__ = ["secret_service"]

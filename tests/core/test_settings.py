@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 
-from desktop_chat.core.errors import SettingsError
-from desktop_chat.core.paths import settings_path
-from desktop_chat.core.providers import ProviderConfig, config_from_preset
-from desktop_chat.core.settings import (
+from desktop_chat.core.config.paths import settings_path
+from desktop_chat.core.config.providers import ProviderConfig, config_from_preset
+from desktop_chat.core.config.settings import (
     DEFAULT_FONT_SIZE,
     SCHEMA_VERSION,
     Settings,
@@ -22,6 +21,7 @@ from desktop_chat.core.settings import (
     settings_from_dict,
     settings_to_dict,
 )
+from desktop_chat.core.errors import SettingsError
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
-from desktop_chat.core import sse
+from desktop_chat.core.client import sse
+from desktop_chat.core.client.sse import ServerSentEvent, SSEDecoder
 from desktop_chat.core.errors import EventTooLarge, StreamProblem
-from desktop_chat.core.sse import ServerSentEvent, SSEDecoder
 
 Chunks = bytes | Sequence[bytes]
 Decode = Callable[..., list[ServerSentEvent]]

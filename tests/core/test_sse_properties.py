@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desktop_chat.core.sse import ServerSentEvent, SSEDecoder
+from desktop_chat.core.client.sse import ServerSentEvent, SSEDecoder
 
 LINE_ENDS = ("\n", "\r", "\r\n")
 # Where a network chunk per event would end (the decoder's fast path).

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from desktop_chat.core import storage as storage_module
 from desktop_chat.core.errors import StorageError
-from desktop_chat.core.storage import Storage
+from desktop_chat.core.history import storage as storage_module
+from desktop_chat.core.history.storage import Storage
 
 
 @dataclass(frozen=True)

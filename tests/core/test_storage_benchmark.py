@@ -9,7 +9,7 @@ import pytest
 
 from benchmarks import bench_history
 from benchmarks.history_data import build
-from desktop_chat.core.storage import Storage
+from desktop_chat.core.history.storage import Storage
 
 
 def test_generated_database_is_sound_and_the_timings_run(tmp_path: Path) -> None:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from desktop_chat.core import _schema
-from desktop_chat.core._migrations import NewerSchemaError, UnreadableDatabaseError
 from desktop_chat.core.errors import StorageError
-from desktop_chat.core.storage import Storage, open_storage
+from desktop_chat.core.history import _schema
+from desktop_chat.core.history._migrations import NewerSchemaError, UnreadableDatabaseError
+from desktop_chat.core.history.storage import Storage, open_storage
 
 
 def _make_v1_database(path: Path) -> None:

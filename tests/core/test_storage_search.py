@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desktop_chat.core.models import ELLIPSIS, HIGHLIGHT_END, HIGHLIGHT_START
-from desktop_chat.core.storage import Storage, fts_query
+from desktop_chat.core.history.models import ELLIPSIS, HIGHLIGHT_END, HIGHLIGHT_START
+from desktop_chat.core.history.storage import Storage, fts_query
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ import threading
 import httpx
 import pytest
 
-from desktop_chat.core._failures import connect_error, proxy_label
-from desktop_chat.core._stream import usage_from
-from desktop_chat.core.api import Cancelled, ChatClient, ContentDelta, Finished, StreamEvent
+from desktop_chat.core.client._failures import connect_error, proxy_label
+from desktop_chat.core.client._stream import usage_from
+from desktop_chat.core.client.api import Cancelled, ChatClient, ContentDelta, Finished, StreamEvent
 from desktop_chat.core.errors import ConnectError, UnexpectedResponseError
 from tests.scripted_server import (
     Reply,

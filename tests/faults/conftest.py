@@ -17,12 +17,12 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.chat import connection
-from desktop_chat.core.paths import database_path
-from desktop_chat.core.providers import ProviderConfig
-from desktop_chat.core.secrets import SecretStore
-from desktop_chat.core.settings import Settings
-from desktop_chat.core.storage import Storage, open_storage
-from desktop_chat.ui.main_window import MainWindow
+from desktop_chat.core.config.paths import database_path
+from desktop_chat.core.config.providers import ProviderConfig
+from desktop_chat.core.config.secrets import SecretStore
+from desktop_chat.core.config.settings import Settings
+from desktop_chat.core.history.storage import Storage, open_storage
+from desktop_chat.ui.window.main_window import MainWindow
 from tests.scripted_server import Connection, Reply, ScriptedServer, json_reply
 
 PROVIDER_ID = "faulty"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from desktop_chat.core import errors
-from desktop_chat.core._failures import error_for, transport_error
-from desktop_chat.ui.error_text import ErrorAction, describe_error
+from desktop_chat.core.client._failures import error_for, transport_error
+from desktop_chat.ui.common.error_text import ErrorAction, describe_error
 
 _DROPPED = errors.StreamInterrupted(
     "The connection dropped before the reply was complete. The text received so far was kept; "

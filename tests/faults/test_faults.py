@@ -17,8 +17,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from desktop_chat.core.sse import DEFAULT_MAX_EVENT_SIZE
-from desktop_chat.ui.main_window import MainWindow
+from desktop_chat.core.client.sse import DEFAULT_MAX_EVENT_SIZE
+from desktop_chat.ui.window.main_window import MainWindow
 from tests.faults.conftest import READ_TIMEOUT, TEST_KEY, FaultReply, FaultServer, TLSServer
 from tests.ports import refused_port
 from tests.scripted_server import Reply, chunk_json, json_reply, sse_chunks, sse_event, sse_reply

@@ -18,9 +18,9 @@ from collections.abc import Callable
 import atheris  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
 with atheris.instrument_imports():
-    from desktop_chat.core._stream import StreamState, parse_stream
-    from desktop_chat.core.render import IncrementalRenderer, render_markdown
-    from desktop_chat.core.sse import SSEDecoder
+    from desktop_chat.core.client._stream import StreamState, parse_stream
+    from desktop_chat.core.client.sse import SSEDecoder
+    from desktop_chat.core.markdown.render import IncrementalRenderer, render_markdown
 
 from desktop_chat.core.errors import EventTooLarge, StreamError
 from tests.fuzz.html_safety import html_problems

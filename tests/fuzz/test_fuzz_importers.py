@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from desktop_chat.core.errors import ImportExportError
-from desktop_chat.core.export import to_json
-from desktop_chat.core.importers import import_file
-from desktop_chat.core.storage import Storage, open_storage
+from desktop_chat.core.history.storage import Storage, open_storage
+from desktop_chat.core.transfer.export import to_json
+from desktop_chat.core.transfer.importers import import_file
 from tests.fixtures.sample_conversation import sample
 
 FUZZ = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -7,7 +7,7 @@ import re
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from desktop_chat.core.render import IncrementalRenderer, render_markdown
+from desktop_chat.core.markdown.render import IncrementalRenderer, render_markdown
 from tests.fuzz.html_safety import html_problems
 
 # An unknown code language makes Pygments import every installed plugin lexer once (see

@@ -11,8 +11,8 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from desktop_chat.core.client.sse import ServerSentEvent, SSEDecoder
 from desktop_chat.core.errors import EventTooLarge
-from desktop_chat.core.sse import ServerSentEvent, SSEDecoder
 
 FUZZ = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desktop_chat.core._stream import StreamState, parse_stream
-from desktop_chat.core.api import (
+from desktop_chat.core.client._stream import StreamState, parse_stream
+from desktop_chat.core.client.api import (
     Cancelled,
     ChatClient,
     ContentDelta,
@@ -25,8 +25,8 @@ from desktop_chat.core.api import (
     ToolCallDelta,
     Usage,
 )
+from desktop_chat.core.client.sse import SSEDecoder
 from desktop_chat.core.errors import ApiError, EventTooLarge, StreamError
-from desktop_chat.core.sse import SSEDecoder
 from tests.scripted_server import Reply, ScriptedServer
 
 FUZZ = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])

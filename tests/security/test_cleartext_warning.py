@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from desktop_chat.core.providers import is_cleartext_remote
+from desktop_chat.core.config.providers import is_cleartext_remote
 
 
 @pytest.mark.parametrize(

@@ -25,19 +25,19 @@ from keyring.errors import KeyringError
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from desktop_chat.core.api import ChatClient
 from desktop_chat.core.chat.turns import Turn
+from desktop_chat.core.client.api import ChatClient
+from desktop_chat.core.config.paths import app_paths, database_path, settings_path
+from desktop_chat.core.config.providers import ProviderConfig
+from desktop_chat.core.config.secrets import SecretStore
+from desktop_chat.core.config.settings import Settings, load_settings, save_settings
 from desktop_chat.core.errors import ApiError, DesktopChatError, SecretStoreError
-from desktop_chat.core.export import write_export
-from desktop_chat.core.paths import app_paths, database_path, settings_path
-from desktop_chat.core.providers import ProviderConfig
-from desktop_chat.core.secrets import SecretStore
-from desktop_chat.core.settings import Settings, load_settings, save_settings
-from desktop_chat.core.storage import Storage, open_storage
-from desktop_chat.ui.error_text import describe_error
-from desktop_chat.ui.message_view import MessageView
-from desktop_chat.ui.pdf_export import write_pdf
-from desktop_chat.ui.streamer import Streamer
+from desktop_chat.core.history.storage import Storage, open_storage
+from desktop_chat.core.transfer.export import write_export
+from desktop_chat.ui.common.error_text import describe_error
+from desktop_chat.ui.transcript.message_view import MessageView
+from desktop_chat.ui.transfer.pdf_export import write_pdf
+from desktop_chat.ui.workers.streamer import Streamer
 from tests.ports import refused_port
 from tests.scripted_server import (
     Reply,

@@ -17,11 +17,11 @@ from PySide6.QtCore import QRect, Qt, QUrl
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from desktop_chat.core.export import message_rich_text, to_html, to_markdown, to_text
-from desktop_chat.core.models import Conversation, Message
-from desktop_chat.core.render import IncrementalRenderer, render_markdown
-from desktop_chat.ui.message_body import MessageBody
-from desktop_chat.ui.message_view import MessageView
+from desktop_chat.core.history.models import Conversation, Message
+from desktop_chat.core.markdown.render import IncrementalRenderer, render_markdown
+from desktop_chat.core.transfer.export import message_rich_text, to_html, to_markdown, to_text
+from desktop_chat.ui.transcript.message_body import MessageBody
+from desktop_chat.ui.transcript.message_view import MessageView
 from tests.fuzz.html_safety import html_problems, visible_text
 from tests.scripted_server import ScriptedServer
 
@@ -135,7 +135,7 @@ def test_an_unknown_code_language_loads_no_plugin_code() -> None:
     """A fence's language comes from the model; looking it up must not import other packages."""
     script = (
         "import sys\n"
-        "from desktop_chat.core.render import render_markdown\n"
+        "from desktop_chat.core.markdown.render import render_markdown\n"
         "render_markdown('```python\\nx = 1\\n```')\n"
         "before, limit = set(sys.modules), sys.getrecursionlimit()\n"
         "render_markdown('```no-such-language-1\\nx\\n```')\n"

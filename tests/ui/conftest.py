@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from desktop_chat.core.paths import database_path
-from desktop_chat.core.providers import ProviderConfig
-from desktop_chat.core.secrets import SecretStore
-from desktop_chat.core.settings import Settings
-from desktop_chat.core.storage import Storage, open_storage
-from desktop_chat.ui.main_window import MainWindow
+from desktop_chat.core.config.paths import database_path
+from desktop_chat.core.config.providers import ProviderConfig
+from desktop_chat.core.config.secrets import SecretStore
+from desktop_chat.core.config.settings import Settings
+from desktop_chat.core.history.storage import Storage, open_storage
+from desktop_chat.ui.window.main_window import MainWindow
 from tests.keyring_service import secret_service
 from tests.scripted_server import ScriptedServer, json_reply, scripted_server
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from desktop_chat import __version__
-from desktop_chat.ui.about import about_html
-from desktop_chat.ui.main_window import MainWindow
+from desktop_chat.ui.dialogs.about import about_html
+from desktop_chat.ui.window.main_window import MainWindow
 
 
 def test_about_names_the_version_and_the_folders(app_home: Path) -> None:

@@ -8,7 +8,7 @@ import time
 from PySide6.QtCore import QObject, Slot
 from pytestqt.qtbot import QtBot
 
-from desktop_chat.ui.background import start_background, wait_for_background
+from desktop_chat.ui.workers.background import start_background, wait_for_background
 
 
 class _Receiver(QObject):

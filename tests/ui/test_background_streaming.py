@@ -6,12 +6,12 @@ import pytest
 from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
-from desktop_chat.core.paths import database_path
-from desktop_chat.core.secrets import SecretStore
-from desktop_chat.core.storage import Storage
-from desktop_chat.ui import chat_session
-from desktop_chat.ui.chat_settings_dialog import ChatSettingsDialog
-from desktop_chat.ui.main_window import MainWindow
+from desktop_chat.core.config.paths import database_path
+from desktop_chat.core.config.secrets import SecretStore
+from desktop_chat.core.history.storage import Storage
+from desktop_chat.ui.dialogs.chat_settings_dialog import ChatSettingsDialog
+from desktop_chat.ui.window import chat_session
+from desktop_chat.ui.window.main_window import MainWindow
 from tests.scripted_server import Reply, ScriptedServer, json_reply, sse_reply
 from tests.ui.conftest import scripted_settings
 from tests.widgets import child

@@ -6,9 +6,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from desktop_chat.core.storage import Storage
-from desktop_chat.ui.branch_switcher import BranchSwitcher
-from desktop_chat.ui.main_window import MainWindow
+from desktop_chat.core.history.storage import Storage
+from desktop_chat.ui.transcript.branch_switcher import BranchSwitcher
+from desktop_chat.ui.window.main_window import MainWindow
 from tests.scripted_server import ScriptedServer, sse_reply
 
 

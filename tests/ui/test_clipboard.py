@@ -7,10 +7,10 @@ from PySide6.QtCore import QMimeData, Qt, QUrl
 from PySide6.QtGui import QAction, QGuiApplication, QTextCursor
 from pytestqt.qtbot import QtBot
 
-from desktop_chat.core.export import RichText
-from desktop_chat.ui.clipboard import CopyFormat, copy_rich_text, message_copy_text
-from desktop_chat.ui.main_window import MainWindow
-from desktop_chat.ui.message_view import MessageView
+from desktop_chat.core.transfer.export import RichText
+from desktop_chat.ui.transcript.clipboard import CopyFormat, copy_rich_text, message_copy_text
+from desktop_chat.ui.transcript.message_view import MessageView
+from desktop_chat.ui.window.main_window import MainWindow
 
 REPLY = (
     "Here is **bold** and a [link](https://example.org).\n\n"

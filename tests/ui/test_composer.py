@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from desktop_chat.ui.composer import Composer
-from desktop_chat.ui.main_window import MainWindow
+from desktop_chat.ui.window.composer import Composer
+from desktop_chat.ui.window.main_window import MainWindow
 from tests.scripted_server import ScriptedServer, sse_reply
 
 

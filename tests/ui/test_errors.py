@@ -6,9 +6,9 @@ import pytest
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
-from desktop_chat.core.providers import ProviderConfig
-from desktop_chat.ui.main_window import MainWindow
-from desktop_chat.ui.settings_dialog import SettingsDialog
+from desktop_chat.core.config.providers import ProviderConfig
+from desktop_chat.ui.dialogs.settings_dialog import SettingsDialog
+from desktop_chat.ui.window.main_window import MainWindow
 from tests.ports import refused_port
 from tests.scripted_server import Reply, ScriptedServer, json_reply, sse_reply
 from tests.widgets import child

@@ -17,11 +17,12 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from desktop_chat.core.export import to_json
-from desktop_chat.core.models import Conversation
-from desktop_chat.ui import import_dialog, startup
-from desktop_chat.ui.export_actions import ExportActions, format_for_path
-from desktop_chat.ui.main_window import MainWindow
+from desktop_chat.core.history.models import Conversation
+from desktop_chat.core.transfer.export import to_json
+from desktop_chat.ui.app import startup
+from desktop_chat.ui.transfer import import_dialog
+from desktop_chat.ui.transfer.export_actions import ExportActions, format_for_path
+from desktop_chat.ui.window.main_window import MainWindow
 from tests.scripted_server import ScriptedServer, sse_reply
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -469,7 +470,7 @@ def test_a_missing_icon_is_logged_not_raised(
     monkeypatch.setattr(startup, "icon_path", missing)
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    with caplog.at_level(logging.WARNING, logger="desktop_chat.ui.startup"):
+    with caplog.at_level(logging.WARNING, logger="desktop_chat.ui.app.startup"):
         assert not startup.set_window_icon(app)
     assert "No window icon: The application icon is missing" in caplog.text
 
@@ -484,14 +485,14 @@ def test_an_unreadable_icon_is_logged_not_raised(
     monkeypatch.setattr(startup, "icon_path", lambda: bad)
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    with caplog.at_level(logging.WARNING, logger="desktop_chat.ui.startup"):
+    with caplog.at_level(logging.WARNING, logger="desktop_chat.ui.app.startup"):
         assert not startup.set_window_icon(app)
     assert "could not be loaded" in caplog.text
 
 
 def test_make_application_sets_the_icon_in_a_fresh_process() -> None:
     code = (
-        "from desktop_chat.ui.startup import make_application\n"
+        "from desktop_chat.ui.app.startup import make_application\n"
         "app = make_application(['desktop-chat', '-platform', 'offscreen'])\n"
         "print(app.windowIcon().isNull(), app.windowIcon().pixmap(48, 48).isNull())\n"
     )

@@ -12,13 +12,13 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
-from desktop_chat.core.paths import database_path
-from desktop_chat.core.providers import ProviderConfig
-from desktop_chat.core.secrets import SecretStore
-from desktop_chat.core.storage import Storage
-from desktop_chat.ui.conversation_list import ConversationList
-from desktop_chat.ui.history_sidebar import HistorySidebar
-from desktop_chat.ui.main_window import MainWindow
+from desktop_chat.core.config.paths import database_path
+from desktop_chat.core.config.providers import ProviderConfig
+from desktop_chat.core.config.secrets import SecretStore
+from desktop_chat.core.history.storage import Storage
+from desktop_chat.ui.history.conversation_list import ConversationList
+from desktop_chat.ui.history.history_sidebar import HistorySidebar
+from desktop_chat.ui.window.main_window import MainWindow
 from tests.scripted_server import ScriptedServer, json_reply, sse_reply
 from tests.ui.conftest import scripted_settings
 

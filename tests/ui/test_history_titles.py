@@ -5,12 +5,12 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
-from desktop_chat.core.paths import database_path
-from desktop_chat.core.providers import config_from_preset
-from desktop_chat.core.secrets import SecretStore
-from desktop_chat.core.settings import DEMO_PROVIDER_ID, Settings
-from desktop_chat.core.storage import Storage
-from desktop_chat.ui.main_window import MainWindow
+from desktop_chat.core.config.paths import database_path
+from desktop_chat.core.config.providers import config_from_preset
+from desktop_chat.core.config.secrets import SecretStore
+from desktop_chat.core.config.settings import DEMO_PROVIDER_ID, Settings
+from desktop_chat.core.history.storage import Storage
+from desktop_chat.ui.window.main_window import MainWindow
 from tests.scripted_server import ScriptedServer, json_reply, sse_reply
 from tests.widgets import child
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from desktop_chat.core.errors import ImportExportError
-from desktop_chat.core.export import to_html, write_export
-from desktop_chat.ui.pdf_export import write_pdf
+from desktop_chat.core.transfer.export import to_html, write_export
+from desktop_chat.ui.transfer.pdf_export import write_pdf
 from tests.fixtures.sample_conversation import sample
 
 

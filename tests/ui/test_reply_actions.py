@@ -6,9 +6,9 @@ from PySide6.QtWidgets import QToolButton
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.chat.turns import CONTINUE_PROMPT
-from desktop_chat.core.storage import Storage
-from desktop_chat.ui.main_window import MainWindow
-from desktop_chat.ui.message_view import MessageView
+from desktop_chat.core.history.storage import Storage
+from desktop_chat.ui.transcript.message_view import MessageView
+from desktop_chat.ui.window.main_window import MainWindow
 from tests.scripted_server import ScriptedServer, sse_reply
 from tests.widgets import child
 

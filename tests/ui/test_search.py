@@ -7,13 +7,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from desktop_chat.core.models import SearchHit
-from desktop_chat.core.storage import Storage
-from desktop_chat.ui.find_bar import Match, find_matches
-from desktop_chat.ui.flash import Flash
-from desktop_chat.ui.main_window import MainWindow
-from desktop_chat.ui.search_panel import hit_html, snippet_html
-from desktop_chat.ui.transcript import PAGE_SIZE
+from desktop_chat.core.history.models import SearchHit
+from desktop_chat.core.history.storage import Storage
+from desktop_chat.ui.common.flash import Flash
+from desktop_chat.ui.history.search_panel import hit_html, snippet_html
+from desktop_chat.ui.transcript.transcript import PAGE_SIZE
+from desktop_chat.ui.window.find_bar import Match, find_matches
+from desktop_chat.ui.window.main_window import MainWindow
 from tests.widgets import child
 
 

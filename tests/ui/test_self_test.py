@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from desktop_chat.ui.self_test import run_self_test
+from desktop_chat.ui.app.self_test import run_self_test
 
 
 def test_self_test_in_process(capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,10 +10,10 @@ import pytest
 from keyring.backends import fail
 from pytestqt.qtbot import QtBot
 
-from desktop_chat.core.paths import settings_path
-from desktop_chat.core.secrets import SecretStore
-from desktop_chat.core.settings import Settings, load_settings
-from desktop_chat.ui.settings_dialog import SettingsDialog
+from desktop_chat.core.config.paths import settings_path
+from desktop_chat.core.config.secrets import SecretStore
+from desktop_chat.core.config.settings import Settings, load_settings
+from desktop_chat.ui.dialogs.settings_dialog import SettingsDialog
 from tests.memory_keyring import MemoryKeyring
 from tests.scripted_server import ScriptedServer, json_reply
 from tests.ui.conftest import scripted_settings
@@ -80,7 +80,7 @@ def test_keyring_error_is_shown_and_the_dialog_stays_open(
     keyring.set_keyring(_LockedKeyring())
     shown: list[str] = []
     monkeypatch.setattr(
-        "desktop_chat.ui.settings_dialog.QMessageBox.warning",
+        "desktop_chat.ui.dialogs.settings_dialog.QMessageBox.warning",
         lambda parent, title, text: shown.append(text),
     )
     dialog = _dialog(qtbot)
@@ -110,7 +110,7 @@ def test_endpoint_preview_and_cleartext_warning(qtbot: QtBot) -> None:
 def test_invalid_base_url_blocks_saving(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
     shown: list[str] = []
     monkeypatch.setattr(
-        "desktop_chat.ui.settings_dialog.QMessageBox.warning",
+        "desktop_chat.ui.dialogs.settings_dialog.QMessageBox.warning",
         lambda parent, title, text: shown.append(text),
     )
     dialog = _dialog(qtbot)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from desktop_chat.core.secrets import SecretStore
-from desktop_chat.core.settings import Settings
-from desktop_chat.ui.settings_dialog import SettingsDialog
+from desktop_chat.core.config.secrets import SecretStore
+from desktop_chat.core.config.settings import Settings
+from desktop_chat.ui.dialogs.settings_dialog import SettingsDialog
 from tests.keyring_service import SecretServiceSession
 
 SECRET = "sk-real-keyring-7a6b5c4d3e2f"

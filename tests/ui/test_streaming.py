@@ -7,9 +7,9 @@ import json
 from PySide6.QtWidgets import QToolButton
 from pytestqt.qtbot import QtBot
 
-from desktop_chat.ui.branch_switcher import BranchSwitcher
-from desktop_chat.ui.main_window import MainWindow
-from desktop_chat.ui.streamer import Streamer
+from desktop_chat.ui.transcript.branch_switcher import BranchSwitcher
+from desktop_chat.ui.window.main_window import MainWindow
+from desktop_chat.ui.workers.streamer import Streamer
 from tests.scripted_server import ScriptedServer, sse_reply
 from tests.ui.conftest import TEST_KEY
 from tests.widgets import child

@@ -9,12 +9,12 @@ from PySide6.QtGui import QGuiApplication, QTextDocument
 from PySide6.QtWidgets import QLabel, QPushButton, QToolButton
 from pytestqt.qtbot import QtBot
 
-from desktop_chat.core.demo_server import demo_reply, split_into_deltas
-from desktop_chat.core.models import Message
-from desktop_chat.core.render import LARGE_BLOCK_CHARS
-from desktop_chat.ui.message_body import MessageBody
-from desktop_chat.ui.message_view import MessageView
-from desktop_chat.ui.transcript import FIRST_PAGE_SIZE, PAGE_SIZE, Transcript
+from desktop_chat.core.client.demo_server import demo_reply, split_into_deltas
+from desktop_chat.core.history.models import Message
+from desktop_chat.core.markdown.render import LARGE_BLOCK_CHARS
+from desktop_chat.ui.transcript.message_body import MessageBody
+from desktop_chat.ui.transcript.message_view import MessageView
+from desktop_chat.ui.transcript.transcript import FIRST_PAGE_SIZE, PAGE_SIZE, Transcript
 from tests.widgets import child
 
 

@@ -8,13 +8,13 @@ import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from desktop_chat.core.discovery import LocalServer
-from desktop_chat.core.paths import database_path
-from desktop_chat.core.secrets import SecretStore
-from desktop_chat.core.settings import Settings, load_settings
-from desktop_chat.core.storage import Storage
-from desktop_chat.ui.main_window import MainWindow
-from desktop_chat.ui.theme import apply_theme, is_dark
+from desktop_chat.core.client.discovery import LocalServer
+from desktop_chat.core.config.paths import database_path
+from desktop_chat.core.config.secrets import SecretStore
+from desktop_chat.core.config.settings import Settings, load_settings
+from desktop_chat.core.history.storage import Storage
+from desktop_chat.ui.common.theme import apply_theme, is_dark
+from desktop_chat.ui.window.main_window import MainWindow
 from tests.memory_keyring import MemoryKeyring
 from tests.scripted_server import ScriptedServer, json_reply, sse_reply
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from desktop_chat.core.api import ChatClient
 from desktop_chat.core.chat.options import ChatOptions, UnsendableError, provider_for
-from desktop_chat.core.providers import ProviderConfig
-from desktop_chat.core.settings import Settings
+from desktop_chat.core.client.api import ChatClient
+from desktop_chat.core.config.providers import ProviderConfig
+from desktop_chat.core.config.settings import Settings
 
 __all__ = ["list_models", "make_client", "open_client"]
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from desktop_chat.core.config.providers import ProviderConfig
+from desktop_chat.core.config.settings import Settings
 from desktop_chat.core.errors import DesktopChatError
-from desktop_chat.core.models import Conversation
-from desktop_chat.core.providers import ProviderConfig
-from desktop_chat.core.settings import Settings
+from desktop_chat.core.history.models import Conversation
 
 __all__ = ["ChatOptions", "UnsendableError", "options_for", "provider_for"]
 

@@ -2,9 +2,10 @@
 
 :func:`run_turn` blocks until the reply ends; call it on a worker thread (the window) or in the
 foreground (the command line). Progress goes to a :class:`TurnProgress` whose methods run on the
-calling thread; the text is saved by a :class:`~desktop_chat.core.recorder.ReplyRecorder` with its
-own connection, so a crash loses at most the last save interval. Whatever happens, the reply row
-ends with a final status and the text that arrived.
+calling thread; the text is saved by a
+:class:`~desktop_chat.core.history.recorder.ReplyRecorder` with its own connection, so a crash
+loses at most the last save interval. Whatever happens, the reply row ends with a final status
+and the text that arrived.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from desktop_chat.core.api import (
+from desktop_chat.core.chat.turns import Turn
+from desktop_chat.core.client.api import (
     Cancelled,
     ChatClient,
     ContentDelta,
@@ -24,9 +26,8 @@ from desktop_chat.core.api import (
     ReasoningDelta,
     Usage,
 )
-from desktop_chat.core.chat.turns import Turn
 from desktop_chat.core.errors import ApiError, DesktopChatError, StreamProblem
-from desktop_chat.core.recorder import ReplyRecorder
+from desktop_chat.core.history.recorder import ReplyRecorder
 
 __all__ = ["CANCELLED_REASON", "TurnOutcome", "TurnProgress", "run_turn"]
 

@@ -13,8 +13,8 @@ from typing import Any
 
 from desktop_chat.core.chat.options import ChatOptions, UnsendableError
 from desktop_chat.core.chat.titles import first_line_title
-from desktop_chat.core.models import Message
-from desktop_chat.core.storage import Storage
+from desktop_chat.core.history.models import Message
+from desktop_chat.core.history.storage import Storage
 
 __all__ = [
     "CONTINUE_PROMPT",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_chat.core.storage import Storage
+from desktop_chat.core.history.storage import Storage
 from tests.scripted_server import scripted_server
 
 __all__ = ["database", "scripted_server", "storage"]

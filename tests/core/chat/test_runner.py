@@ -6,12 +6,12 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from desktop_chat.core.api import ChatClient
 from desktop_chat.core.chat.options import ChatOptions
 from desktop_chat.core.chat.runner import CANCELLED_REASON, TurnOutcome, run_turn
 from desktop_chat.core.chat.turns import Turn, continue_turn, send_turn
+from desktop_chat.core.client.api import ChatClient
 from desktop_chat.core.errors import StreamInterrupted
-from desktop_chat.core.storage import Storage
+from desktop_chat.core.history.storage import Storage
 from tests.scripted_server import ScriptedServer, sse_reply
 
 OPTIONS = ChatOptions("prov", "model-a", "", 0.5, None)

@@ -11,7 +11,7 @@ from desktop_chat.core.chat.turns import (
     regenerate_turn,
     send_turn,
 )
-from desktop_chat.core.storage import Storage
+from desktop_chat.core.history.storage import Storage
 
 OPTIONS = ChatOptions("prov", "model-a", "Be brief.", 0.3, 200)
 

@@ -1,0 +1,225 @@
+"""Turn the server-sent events of a chat-completions stream into the items of ``_events``.
+
+This is the per-token hot path: one ``json.loads`` and a few dict lookups per event, and the yielded
+dataclass is built without the frozen-dataclass ``__setattr__`` detour.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from desktop_chat.core.client._events import (
+    ContentDelta,
+    Finished,
+    ReasoningDelta,
+    StreamEvent,
+    ToolCallDelta,
+    Usage,
+)
+from desktop_chat.core.client._failures import provider_error
+from desktop_chat.core.client.sse import ServerSentEvent, SSEDecoder
+from desktop_chat.core.errors import StreamError, UnexpectedResponseError
+
+_new = object.__new__
+_set_content = vars(ContentDelta)["text"].__set__
+_set_reasoning = vars(ReasoningDelta)["text"].__set__
+
+
+def _content(text: str) -> ContentDelta:
+    made = _new(ContentDelta)
+    _set_content(made, text)
+    return made
+
+
+def _reasoning(text: str) -> ReasoningDelta:
+    made = _new(ReasoningDelta)
+    _set_reasoning(made, text)
+    return made
+
+
+class StreamState:
+    """What the stream said so far: its text (for ``partial_text``), finish reason, ``[DONE]``."""
+
+    __slots__ = ("done", "finish_reason", "parts")
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.finish_reason: str | None = None
+        self.done = False
+
+    @property
+    def text(self) -> str:
+        """The reply text received so far."""
+        return "".join(self.parts)
+
+
+def parse_stream(
+    chunks: Iterable[bytes], decoder: SSEDecoder, state: StreamState, cancel: threading.Event
+) -> Iterator[StreamEvent]:
+    """Yield the events of a chat-completions stream until ``[DONE]``, the end of ``chunks`` or
+    ``cancel`` (checked once per network chunk).
+
+    Raises:
+        StreamError: the stream carried an ``error`` object or an ``event: error`` frame.
+        EventTooLarge: from the decoder.
+    """
+    loads = json.loads
+    append = state.parts.append
+    feed = decoder.feed
+    cancelled = cancel.is_set
+    for chunk in chunks:
+        if cancelled():
+            return
+        for sse in feed(chunk):
+            data = sse.data
+            if sse.event != "message" or data[:1] != "{":
+                if _ends_the_stream(sse, state):
+                    return
+                continue
+            try:
+                obj = loads(data)
+            except (ValueError, RecursionError):
+                continue
+            choices = obj.get("choices")
+            if choices and type(choices) is list:
+                for choice in choices:
+                    if type(choice) is not dict or choice.get("index", 0) != 0:
+                        continue
+                    delta = choice.get("delta")
+                    if delta and type(delta) is dict:
+                        text = delta.get("content")
+                        if text and type(text) is str:
+                            append(text)
+                            yield _content(text)
+                        if len(delta) > 1 or not text:
+                            yield from _other_deltas(delta)
+                    reason = choice.get("finish_reason")
+                    if reason and type(reason) is str:
+                        state.finish_reason = reason
+            if obj.get("error") or obj.get("usage"):
+                yield from _error_or_usage(obj, data, state)
+
+
+def _ends_the_stream(sse: ServerSentEvent, state: StreamState) -> bool:
+    """For an event that is not a JSON chunk: True at ``[DONE]``; other events are skipped.
+
+    Raises:
+        StreamError: an ``event: error`` frame.
+    """
+    if sse.event == "error":
+        raise _in_band_error(sse.data, state)
+    if sse.event == "message" and sse.data.strip() == "[DONE]":
+        state.done = True
+        return True
+    return False
+
+
+def _error_or_usage(obj: dict[str, Any], data: str, state: StreamState) -> Iterator[Usage]:
+    """The rare tail of a chunk: an in-band error (raised) or the token usage.
+
+    Raises:
+        StreamError: the chunk carried an ``error`` object.
+    """
+    if obj.get("error"):
+        raise _in_band_error(data, state)
+    usage = obj.get("usage")
+    if type(usage) is dict:
+        yield _usage(usage)
+
+
+def _other_deltas(delta: dict[str, Any]) -> Iterator[StreamEvent]:
+    """Reasoning and tool-call pieces: rarer than content, kept off the common path."""
+    reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+    if reasoning and type(reasoning) is str:
+        yield _reasoning(reasoning)
+    else:
+        details = delta.get("reasoning_details")
+        if details and type(details) is list:
+            for detail in details:
+                if type(detail) is dict:
+                    text = detail.get("text") or detail.get("summary")
+                    if text and type(text) is str:
+                        yield _reasoning(text)
+    tool_calls = delta.get("tool_calls")
+    if tool_calls and type(tool_calls) is list:
+        for position, call in enumerate(tool_calls):
+            if type(call) is not dict:
+                continue
+            function = call.get("function")
+            if type(function) is not dict:
+                function = {}
+            index = call.get("index", position)
+            arguments = function.get("arguments")
+            yield ToolCallDelta(
+                index=index if type(index) is int else position,
+                id=_str_or_none(call.get("id")),
+                name=_str_or_none(function.get("name")),
+                arguments=arguments if type(arguments) is str else "",
+            )
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _int(value: object) -> int:
+    return value if type(value) is int else 0
+
+
+def _usage(usage: dict[str, Any]) -> Usage:
+    prompt = _int(usage.get("prompt_tokens"))
+    completion = _int(usage.get("completion_tokens"))
+    total = usage.get("total_tokens")
+    return Usage(prompt, completion, total if type(total) is int else prompt + completion)
+
+
+def usage_from(payload: object) -> Usage | None:
+    """The :class:`Usage` of a decoded reply, or None when it has none."""
+    if isinstance(payload, dict):
+        usage = payload.get("usage")
+        if isinstance(usage, dict):
+            return _usage(usage)
+    return None
+
+
+def _in_band_error(data: str, state: StreamState) -> StreamError:
+    try:
+        payload: object = json.loads(data)
+    except (ValueError, RecursionError):
+        payload = None
+    problem = provider_error(payload)
+    detail = problem.message if problem is not None else data.strip()[:200]
+    said = f" The server said: {detail}" if detail else ""
+    return StreamError(
+        f"The server reported an error in the middle of the reply.{said}",
+        status=problem.status if problem is not None else None,
+        partial_text=state.text,
+    )
+
+
+def completion_events(payload: object) -> Iterator[StreamEvent]:
+    """The events of a whole (non-streamed) reply: reasoning, text, tool calls, usage, finish."""
+    choices = payload.get("choices") if isinstance(payload, dict) else None
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise UnexpectedResponseError(
+            "The server's reply has no 'choices'; it does not look like a chat-completions "
+            "server. Check the base URL in Settings."
+        )
+    choice = choices[0]
+    message = choice.get("message") or choice.get("delta") or {}
+    if isinstance(message, dict):
+        reasoning = message.get("reasoning_content") or message.get("reasoning")
+        if isinstance(reasoning, str) and reasoning:
+            yield ReasoningDelta(reasoning)
+        content = message.get("content")
+        if isinstance(content, str) and content:
+            yield ContentDelta(content)
+        yield from _other_deltas({"tool_calls": message.get("tool_calls")})
+    usage = usage_from(payload)
+    if usage is not None:
+        yield usage
+    reason = choice.get("finish_reason")
+    yield Finished(reason if isinstance(reason, str) and reason else "stop")

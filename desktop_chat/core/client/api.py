@@ -1,0 +1,458 @@
+"""OpenAI-compatible chat-completions client: requests, streamed events and typed errors.
+
+Example::
+
+    with ChatClient("http://127.0.0.1:8000/v1", api_key=None) as client:
+        for event in client.stream_chat("gpt-4o-mini", [{"role": "user", "content": "Hi"}],
+                                        cancel=cancel_event, temperature=0.7):
+            if isinstance(event, ContentDelta):
+                print(event.text, end="")
+
+Every failure is one of the :class:`~desktop_chat.core.errors.ApiError` subclasses, whose message a
+user can act on; none of them ever contains the API key.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from desktop_chat import __version__
+from desktop_chat.core.client._endpoint import endpoint_url
+from desktop_chat.core.client._events import (
+    Cancelled,
+    ContentDelta,
+    Finished,
+    ReasoningDelta,
+    StreamEvent,
+    ToolCallDelta,
+    Usage,
+)
+from desktop_chat.core.client._exchange import Exchange, StreamRegistry
+from desktop_chat.core.client._failures import (
+    error_from_response,
+    proxy_label,
+    rejects_stream_options,
+    transport_error,
+)
+from desktop_chat.core.client._redact import mask_secret
+from desktop_chat.core.client._stream import (
+    StreamState,
+    completion_events,
+    parse_stream,
+    usage_from,
+)
+from desktop_chat.core.client.sse import SSEDecoder
+from desktop_chat.core.errors import (
+    ApiError,
+    AuthenticationError,
+    ConnectError,
+    EventTooLarge,
+    StreamInterrupted,
+    UnexpectedResponseError,
+)
+
+__all__ = [
+    "Cancelled",
+    "ChatClient",
+    "Completion",
+    "ContentDelta",
+    "Finished",
+    "ReasoningDelta",
+    "StreamEvent",
+    "ToolCallDelta",
+    "Usage",
+    "endpoint_url",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """The whole reply of a non-streaming request."""
+
+    text: str
+    reasoning: str
+    finish_reason: str | None
+    usage: Usage | None
+
+
+class ChatClient:
+    """A client for one OpenAI-compatible server.
+
+    Args:
+        base_url: the server's base URL as the user typed it (see :func:`endpoint_url`).
+        api_key: sent as ``Authorization: Bearer <key>``, or as ``api-key: <key>`` when
+            ``auth_style="api-key"`` (Azure); None sends no key (local servers).
+        auth_style: ``"bearer"`` or ``"api-key"``.
+        api_version: added as ``?api-version=`` to every request (Azure).
+        extra_headers: more headers for every request.
+        connect_timeout: seconds allowed to connect.
+        read_timeout: seconds the server may stay silent, before the headers or between chunks.
+        proxy: an explicit proxy URL (``http://``, ``https://`` or ``socks5://``).
+        trust_env: honour ``HTTPS_PROXY``, ``NO_PROXY`` and ``SSL_CERT_FILE``.
+        verify: False to skip TLS verification, or the path of a CA bundle file.
+
+    The connection is made lazily; configuration problems (an unreadable CA bundle, a bad proxy
+    URL) surface as :class:`~desktop_chat.core.errors.ConnectError` from the first request.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None = None,
+        *,
+        auth_style: str = "bearer",
+        api_version: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 60.0,
+        proxy: str | None = None,
+        trust_env: bool = True,
+        verify: bool | str = True,
+    ) -> None:
+        if auth_style not in ("bearer", "api-key"):
+            raise ValueError(f"auth_style must be 'bearer' or 'api-key', not {auth_style!r}")
+        self.base_url = endpoint_url(base_url)
+        self._api_key = (api_key or "").strip()
+        self._auth_style = auth_style
+        self._params = {"api-version": api_version} if api_version else {}
+        self._extra_headers = dict(extra_headers or {})
+        self._timeout = httpx.Timeout(
+            connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout
+        )
+        self._read_timeout = read_timeout
+        self._proxy = proxy
+        self._trust_env = trust_env
+        self._verify = verify
+        self._http: httpx.Client | None = None
+        self._lock = threading.Lock()
+        self._include_usage = True
+        self._streams = StreamRegistry()
+
+    def __repr__(self) -> str:
+        return f"ChatClient(base_url={self.base_url!r})"
+
+    def __enter__(self) -> ChatClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        with self._lock:
+            http, self._http = self._http, None
+        if http is not None:
+            http.close()
+
+    # -- public requests -------------------------------------------------------------------------
+
+    def stream_chat(
+        self,
+        model: str,
+        messages: list[dict[str, Any]],
+        *,
+        cancel: threading.Event | None = None,
+        **params: Any,
+    ) -> Iterator[StreamEvent]:
+        """Stream a reply.
+
+        Yields :class:`ContentDelta`, :class:`ReasoningDelta`, :class:`ToolCallDelta` and
+        :class:`Usage` as they arrive, then :class:`Finished` as the last item when the reply
+        ended normally (``[DONE]``, or the end of the body after a finish reason; ``[DONE]``
+        without a finish reason counts as ``"stop"``). A server that ignored ``"stream": true``
+        and sent the whole reply as JSON gives the same items at once.
+
+        When ``cancel`` is set (from any thread) the connection is closed within about 50 ms,
+        even while the server sends nothing, and :class:`Cancelled` is the last item: the
+        iteration then ends without an error.
+
+        ``stream_options.include_usage`` is asked for unless ``params`` sets ``stream_options``;
+        a server that rejects the field gets the request again without it, and this client
+        leaves it out from then on.
+
+        Args:
+            model: the model id.
+            messages: the conversation, as chat-completions messages.
+            cancel: set it to stop the stream.
+            **params: more JSON body fields (``temperature``, ``max_tokens``, ``tools`` ...).
+
+        Raises:
+            ApiError: a subclass saying what went wrong; after the stream began it is a
+                :class:`~desktop_chat.core.errors.StreamProblem` whose ``partial_text`` holds the
+                text received so far.
+        """
+        try:
+            yield from self._stream_chat(model, messages, cancel, params)
+        except ApiError as exc:
+            self._redact(exc)
+            raise
+
+    def _stream_chat(
+        self,
+        model: str,
+        messages: list[dict[str, Any]],
+        cancel: threading.Event | None,
+        params: dict[str, Any],
+    ) -> Iterator[StreamEvent]:
+        cancel = cancel if cancel is not None else threading.Event()
+        if cancel.is_set():
+            yield Cancelled()
+            return
+        http = self._client()
+        body: dict[str, Any] = {"model": model, "messages": messages, **params, "stream": True}
+        usage_option = self._include_usage and "stream_options" not in params
+        for attempt in (1, 2):
+            if usage_option:
+                body["stream_options"] = {"include_usage": True}
+            elif "stream_options" not in params:
+                body.pop("stream_options", None)
+            request = self._request(http, "POST", "/chat/completions", body, "text/event-stream")
+            exchange = Exchange(http, request, cancel, self._streams)
+            try:
+                try:
+                    response = exchange.wait_headers()
+                except httpx.RequestError as exc:
+                    if cancel.is_set():
+                        yield Cancelled()
+                        return
+                    raise self._transport_error(exc, request, streaming=False) from _shown(exc)
+                if response is None:
+                    yield Cancelled()
+                    return
+                try:
+                    streaming = exchange.is_event_stream()
+                    reply = b"" if streaming else exchange.read_body()
+                except httpx.RequestError as exc:
+                    if cancel.is_set():
+                        yield Cancelled()
+                        return
+                    raise self._transport_error(exc, request, streaming=False) from _shown(exc)
+                if streaming:
+                    yield from self._read_stream(exchange, request, cancel)
+                    return
+                if cancel.is_set():
+                    yield Cancelled()
+                    return
+                error = error_from_response(
+                    response.status_code, response.headers, reply, url=str(request.url)
+                )
+                if error is None:
+                    yield from completion_events(json.loads(reply))
+                    return
+                if attempt == 1 and usage_option and rejects_stream_options(error):
+                    self._include_usage = usage_option = False
+                    continue
+                raise error
+            finally:
+                exchange.close()
+
+    def list_models(self) -> list[str]:
+        """The ids of the models the server offers (``GET /models``), sorted.
+
+        Raises:
+            ApiError: a subclass saying what went wrong.
+        """
+        payload = self._json_request("GET", "/models", None)
+        items: object = (
+            payload.get("data", payload.get("models")) if isinstance(payload, dict) else payload
+        )
+        if not isinstance(items, list):
+            raise UnexpectedResponseError(
+                "The server's model list is not in the expected format (a JSON object with a "
+                "'data' list). Check the base URL in Settings."
+            )
+        ids = {
+            str(item.get("id") or item.get("name")) if isinstance(item, dict) else str(item)
+            for item in items
+            if not isinstance(item, dict) or item.get("id") or item.get("name")
+        }
+        return sorted(ids)
+
+    def complete(self, model: str, messages: list[dict[str, Any]], **params: Any) -> Completion:
+        """Ask for a whole reply at once (``"stream": false``).
+
+        Raises:
+            ApiError: a subclass saying what went wrong.
+        """
+        body = {"model": model, "messages": messages, **params, "stream": False}
+        payload = self._json_request("POST", "/chat/completions", body)
+        text: list[str] = []
+        reasoning: list[str] = []
+        finish: str | None = None
+        for event in completion_events(payload):
+            if isinstance(event, ContentDelta):
+                text.append(event.text)
+            elif isinstance(event, ReasoningDelta):
+                reasoning.append(event.text)
+            elif isinstance(event, Finished):
+                finish = event.reason
+        return Completion("".join(text), "".join(reasoning), finish, usage_from(payload))
+
+    # -- plumbing --------------------------------------------------------------------------------
+
+    def _client(self) -> httpx.Client:
+        with self._lock:
+            if self._http is None:
+                self._http = self._make_client()
+            return self._http
+
+    def _make_client(self) -> httpx.Client:
+        if not self.base_url:
+            raise ConnectError(
+                "No server URL is set. Enter the base URL (for example "
+                "https://api.openai.com/v1) in Settings.",
+                reason="other",
+            )
+        verify: Any = self._verify
+        if isinstance(verify, str):
+            try:
+                verify = ssl.create_default_context(cafile=verify)
+            except (OSError, ssl.SSLError) as exc:
+                raise ConnectError(
+                    f"The CA bundle file {self._verify} could not be read ({exc.strerror or exc}). "
+                    "Check the path in Settings.",
+                    reason="tls",
+                ) from None
+        try:
+            return httpx.Client(
+                timeout=self._timeout,
+                proxy=self._proxy or None,
+                trust_env=self._trust_env,
+                verify=verify,
+                headers={"User-Agent": f"desktop-chat/{__version__}"},
+            )
+        except (ValueError, ImportError, httpx.InvalidURL) as exc:
+            raise ConnectError(
+                f"The proxy setting “{proxy_label(self._proxy or '')}” cannot be used ({exc}). "
+                "Check it in Settings.",
+                reason="proxy",
+            ) from None
+
+    def _headers(self, accept: str) -> dict[str, str]:
+        headers = {"Accept": accept, **self._extra_headers}
+        key = self._api_key
+        if key:
+            if not (key.isascii() and key.isprintable() and " " not in key):
+                raise AuthenticationError(
+                    "The API key contains spaces, line breaks or non-ASCII characters, so it "
+                    "cannot be sent. Paste it again in Settings."
+                )
+            if self._auth_style == "api-key":
+                headers["api-key"] = key
+            else:
+                headers["Authorization"] = f"Bearer {key}"
+        return headers
+
+    def _request(
+        self, http: httpx.Client, method: str, path: str, body: object, accept: str
+    ) -> httpx.Request:
+        headers = self._headers(accept)
+        try:
+            return http.build_request(
+                method, self.base_url + path, params=self._params, json=body, headers=headers
+            )
+        except httpx.InvalidURL as exc:
+            raise ConnectError(
+                f"The base URL {self.base_url} is not a valid address ({exc}). Check it in "
+                "Settings.",
+                reason="other",
+            ) from None
+
+    def _transport_error(
+        self,
+        exc: httpx.RequestError,
+        request: httpx.Request,
+        *,
+        streaming: bool,
+        partial: str = "",
+    ) -> ApiError:
+        return transport_error(
+            exc,
+            request.url,
+            read_timeout=self._read_timeout,
+            streaming=streaming,
+            partial_text=partial,
+            proxy=self._proxy,
+        )
+
+    def _redact(self, error: ApiError) -> None:
+        """Mask any echo of the API key (a server may quote it) in ``error``.
+
+        The text may have been cut to a snippet, possibly in the middle of the key, so every run
+        of characters that is part of the key is masked, not only the whole key.
+        """
+        key = self._api_key
+        if not key:
+            return
+        error.message = mask_secret(error.message, key)
+        error.body_snippet = mask_secret(error.body_snippet, key)
+        error.args = tuple(
+            mask_secret(arg, key) if isinstance(arg, str) else arg for arg in error.args
+        )
+
+    def _json_request(self, method: str, path: str, body: object) -> Any:
+        try:
+            return self._json_exchange(method, path, body)
+        except ApiError as exc:
+            self._redact(exc)
+            raise
+
+    def _json_exchange(self, method: str, path: str, body: object) -> Any:
+        http = self._client()
+        request = self._request(http, method, path, body, "application/json")
+        try:
+            response = http.send(request)
+        except httpx.RequestError as exc:
+            raise self._transport_error(exc, request, streaming=False) from _shown(exc)
+        stream = response.extensions.get("network_stream")
+        if stream is not None:
+            self._streams.add(stream)  # a streamed request may reuse this connection
+        content = response.content
+        error = error_from_response(
+            response.status_code, response.headers, content, url=str(request.url)
+        )
+        if error is not None:
+            raise error
+        return json.loads(content)
+
+    def _read_stream(
+        self, exchange: Exchange, request: httpx.Request, cancel: threading.Event
+    ) -> Iterator[StreamEvent]:
+        state = StreamState()
+        try:
+            yield from parse_stream(exchange.chunks, SSEDecoder(), state, cancel)
+        except httpx.RequestError as exc:
+            if cancel.is_set():
+                yield Cancelled()
+                return
+            raise self._transport_error(
+                exc, request, streaming=True, partial=state.text
+            ) from _shown(exc)
+        except EventTooLarge as exc:
+            exc.partial_text = state.text
+            raise
+        if cancel.is_set() and not state.done:
+            yield Cancelled()
+            return
+        if state.done:
+            exchange.drain(0.5)
+        if state.done or state.finish_reason:
+            yield Finished(state.finish_reason or "stop")
+        else:
+            raise StreamInterrupted(
+                "The connection ended before the reply was complete (the server sent no end "
+                "marker). The text received so far was kept; try again.",
+                partial_text=state.text,
+            )
+
+
+def _shown(exc: httpx.RequestError) -> httpx.RequestError | None:
+    """The cause to chain to a typed error: none when its text may quote a header value."""
+    return None if isinstance(exc, httpx.LocalProtocolError) else exc

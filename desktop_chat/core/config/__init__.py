@@ -1,0 +1,3 @@
+"""What the user sets up: settings, providers, API keys in the system keyring, and where files
+live.
+"""

@@ -1,0 +1,110 @@
+"""Helpers every export format shares: the shown path, dates, role names and code fences."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime, timezone
+
+from desktop_chat.core.history.models import Conversation, Message
+
+__all__ = [
+    "ROLE_LABELS",
+    "close_open_fence",
+    "fence",
+    "format_time",
+    "role_label",
+    "shown_path",
+    "status_note",
+]
+
+#: What every export says under a reply that did not end normally.
+_STATUS_NOTES = {
+    "interrupted": "Reply interrupted",
+    "error": "Reply failed",
+    "streaming": "Reply incomplete",
+}
+
+ROLE_LABELS = {"system": "System", "user": "User", "assistant": "Assistant"}
+
+_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+_BACKTICK_RUN = re.compile(r"`+")
+
+
+def role_label(role: str) -> str:
+    """Return the heading a message's role is shown under (unknown roles as written)."""
+    return ROLE_LABELS.get(role, role.capitalize() or "Message")
+
+
+def status_note(message: Message) -> str:
+    """The words for a reply that did not end normally (interrupted, failed, incomplete), or ""."""
+    return _STATUS_NOTES.get(message.status, "")
+
+
+def format_time(epoch: float) -> str:
+    """Return ``epoch`` as ``YYYY-MM-DD HH:MM UTC`` (UTC so an export reads the same anywhere)."""
+    try:
+        moment = datetime.fromtimestamp(epoch, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return "unknown date"
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def shown_path(conversation: Conversation, messages: Sequence[Message]) -> list[Message]:
+    """Return the messages the window shows: root .. ``current_leaf_id``.
+
+    When the leaf is unset or unknown, the newest message stands in for it, so an export never
+    comes out empty while the conversation has messages. A parent cycle (only possible in a
+    damaged database) ends the walk instead of looping.
+    """
+    by_id = {message.id: message for message in messages}
+    leaf = by_id.get(conversation.current_leaf_id) if conversation.current_leaf_id else None
+    if leaf is None:
+        if not messages:
+            return []
+        leaf = max(messages, key=lambda message: (message.created_at, message.id))
+    path: list[Message] = []
+    seen: set[int] = set()
+    current: Message | None = leaf
+    while current is not None and current.id not in seen:
+        seen.add(current.id)
+        path.append(current)
+        current = by_id.get(current.parent_id) if current.parent_id is not None else None
+    path.reverse()
+    return path
+
+
+def fence(text: str, info: str = "") -> str:
+    """Wrap ``text`` in a backtick fence longer than any run of backticks inside it."""
+    longest = max((len(run) for run in _BACKTICK_RUN.findall(text)), default=0)
+    marker = "`" * max(3, longest + 1)
+    body = text if text.endswith("\n") or not text else text + "\n"
+    return f"{marker}{info}\n{body}{marker}"
+
+
+def close_open_fence(markdown: str) -> str:
+    """Close a code fence left open at the end of ``markdown``.
+
+    A reply cut off inside a code block would otherwise swallow every message after it.
+    """
+    open_marker = ""
+    for line in markdown.splitlines():
+        match = _FENCE_OPEN.match(line)
+        if match is None:
+            continue
+        marker = match.group(1)
+        if not open_marker:
+            # Backtick fences may not carry a backtick in their info string.
+            if marker[0] == "`" and "`" in match.group(2):
+                continue
+            open_marker = marker
+        elif (
+            marker[0] == open_marker[0]
+            and len(marker) >= len(open_marker)
+            and not match.group(2).strip()
+        ):
+            open_marker = ""
+    if not open_marker:
+        return markdown
+    separator = "" if markdown.endswith("\n") else "\n"
+    return f"{markdown}{separator}{open_marker}"

@@ -1,0 +1,173 @@
+"""Writing exports to disk: one file, a folder of files, or a zip, with safe unique names."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import unicodedata
+import zipfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from desktop_chat.core._files import atomic_target
+from desktop_chat.core.errors import ImportExportError
+from desktop_chat.core.history.models import Conversation, Message
+from desktop_chat.core.transfer._export_html import to_html
+from desktop_chat.core.transfer._export_json import to_json
+from desktop_chat.core.transfer._export_text import to_markdown, to_text
+
+__all__ = [
+    "EXTENSIONS",
+    "FORMATS",
+    "MAX_SLUG_BYTES",
+    "PdfWriter",
+    "render_text",
+    "slugify",
+    "unique_file_name",
+    "write_export",
+]
+
+#: Writes HTML as a PDF file: ``(html, path, title)``. Supplied by the UI layer, which has Qt.
+PdfWriter = Callable[[str, Path, str], None]
+
+FORMATS = ("md", "txt", "json", "html", "pdf")
+EXTENSIONS = {"md": ".md", "txt": ".txt", "json": ".json", "html": ".html", "pdf": ".pdf"}
+MAX_SLUG_BYTES = 80
+_WINDOWS_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul"}
+    | {f"com{digit}" for digit in range(10)}
+    | {f"lpt{digit}" for digit in range(10)}
+)
+
+
+def render_text(conversation: Conversation, messages: Sequence[Message], fmt: str) -> str:
+    """Return a conversation in one of the text formats (``md``, ``txt``, ``json``, ``html``)."""
+    if fmt == "md":
+        return to_markdown(conversation, messages)
+    if fmt == "txt":
+        return to_text(conversation, messages)
+    if fmt == "json":
+        return to_json(conversation, messages)
+    if fmt == "html":
+        return to_html(conversation, messages)
+    raise ValueError(f"not a text format: {fmt!r}")
+
+
+def slugify(title: str) -> str:
+    """Return ``title`` as a file-name-safe slug: letters, digits and dashes, at most 80 bytes."""
+    text = unicodedata.normalize("NFKC", title).lower()
+    slug = re.sub(r"[^\w]+", "-", text, flags=re.UNICODE).replace("_", "-")
+    slug = re.sub(r"-{2,}", "-", slug).strip("-")
+    encoded = slug.encode("utf-8")[:MAX_SLUG_BYTES]
+    slug = encoded.decode("utf-8", errors="ignore").strip("-")
+    if not slug:
+        return "conversation"
+    return f"_{slug}" if slug in _WINDOWS_RESERVED else slug
+
+
+def unique_file_name(conversation: Conversation, extension: str, taken: set[str]) -> str:
+    """Return ``<slug>-<id><extension>``, suffixed ``-2``, ``-3`` ... if already in ``taken``.
+
+    Names are compared case-insensitively (as Windows and macOS do); the result is added to
+    ``taken``.
+    """
+    stem = f"{slugify(conversation.title)}-{conversation.id}"
+    name = f"{stem}{extension}"
+    counter = 2
+    while name.lower() in taken:
+        name = f"{stem}-{counter}{extension}"
+        counter += 1
+    taken.add(name.lower())
+    return name
+
+
+def _write_one(
+    conversation: Conversation,
+    messages: Sequence[Message],
+    fmt: str,
+    path: Path,
+    pdf_writer: PdfWriter | None,
+) -> None:
+    if fmt == "pdf":
+        if pdf_writer is None:
+            raise ImportExportError("PDF export needs the graphical toolkit.", path=path)
+        html = to_html(conversation, messages, paged=True)
+        pdf_writer(html, path, conversation.title or "Conversation")
+    else:
+        path.write_text(render_text(conversation, messages, fmt), encoding="utf-8", newline="\n")
+
+
+def write_export(
+    items: Sequence[tuple[Conversation, Sequence[Message]]],
+    fmt: str,
+    output: Path,
+    *,
+    pdf_writer: PdfWriter | None = None,
+) -> list[Path]:
+    """Write conversations in ``fmt`` and return the files written.
+
+    One conversation goes to ``output`` itself unless ``output`` is an existing folder or ends
+    in ``.zip``; several go into the folder (created if needed) or the zip, one file each.
+    A file is written completely or not at all.
+
+    Args:
+        items: (conversation, all its messages) pairs.
+        fmt: one of :data:`FORMATS`.
+        output: the file, folder or ``.zip`` to write.
+        pdf_writer: turns HTML into a PDF file; required for ``fmt == "pdf"``.
+
+    Raises:
+        ImportExportError: the format is unknown or the output cannot be written.
+    """
+    if fmt not in FORMATS:
+        raise ImportExportError(f"Unknown export format {fmt!r}.", path=output)
+    if not items:
+        raise ImportExportError("There is no conversation to export.", path=output)
+    extension = EXTENSIONS[fmt]
+    try:
+        if output.suffix.lower() == ".zip":
+            return [_write_zip(items, fmt, output, extension, pdf_writer)]
+        if len(items) == 1 and not output.is_dir():
+            conversation, messages = items[0]
+            output.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_target(output) as temporary:
+                _write_one(conversation, messages, fmt, temporary, pdf_writer)
+            return [output]
+        output.mkdir(parents=True, exist_ok=True)
+        taken: set[str] = set()
+        written = []
+        for conversation, messages in items:
+            target = output / unique_file_name(conversation, extension, taken)
+            with atomic_target(target) as temporary:
+                _write_one(conversation, messages, fmt, temporary, pdf_writer)
+            written.append(target)
+        return written
+    except OSError as error:
+        raise ImportExportError(
+            f"Cannot write {output}: {error.strerror or error}.", path=output
+        ) from None
+
+
+def _write_zip(
+    items: Sequence[tuple[Conversation, Sequence[Message]]],
+    fmt: str,
+    output: Path,
+    extension: str,
+    pdf_writer: PdfWriter | None,
+) -> Path:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    taken: set[str] = set()
+    with (
+        atomic_target(output) as temporary,
+        zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+    ):
+        for conversation, messages in items:
+            name = unique_file_name(conversation, extension, taken)
+            if fmt == "pdf":
+                with tempfile.TemporaryDirectory() as folder:
+                    pdf_path = Path(folder) / name
+                    _write_one(conversation, messages, fmt, pdf_path, pdf_writer)
+                    archive.write(pdf_path, name)
+            else:
+                archive.writestr(name, render_text(conversation, messages, fmt))
+    return output

@@ -1,0 +1,257 @@
+"""Conversations as one self-contained, script-free HTML file, and messages as rich text.
+
+Everything the model wrote is untrusted: Markdown is rendered by the parser of
+:mod:`desktop_chat.core.markdown._markdown_safety` (raw HTML disabled, only ``http``, ``https`` and
+``mailto`` links survive, here with ``rel="noopener noreferrer"``, images become plain links), and
+a Content-Security-Policy forbids scripts and every remote resource.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
+from pygments.lexers.special import TextLexer
+
+from desktop_chat.core.history.models import Conversation, Message
+from desktop_chat.core.markdown._markdown_safety import builtin_lexer, safe_parser
+from desktop_chat.core.transfer._export_common import (
+    close_open_fence,
+    format_time,
+    role_label,
+    shown_path,
+    status_note,
+)
+from desktop_chat.core.transfer._export_text import UNTITLED, markdown_to_text
+
+__all__ = [
+    "CONTENT_SECURITY_POLICY",
+    "DARK_CODE_STYLE",
+    "LIGHT_CODE_STYLE",
+    "MAX_HIGHLIGHT_CHARS",
+    "RichText",
+    "markdown_fragment",
+    "message_rich_text",
+    "to_html",
+]
+
+CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+LIGHT_CODE_STYLE = "default"
+DARK_CODE_STYLE = "monokai"
+MAX_HIGHLIGHT_CHARS = 200_000
+
+_PAGE_CSS = """
+:root { color-scheme: light dark; --fg: #1f2328; --bg: #ffffff; --muted: #59636e;
+  --user-bg: #eef3fb; --border: #d1d9e0; --code-bg: #f6f8fa; --link: #0969da; }
+* { box-sizing: border-box; }
+body { margin: 0 auto; max-width: 52rem; padding: 2rem 1.25rem; color: var(--fg);
+  background: var(--bg); font: 16px/1.55 system-ui, -apple-system, "Segoe UI", sans-serif; }
+header h1 { margin: 0 0 .25rem; font-size: 1.6rem; }
+.meta { margin: 0 0 1.5rem; color: var(--muted); font-size: .9rem; }
+.message { margin: 0 0 1rem; padding: .75rem 1rem; border: 1px solid var(--border);
+  border-radius: 8px; }
+.message.user { background: var(--user-bg); }
+.role { margin: 0 0 .5rem; font-size: .8rem; letter-spacing: .04em; text-transform: uppercase;
+  color: var(--muted); }
+.note { color: var(--muted); font-style: italic; }
+details.thinking { margin: 0 0 .75rem; color: var(--muted); }
+details.thinking summary { cursor: pointer; }
+a { color: var(--link); }
+pre, code { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace;
+  font-size: .9em; }
+code { background: var(--code-bg); padding: .1em .3em; border-radius: 4px; }
+pre { margin: 0; padding: .75rem; overflow-x: auto; white-space: pre-wrap;
+  word-wrap: break-word; }
+pre code { background: none; padding: 0; }
+.code { margin: .5rem 0; border: 1px solid var(--border); border-radius: 6px;
+  background: var(--code-bg); }
+.code .lang { padding: .2rem .75rem; font-size: .75rem; color: var(--muted);
+  border-bottom: 1px solid var(--border); }
+.code .highlight { background: none; }
+table { border-collapse: collapse; }
+th, td { border: 1px solid var(--border); padding: .25rem .5rem; }
+blockquote { margin: .5rem 0; padding-left: 1rem; border-left: 3px solid var(--border);
+  color: var(--muted); }
+"""
+
+_DARK_CSS = """
+:root { --fg: #e6edf3; --bg: #0d1117; --muted: #9198a1; --user-bg: #161b22;
+  --border: #3d444d; --code-bg: #151b23; --link: #4493f8; }
+"""
+
+# Qt's rich-text engine (used for PDF) knows neither CSS variables nor media queries.
+_PAGED_CSS = """
+body { color: #1f2328; font-family: "DejaVu Sans", sans-serif; }
+h1 { font-size: 18pt; margin-bottom: 2px; }
+.meta { color: #59636e; font-size: 9pt; }
+h2 { font-size: 10pt; color: #0b5cad; margin-top: 16px; margin-bottom: 4px; }
+h2.role { text-transform: uppercase; }
+.note { color: #59636e; font-style: italic; }
+.lang { color: #59636e; font-size: 8pt; margin-top: 6px; }
+pre { background-color: #f6f8fa; font-family: "DejaVu Sans Mono", monospace; font-size: 9pt; }
+code { background-color: #f0f2f4; font-family: "DejaVu Sans Mono", monospace; }
+blockquote { color: #59636e; }
+.thinking { color: #59636e; font-style: italic; }
+a { color: #0969da; }
+th, td { border: 1px solid #d1d9e0; padding: 3px; }
+"""
+
+_PRINT_CSS = """
+@media print {
+  :root { --fg: #000; --bg: #fff; --muted: #444; --user-bg: #fff; --border: #999;
+    --code-bg: #fff; --link: #000; }
+  body { max-width: none; padding: 0; font-size: 11pt; }
+  .message { break-inside: avoid-page; }
+  pre { white-space: pre-wrap; }
+  a[href^="http"]::after { content: " (" attr(href) ")"; font-size: .8em; }
+}
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class RichText:
+    """A message for the clipboard: HTML for rich editors and the same text without markup."""
+
+    html: str
+    plain: str
+
+
+def _code_block(code: str, language: str, *, inline_styles: bool) -> str:
+    # Highlighting time grows with the code; a giant block is written plain instead.
+    found = builtin_lexer(language) if len(code) <= MAX_HIGHLIGHT_CHARS else None
+    lexer: Lexer = found if found is not None else TextLexer()
+    formatter = HtmlFormatter(cssclass="highlight", noclasses=inline_styles, style=LIGHT_CODE_STYLE)
+    label = f'<div class="lang">{html.escape(language)}</div>' if language else ""
+    return f'<div class="code">{label}{highlight(code, lexer, formatter)}</div>\n'
+
+
+def _build_parser(*, inline_styles: bool) -> MarkdownIt:
+    def code(
+        renderer: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        token = tokens[idx]
+        language = token.info.strip().split(" ")[0] if token.info else ""
+        return _code_block(token.content, language, inline_styles=inline_styles)
+
+    return safe_parser(
+        render_code=code,
+        link_attributes=_link_attributes,
+        image_label=_image_label,
+        keep_unsafe_link_source=True,
+    )
+
+
+def _link_attributes(env: EnvType) -> str:
+    return ' rel="noopener noreferrer"'
+
+
+def _image_label(renderer: Any, token: Token, options: OptionsDict, env: EnvType) -> str:
+    return html.escape(token.content or str(token.attrGet("src") or ""))
+
+
+_class_parser = _build_parser(inline_styles=False)
+_inline_parser = _build_parser(inline_styles=True)
+
+
+def markdown_fragment(markdown: str, *, inline_styles: bool = False) -> str:
+    """Return untrusted Markdown as a safe HTML fragment.
+
+    Args:
+        markdown: the text to render; raw HTML in it is shown as text.
+        inline_styles: colour code with ``style`` attributes (for the clipboard, where no
+            style sheet travels along) instead of CSS classes.
+    """
+    parser = _inline_parser if inline_styles else _class_parser
+    env: dict[str, Any] = {}
+    return str(parser.render(close_open_fence(markdown), env))
+
+
+def message_rich_text(message: Message) -> RichText:
+    """Return a message for the clipboard as an (HTML, plain text) pair."""
+    return RichText(
+        html=markdown_fragment(message.content, inline_styles=True),
+        plain=markdown_to_text(message.content),
+    )
+
+
+def _style_sheet(*, paged: bool) -> str:
+    if paged:
+        return _PAGED_CSS
+    light_code = str(HtmlFormatter(style=LIGHT_CODE_STYLE).get_style_defs(".highlight"))
+    css = _PAGE_CSS + light_code + "\n"
+    dark_code = str(HtmlFormatter(style=DARK_CODE_STYLE).get_style_defs(".highlight"))
+    css += f"@media (prefers-color-scheme: dark) {{\n{_DARK_CSS}{dark_code}\n}}\n"
+    return css + _PRINT_CSS
+
+
+def _message_html(message: Message, *, paged: bool) -> str:
+    role = html.escape(message.role)
+    parts = [
+        f'<section class="message {role}">',
+        f'<h2 class="role">{html.escape(role_label(message.role))}</h2>',
+    ]
+    if message.reasoning:
+        reasoning = markdown_fragment(message.reasoning, inline_styles=paged)
+        if paged:
+            # Qt has no <details>; on paper the thinking is set off as a quotation instead.
+            label = "<p><strong>Thinking</strong></p>"
+            parts.append(f'<blockquote class="thinking">{label}{reasoning}</blockquote>')
+        else:
+            parts.append(
+                f'<details class="thinking"><summary>Thinking</summary>{reasoning}</details>'
+            )
+    if message.content:
+        content = markdown_fragment(message.content, inline_styles=paged)
+        parts.append(f'<div class="content">{content}</div>')
+    note = status_note(message)
+    if note:
+        if message.error:
+            note += f": {message.error}"
+        parts.append(f'<p class="note">{html.escape(note)}</p>')
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def to_html(conversation: Conversation, messages: Sequence[Message], *, paged: bool = False) -> str:
+    """Return the shown path of a conversation as one self-contained HTML document.
+
+    Args:
+        conversation: the conversation to write.
+        messages: every message of the conversation; only root .. current leaf is written.
+        paged: write the page for Qt's rich-text engine (PDF): light colours only, code
+            coloured inline, and none of the CSS (variables, media queries) Qt ignores.
+    """
+    title = html.escape(" ".join(conversation.title.split()) or UNTITLED)
+    meta = []
+    if conversation.model:
+        meta.append(f"Model: {html.escape(conversation.model)}")
+    meta.append(f"Date: {html.escape(format_time(conversation.created_at))}")
+    path = shown_path(conversation, messages)
+    body = []
+    if conversation.system_prompt and not (path and path[0].role == "system"):
+        prompt = markdown_fragment(conversation.system_prompt, inline_styles=paged)
+        body.append(
+            '<section class="message system"><h2 class="role">System</h2>'
+            f'<div class="content">{prompt}</div>'
+            "</section>"
+        )
+    body.extend(_message_html(message, paged=paged) for message in path)
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{title}</title>\n"
+        f"<style>\n{_style_sheet(paged=paged)}</style>\n"
+        "</head>\n<body>\n"
+        f'<header><h1>{title}</h1><p class="meta">{" · ".join(meta)}</p></header>\n'
+        "<main>\n" + "\n".join(body) + "\n</main>\n</body>\n</html>\n"
+    )

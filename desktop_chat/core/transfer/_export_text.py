@@ -1,0 +1,165 @@
+"""Conversations and messages as Markdown or plain text (exports and the copy commands)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from desktop_chat.core.history.models import Conversation, Message
+from desktop_chat.core.transfer._export_common import (
+    close_open_fence,
+    fence,
+    format_time,
+    role_label,
+    shown_path,
+    status_note,
+)
+
+__all__ = [
+    "UNTITLED",
+    "markdown_to_text",
+    "message_markdown",
+    "message_text",
+    "to_markdown",
+    "to_text",
+]
+
+UNTITLED = "Untitled conversation"
+
+_parser = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+
+
+def _title(conversation: Conversation) -> str:
+    return " ".join(conversation.title.split()) or UNTITLED
+
+
+def _header_lines(conversation: Conversation) -> list[str]:
+    lines = []
+    if conversation.model:
+        lines.append(f"Model: {conversation.model}")
+    lines.append(f"Date: {format_time(conversation.created_at)}")
+    return lines
+
+
+def _status_note(message: Message) -> str:
+    note = status_note(message)
+    return f"({note.lower()})" if note else ""
+
+
+def message_markdown(message: Message) -> str:
+    """Return a message's content as Markdown, with any code fence a cut-off left open closed."""
+    return close_open_fence(message.content)
+
+
+def _message_section(message: Message) -> str:
+    parts = [f"## {role_label(message.role)}"]
+    if message.reasoning:
+        reasoning = close_open_fence(message.reasoning)
+        parts.append(f"<details><summary>Thinking</summary>\n\n{reasoning}\n\n</details>")
+    if message.content.strip():
+        parts.append(message_markdown(message).strip("\n"))
+    note = _status_note(message)
+    if note:
+        parts.append(f"*{note}*")
+    if message.error:
+        parts.append(fence(message.error, "text"))
+    return "\n\n".join(parts)
+
+
+def to_markdown(conversation: Conversation, messages: Sequence[Message]) -> str:
+    """Return the shown path of a conversation as a Markdown document.
+
+    Args:
+        conversation: the conversation (title, model, date and current leaf are used).
+        messages: every message of the conversation; only root .. current leaf is written.
+    """
+    header = [
+        f"# {_title(conversation)}",
+        "\n".join(f"- {line}" for line in _header_lines(conversation)),
+    ]
+    path = shown_path(conversation, messages)
+    if conversation.system_prompt and not (path and path[0].role == "system"):
+        header.append(f"## System\n\n{close_open_fence(conversation.system_prompt)}")
+    sections = header + [_message_section(message) for message in path]
+    return "\n\n".join(sections) + "\n"
+
+
+def markdown_to_text(markdown: str) -> str:
+    """Return what ``markdown`` reads as: no markup, code kept verbatim, list markers kept."""
+    out: list[str] = []
+    list_stack: list[list[int]] = []  # per open list: [is_ordered, next_number]
+    for token in _parser.parse(markdown):
+        kind = token.type
+        if kind in ("bullet_list_open", "ordered_list_open"):
+            start = int(token.attrGet("start") or 1) if kind == "ordered_list_open" else 0
+            list_stack.append([kind == "ordered_list_open", start])
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            list_stack.pop()
+            if not list_stack:
+                out.append("\n")
+        elif kind == "list_item_open" and list_stack:
+            ordered, number = list_stack[-1]
+            indent = "  " * (len(list_stack) - 1)
+            out.append(f"{indent}{number}. " if ordered else f"{indent}- ")
+            if ordered:
+                list_stack[-1][1] += 1
+        elif kind == "inline":
+            out.append(_inline_text(token))
+        elif kind in ("paragraph_close", "heading_close"):
+            out.append("\n" if list_stack else "\n\n")
+        elif kind in ("fence", "code_block"):
+            out.append(token.content if token.content.endswith("\n") else token.content + "\n")
+            out.append("\n")
+        elif kind in ("th_close", "td_close"):
+            out.append("\t")
+        elif kind in ("tr_close", "table_close"):
+            out.append("\n")
+        elif kind == "hr":
+            out.append("----\n\n")
+    text = "".join(out).replace("\t\n", "\n")
+    return text.strip("\n")
+
+
+def _inline_text(token: Token) -> str:
+    pieces = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline", "html_inline"):
+            pieces.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            pieces.append("\n")
+        elif child.type == "image":
+            pieces.append(child.content)
+    return "".join(pieces)
+
+
+def message_text(message: Message) -> str:
+    """Return a message's content as plain text (what a reader sees, without Markdown marks)."""
+    return markdown_to_text(message.content)
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"    {line}" if line else "" for line in text.splitlines())
+
+
+def to_text(conversation: Conversation, messages: Sequence[Message]) -> str:
+    """Return the shown path of a conversation as plain text."""
+    title = _title(conversation)
+    blocks = [f"{title}\n{'=' * min(len(title), 72)}\n" + "\n".join(_header_lines(conversation))]
+    path = shown_path(conversation, messages)
+    if conversation.system_prompt and not (path and path[0].role == "system"):
+        blocks.append(f"System:\n{conversation.system_prompt.strip()}")
+    for message in path:
+        lines = [f"{role_label(message.role)}:"]
+        if message.reasoning:
+            lines.append("  Thinking:\n" + _indent(markdown_to_text(message.reasoning)) + "\n")
+        if message.content:
+            lines.append(message_text(message))
+        note = _status_note(message)
+        if note:
+            lines.append(note)
+        if message.error:
+            lines.append(f"Error: {message.error}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"

@@ -1,0 +1,3 @@
+"""Starting the application: the QApplication, opening files safely, the self-test and clean
+termination.
+"""

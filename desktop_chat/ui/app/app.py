@@ -1,0 +1,56 @@
+"""Starts the application: the QApplication, the theme, the stores, the window, or the self-test."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from desktop_chat.core.config.paths import database_path, settings_path
+from desktop_chat.core.config.secrets import SecretStore
+from desktop_chat.core.config.settings import load_settings
+from desktop_chat.core.errors import StorageError
+from desktop_chat.core.history.storage import open_storage
+from desktop_chat.ui.app.startup import make_application
+from desktop_chat.ui.app.termination import TerminationWatcher
+from desktop_chat.ui.common.theme import apply_theme
+from desktop_chat.ui.window.main_window import MainWindow
+from desktop_chat.ui.workers.background import wait_for_background
+
+__all__ = ["make_application", "run"]  # make_application re-exported for callers
+
+
+def run(qt_argv: list[str], self_test: bool = False) -> int:
+    """Open the window and run until it closes; with ``self_test``, run the self-test instead.
+
+    Returns:
+        The process exit code.
+    """
+    if self_test:
+        from desktop_chat.ui.app.self_test import run_self_test  # noqa: PLC0415 - rarely used
+
+        return run_self_test(qt_argv)
+    app = make_application(qt_argv)
+    first_run = not settings_path().exists()
+    loaded = load_settings()
+    notices = [loaded.problem] if loaded.problem else []
+    try:
+        opened = open_storage(database_path())
+    except StorageError as error:
+        QMessageBox.critical(None, QApplication.translate("App", "Desktop Chat"), error.message)
+        return 1
+    if opened.notice:
+        notices.append(opened.notice)
+    apply_theme(app, loaded.settings.theme)
+    window = MainWindow(
+        loaded.settings, opened.storage, database_path(), SecretStore(), first_run=first_run
+    )
+    QGuiApplication.styleHints().colorSchemeChanged.connect(window.on_system_color_scheme_changed)
+    termination = TerminationWatcher(app)
+    termination.requested.connect(window.close)
+    window.show()
+    window.show_notices(notices)
+    code = app.exec()
+    termination.restore()
+    wait_for_background(2000)
+    opened.storage.close()
+    return int(code)

@@ -1,0 +1,1 @@
+"""Settings, a chat's own settings, the welcome screen and About."""

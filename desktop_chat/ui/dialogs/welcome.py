@@ -1,0 +1,213 @@
+"""The first-run screen: paste an OpenAI key, use a server on this computer, or try the demo."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_chat.core.client.discovery import LocalServer, probe_local_servers
+from desktop_chat.ui.workers.background import start_background
+
+__all__ = ["WelcomeView"]
+
+_SERVER_ROLE = Qt.ItemDataRole.UserRole
+
+
+class WelcomeView(QWidget):
+    """Offers the three ways to start chatting.
+
+    Signals:
+        openai_key_submitted(str): use OpenAI with this key.
+        local_server_chosen(object): use this ``LocalServer``.
+        demo_chosen(): use the built-in offline demo.
+    """
+
+    openai_key_submitted = Signal(str)
+    local_server_chosen = Signal(object)
+    demo_chosen = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("welcome")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(40, 32, 40, 32)
+        outer.addStretch(1)
+        title = QLabel(self.tr("Welcome to Desktop Chat"), self)
+        title.setObjectName("welcomeTitle")
+        title.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        outer.addWidget(title)
+        hint = QLabel(self.tr("Chat with any OpenAI-compatible model. Choose how to start:"), self)
+        hint.setObjectName("welcomeHint")
+        hint.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        outer.addWidget(hint)
+        outer.addSpacing(16)
+        cards = QHBoxLayout()
+        cards.setSpacing(16)
+        cards.addWidget(self._openai_card())
+        cards.addWidget(self._local_card())
+        cards.addWidget(self._demo_card())
+        outer.addLayout(cards)
+        outer.addStretch(2)
+
+    def _card(self, title: str, text: str) -> tuple[QFrame, QVBoxLayout]:
+        card = QFrame(self)
+        card.setObjectName("welcomeCard")
+        card.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        card.setMinimumWidth(220)
+        card.setMaximumWidth(340)
+        layout = QVBoxLayout(card)
+        layout.setContentsMargins(18, 16, 18, 16)
+        layout.setSpacing(10)
+        heading = QLabel(title, card)
+        heading.setObjectName("welcomeCardTitle")
+        heading.setWordWrap(True)
+        layout.addWidget(heading)
+        body = QLabel(text, card)
+        body.setObjectName("welcomeHint")
+        body.setWordWrap(True)
+        layout.addWidget(body)
+        return card, layout
+
+    def _openai_card(self) -> QFrame:
+        card, layout = self._card(
+            self.tr("Use OpenAI"),
+            self.tr("Paste an API key from platform.openai.com. It is kept in the system keyring."),
+        )
+        self.key_edit = QLineEdit(card)
+        self.key_edit.setObjectName("welcomeKey")
+        self.key_edit.setAccessibleName(self.tr("OpenAI API key"))
+        self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key_edit.setPlaceholderText("sk-…")
+        self.key_edit.returnPressed.connect(self._on_use_key_clicked)
+        layout.addWidget(self.key_edit)
+        self.use_key_button = QPushButton(self.tr("Use this key"), card)
+        self.use_key_button.setObjectName("useKeyButton")
+        self.use_key_button.clicked.connect(self._on_use_key_clicked)
+        layout.addWidget(self.use_key_button)
+        self.key_error = QLabel(card)
+        self.key_error.setObjectName("welcomeError")
+        self.key_error.setWordWrap(True)
+        self.key_error.hide()
+        layout.addWidget(self.key_error)
+        layout.addStretch(1)
+        return card
+
+    def _local_card(self) -> QFrame:
+        card, layout = self._card(
+            self.tr("Use a server on this computer"),
+            self.tr("Ollama, LM Studio, llama.cpp or vLLM running locally."),
+        )
+        self.scan_button = QPushButton(self.tr("Look for local servers"), card)
+        self.scan_button.setObjectName("scanButton")
+        self.scan_button.clicked.connect(self._on_scan_clicked)
+        layout.addWidget(self.scan_button)
+        self.scan_status = QLabel(card)
+        self.scan_status.setObjectName("welcomeHint")
+        self.scan_status.setWordWrap(True)
+        self.scan_status.hide()
+        layout.addWidget(self.scan_status)
+        self.server_list = QListWidget(card)
+        self.server_list.setObjectName("localServers")
+        self.server_list.setMaximumHeight(110)
+        self.server_list.itemActivated.connect(self._on_server_list_item_activated)
+        self.server_list.hide()
+        layout.addWidget(self.server_list)
+        self.add_server_button = QPushButton(self.tr("Use the selected server"), card)
+        self.add_server_button.setObjectName("useServerButton")
+        self.add_server_button.clicked.connect(self._on_add_server_clicked)
+        self.add_server_button.hide()
+        layout.addWidget(self.add_server_button)
+        layout.addStretch(1)
+        return card
+
+    def _demo_card(self) -> QFrame:
+        card, layout = self._card(
+            self.tr("Try the offline demo"),
+            self.tr(
+                "A small server built into the app streams canned replies. No account, no "
+                "network: a quick way to look around."
+            ),
+        )
+        self.demo_button = QPushButton(self.tr("Try the demo"), card)
+        self.demo_button.setObjectName("demoButton")
+        self.demo_button.clicked.connect(self._on_demo_clicked)
+        layout.addWidget(self.demo_button)
+        layout.addStretch(1)
+        return card
+
+    def show_key_error(self, message: str) -> None:
+        """Say why the key could not be stored."""
+        self.key_error.setText(message)
+        self.key_error.setVisible(bool(message))
+
+    @Slot()
+    def _on_use_key_clicked(self) -> None:
+        key = self.key_edit.text().strip()
+        if not key:
+            self.show_key_error(self.tr("Paste the key first."))
+            return
+        self.show_key_error("")
+        self.openai_key_submitted.emit(key)
+
+    @Slot()
+    def _on_demo_clicked(self) -> None:
+        self.demo_chosen.emit()
+
+    @Slot()
+    def _on_scan_clicked(self) -> None:
+        self.scan_button.setEnabled(False)
+        self.scan_status.setText(self.tr("Looking on ports 11434, 1234, 8080 and 8000 …"))
+        self.scan_status.show()
+        start_background(
+            probe_local_servers, succeeded=self._on_scan_succeeded, failed=self._on_scan_failed
+        )
+
+    @Slot(str, object)
+    def _on_scan_succeeded(self, name: str, servers: object) -> None:
+        del name  # one scan at a time: the button is disabled meanwhile
+        self.scan_button.setEnabled(True)
+        found = (
+            [s for s in servers if isinstance(s, LocalServer)] if isinstance(servers, list) else []
+        )
+        self.server_list.clear()
+        for server in found:
+            models = ", ".join(server.models[:3]) or self.tr("no models listed")
+            item = QListWidgetItem(f"{server.base_url}  ({models})")
+            item.setData(_SERVER_ROLE, server)
+            self.server_list.addItem(item)
+        if found:
+            self.server_list.setCurrentRow(0)
+            self.scan_status.setText(self.tr("Found {count}:").format(count=len(found)))
+        else:
+            self.scan_status.setText(
+                self.tr("No local server answered. Start one, then look again.")
+            )
+        self.server_list.setVisible(bool(found))
+        self.add_server_button.setVisible(bool(found))
+
+    @Slot(str, object)
+    def _on_scan_failed(self, name: str, error: object) -> None:
+        del name
+        self.scan_button.setEnabled(True)
+        self.scan_status.setText(self.tr("Looking failed: {error}").format(error=error))
+
+    @Slot(QListWidgetItem)
+    def _on_server_list_item_activated(self, item: QListWidgetItem) -> None:
+        self.local_server_chosen.emit(item.data(_SERVER_ROLE))
+
+    @Slot()
+    def _on_add_server_clicked(self) -> None:
+        item = self.server_list.currentItem()
+        if item is not None:
+            self.local_server_chosen.emit(item.data(_SERVER_ROLE))

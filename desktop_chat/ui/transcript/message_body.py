@@ -1,0 +1,227 @@
+"""The text of one message: a read-only rich-text view sized to its document.
+
+It never fetches anything: every resource request returns nothing, links open only when clicked
+(http, https and mailto through the desktop), and ``copy-code:<n>`` links copy code block ``n``.
+Streaming text goes through ``IncrementalRenderer``: finished blocks are appended once and only the
+open tail block is replaced, so a delta costs the same at the end of a long reply as at its start.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSizeF, Qt, QUrl, Signal, Slot
+from PySide6.QtGui import (
+    QDesktopServices,
+    QFontDatabase,
+    QGuiApplication,
+    QTextBlockFormat,
+    QTextCharFormat,
+    QTextCursor,
+    QTextList,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser, QWidget
+
+from desktop_chat.ui.common.theme import is_dark
+
+if TYPE_CHECKING:
+    from desktop_chat.core.markdown.render import IncrementalRenderer, RenderUpdate
+
+__all__ = ["MessageBody"]
+
+_OPEN_SCHEMES = frozenset({"http", "https", "mailto"})
+_PLACEHOLDER_HTML = "<p>\u2060</p>"
+
+
+class MessageBody(QTextBrowser):
+    """Shows Markdown as safe rich text, as tall as its content, never scrolling by itself.
+
+    Args:
+        parent: the Qt parent.
+
+    Signals:
+        code_copied(int): code block ``n`` was copied to the clipboard.
+    """
+
+    code_copied = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextBrowserInteraction
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        self.viewport().setAutoFillBackground(False)
+        self.setAutoFillBackground(False)
+        self.document().setDocumentMargin(2)
+        self._markdown = ""
+        self._renderer: IncrementalRenderer | None = None
+        self._tail_start = 0
+        self._tail_block_format = QTextBlockFormat()
+        self._tail_block_list: QTextList | None = None
+        self._tail_html = ""
+        self._tail_text_start: int | None = None
+        self.anchorClicked.connect(self._on_self_anchor_clicked)
+        layout = self.document().documentLayout()
+        layout.documentSizeChanged.connect(self._on_layout_document_size_changed)
+        self.setFixedHeight(self._wanted_height())
+
+    def markdown(self) -> str:
+        """The Markdown source shown (so far, while streaming)."""
+        return self._markdown
+
+    def set_markdown(self, text: str) -> None:
+        """Show a finished message."""
+        from desktop_chat.core.markdown.render import render_markdown  # noqa: PLC0415 - loaded when first used
+
+        self._renderer = None
+        self._markdown = text
+        self.setHtml(render_markdown(text, dark=is_dark()))
+
+    def set_plain(self, text: str) -> None:
+        """Show text literally (what the user typed is not Markdown-rendered)."""
+        self._renderer = None
+        self._markdown = text
+        self.setPlainText(text)
+
+    def begin_stream(self, text: str = "") -> None:
+        """Start showing a streamed message, optionally continuing after ``text``."""
+        self.clear()
+        self._markdown = ""
+        self._tail_start = 0
+        self._tail_block_format = QTextBlockFormat()
+        self._tail_block_list = None
+        from desktop_chat.core.markdown.render import IncrementalRenderer  # noqa: PLC0415 - loaded when first used
+
+        self._renderer = IncrementalRenderer(dark=is_dark())
+        if text:
+            self.append_markdown(text)
+
+    def append_markdown(self, delta: str) -> None:
+        """Add streamed text; only the open tail block is re-rendered."""
+        if self._renderer is None:
+            self.begin_stream()
+        assert self._renderer is not None
+        self._markdown += delta
+        self._apply(self._renderer.append(delta))
+
+    def end_stream(self) -> None:
+        """Render the last block as finished."""
+        if self._renderer is not None:
+            self._apply(self._renderer.finish())
+            self._renderer = None
+
+    def _apply(self, update: RenderUpdate) -> None:
+        cursor = QTextCursor(self.document())
+        cursor.beginEditBlock()
+        if not update.finished_html and update.tail_html is self._tail_html and update.tail_text:
+            # A long open block between two re-parses: its rendering is on screen already, only
+            # the raw text after it grew. Re-inserting the whole block would cost its length.
+            self._set_tail_text(cursor, update.tail_text)
+            cursor.endEditBlock()
+            return
+        self._tail_text_start = None
+        cursor.setPosition(self._tail_start)
+        cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
+        if cursor.hasSelection():
+            cursor.removeSelectedText()
+            # Removing the tail can hand the surviving block the format (or list) of a removed
+            # one; put back what it had.
+            self._restore_tail_block(cursor)
+        if update.finished_html:
+            self._append_html(cursor, update.finished_html)
+            self._tail_start = cursor.position()
+            self._tail_block_format = cursor.blockFormat()
+            self._tail_block_list = cursor.currentList()
+        if update.tail_html:
+            self._append_html(cursor, update.tail_html)
+        self._tail_html = update.tail_html
+        if update.tail_text:
+            self._set_tail_text(cursor, update.tail_text)
+        cursor.endEditBlock()
+
+    def _set_tail_text(self, cursor: QTextCursor, text: str) -> None:
+        """Show ``text`` unformatted (fixed pitch) after the tail's rendering, replacing the old."""
+        if self._tail_text_start is None:
+            cursor.movePosition(QTextCursor.MoveOperation.End)
+            cursor.insertBlock(QTextBlockFormat())
+            self._tail_text_start = cursor.position()
+        cursor.setPosition(self._tail_text_start)
+        cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
+        plain = QTextCharFormat()
+        plain.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        cursor.insertText(text, plain)
+
+    def _restore_tail_block(self, cursor: QTextCursor) -> None:
+        if self._tail_start == 0:
+            return
+        cursor.setBlockFormat(self._tail_block_format)
+        # None outside a list, whatever the stubs say
+        current: QTextList | None = cursor.currentList()
+        if current is not None and current is not self._tail_block_list:
+            current.remove(cursor.block())
+            cursor.setBlockFormat(self._tail_block_format)
+
+    def _append_html(self, cursor: QTextCursor, html: str) -> None:
+        """Append blocks at the end, each keeping its own format.
+
+        HTML inserted into an existing block merges its first block into that one (taking that
+        block's format), so a placeholder paragraph takes that place and is removed afterwards.
+        """
+        start = cursor.position()
+        if start == 0:
+            cursor.insertHtml(html.strip())
+            return
+        cursor.insertHtml(_PLACEHOLDER_HTML + html.strip())
+        end = cursor.position()
+        cursor.setPosition(start)
+        cursor.deleteChar()
+        cursor.setPosition(end - 1)
+
+    def loadResource(self, kind: int, name: QUrl | str) -> object:
+        """Refuse every resource: a message never makes the app fetch anything."""
+        del kind, name
+        return None
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        """Let the transcript scroll: this view has no scroll range of its own."""
+        event.ignore()
+
+    @Slot(QUrl)
+    def _on_self_anchor_clicked(self, url: QUrl) -> None:
+        scheme = url.scheme().lower()
+        if scheme == "copy-code":
+            self._copy_code(url.path() or url.toString().partition(":")[2])
+        elif scheme in _OPEN_SCHEMES:
+            QDesktopServices.openUrl(url)
+
+    def _copy_code(self, index_text: str) -> None:
+        try:
+            index = int(index_text)
+        except ValueError:
+            return
+        from desktop_chat.core.markdown.render import code_blocks  # noqa: PLC0415 - loaded when first used
+
+        blocks = code_blocks(self._markdown)
+        if 0 <= index < len(blocks):
+            QGuiApplication.clipboard().setText(blocks[index])
+            self.code_copied.emit(index)
+
+    @Slot(QSizeF)
+    def _on_layout_document_size_changed(self, size: QSizeF) -> None:
+        del size
+        height = self._wanted_height()
+        if height != self.height():
+            self.setFixedHeight(height)
+
+    def _wanted_height(self) -> int:
+        margins = self.contentsMargins()
+        return math.ceil(self.document().size().height()) + margins.top() + margins.bottom()

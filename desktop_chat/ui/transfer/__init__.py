@@ -1,0 +1,1 @@
+"""Export and import as the window offers them, and PDF writing through Qt."""

@@ -1,0 +1,562 @@
+"""Sending and streaming for every conversation: the glue between the engine, streamers and view.
+
+Replies keep streaming when their chat is left: each streaming reply belongs to its conversation,
+not to the screen. Up to :data:`MAX_STREAMS` stream at once; a further send waits for a free slot,
+and says so. Deltas of the chat on screen are coalesced and painted at most once per frame (a ~16
+ms single-shot timer flushes what arrived); those of other chats are only gathered, so coming back
+shows the reply whole and live. The database is written by the engine's recorder, off the GUI
+thread; the GUI thread only adds the rows a turn starts with.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from desktop_chat.core.chat.options import ChatOptions
+from desktop_chat.core.chat.runner import TurnOutcome
+from desktop_chat.core.chat.turns import (
+    LATEST,
+    Turn,
+    can_continue,
+    continue_turn,
+    regenerate_turn,
+    send_turn,
+)
+from desktop_chat.core.client.api import ChatClient, Usage
+from desktop_chat.core.config.providers import ProviderConfig
+from desktop_chat.core.errors import ApiError, DesktopChatError, StorageError
+from desktop_chat.core.history.models import Message
+from desktop_chat.core.history.storage import Storage
+from desktop_chat.ui.common.error_text import describe_error
+from desktop_chat.ui.common.timers import single_shot_timer
+from desktop_chat.ui.transcript.branch_switcher import branch_position, sibling_after_step
+from desktop_chat.ui.transcript.message_view import MessageView
+from desktop_chat.ui.transcript.transcript import Transcript
+from desktop_chat.ui.workers.streamer import CANCELLED_REASON, Streamer
+
+__all__ = ["FRAME_MS", "MAX_STREAMS", "ChatSession", "Connect", "ReplyStats"]
+
+#: How long deltas are gathered before one paint.
+FRAME_MS = 16
+#: How many replies stream at once; more sends wait for a free slot.
+MAX_STREAMS = 4
+
+#: Returns the provider and a ready client for a chat's options; raises DesktopChatError.
+Connect = Callable[[ChatOptions], tuple[ProviderConfig, ChatClient]]
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyStats:
+    """Figures of the last reply for the status bar.
+
+    Attributes:
+        ttft_ms: milliseconds to the first token, or None.
+        duration_ms: milliseconds for the whole reply, or None.
+        usage: the token usage the server reported, or None.
+        deltas: how many text pieces arrived.
+        chars: how many characters the reply has.
+    """
+
+    ttft_ms: int | None
+    duration_ms: int | None
+    usage: Usage | None
+    deltas: int
+    chars: int
+
+    @classmethod
+    def of(cls, outcome: TurnOutcome) -> ReplyStats:
+        """The figures of a finished turn."""
+        return cls(
+            outcome.ttft_ms, outcome.duration_ms, outcome.usage, outcome.deltas, len(outcome.text)
+        )
+
+    @property
+    def tokens_per_second(self) -> float | None:
+        """Completion tokens per second after the first token, when the server counted them."""
+        if self.usage is None or self.duration_ms is None:
+            return None
+        seconds = (self.duration_ms - (self.ttft_ms or 0)) / 1000
+        if seconds <= 0 or self.usage.completion_tokens <= 0:
+            return None
+        return self.usage.completion_tokens / seconds
+
+
+@dataclass(eq=False)
+class _Live:
+    """A reply that streams, or waits for a slot, whatever chat is on screen."""
+
+    turn: Turn
+    streamer: Streamer
+    text: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
+    pending_reasoning: list[str] = field(default_factory=list)
+    view: MessageView | None = None
+    started: bool = False
+
+
+class _Relay(QObject):
+    """Hands one streamer's signals to the session with the reply they belong to.
+
+    It lives on the GUI thread, so the streamer's signals reach it queued, in order.
+    """
+
+    def __init__(self, session: ChatSession, live: _Live) -> None:
+        super().__init__(live.streamer)
+        self._session = session
+        self._live = live
+
+    @Slot(str)
+    def on_delta(self, text: str) -> None:
+        self._session.on_delta(self._live, text)
+
+    @Slot(str)
+    def on_reasoning(self, text: str) -> None:
+        self._session.on_reasoning(self._live, text)
+
+    @Slot(str, object)
+    def on_ended(self, reason: str, usage: object) -> None:
+        del reason, usage
+        self._session.on_ended(self._live)
+
+    @Slot(object)
+    def on_failed(self, error: object) -> None:
+        del error
+        self._session.on_ended(self._live)
+
+
+class ChatSession(QObject):
+    """Shows one conversation at a time and streams the replies of any number of them.
+
+    Args:
+        storage: the conversation database (GUI-thread connection).
+        database: its path, for the recorders.
+        transcript: the view to fill.
+        options: returns a conversation's options (None: the new chat), or None when unset.
+        connect: returns the provider and a client for options; raises DesktopChatError.
+        parent: the Qt parent.
+
+    Signals:
+        streaming_changed(bool): the chat on screen started or stopped streaming.
+        live_changed(object): the frozenset of conversations whose reply streams or waits.
+        conversation_changed(int): a conversation was created or changed (list needs refresh).
+        reply_finished(object): a reply of the chat on screen ended; carries its ``ReplyStats``.
+        send_refused(str): a send was refused before anything was written (no model ...).
+        problem_reported(str): something outside a reply failed (the database refused a write).
+    """
+
+    streaming_changed = Signal(bool)
+    live_changed = Signal(object)
+    conversation_changed = Signal(int)
+    reply_finished = Signal(object)
+    send_refused = Signal(str)
+    problem_reported = Signal(str)
+
+    def __init__(
+        self,
+        storage: Storage,
+        database: Path,
+        transcript: Transcript,
+        options: Callable[[int | None], ChatOptions | None],
+        connect: Connect,
+        *,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._storage = storage
+        self._database = database
+        self._transcript = transcript
+        self._options = options
+        self._connect = connect
+        self._conversation_id: int | None = None
+        self._live: dict[int, _Live] = {}
+        self._waiting: deque[_Live] = deque()
+        self._edit_target: Message | None = None
+        self._closing = False
+        self._flush_timer = single_shot_timer(self, FRAME_MS, self._on_flush_timer_timeout)
+        transcript.regenerate_requested.connect(self._on_transcript_regenerate_requested)
+        transcript.retry_requested.connect(self._on_transcript_regenerate_requested)
+        transcript.continue_requested.connect(self._on_transcript_continue_requested)
+        transcript.branch_step_requested.connect(self._on_transcript_branch_step_requested)
+        transcript.set_branch_lookup(self._branch_position)
+
+    # State -------------------------------------------------------------------------------------
+
+    @property
+    def conversation_id(self) -> int | None:
+        """The open conversation, or None for a new chat not saved yet."""
+        return self._conversation_id
+
+    @property
+    def is_streaming(self) -> bool:
+        """Whether the chat on screen has a reply streaming (or waiting to)."""
+        return self._conversation_id in self._live
+
+    @property
+    def live_conversations(self) -> frozenset[int]:
+        """The conversations whose reply streams or waits for a slot."""
+        return frozenset(self._live)
+
+    @property
+    def streamer(self) -> Streamer | None:
+        """The streamer of the chat on screen, if any (tests and the self-test watch it)."""
+        live = self._live.get(self._conversation_id) if self._conversation_id else None
+        return None if live is None else live.streamer
+
+    def streamer_of(self, conversation_id: int) -> Streamer | None:
+        """The streamer of ``conversation_id``'s reply, if one streams or waits."""
+        live = self._live.get(conversation_id)
+        return None if live is None else live.streamer
+
+    def open(self, conversation_id: int | None) -> None:
+        """Show ``conversation_id`` (None: an empty new chat); streaming replies go on."""
+        self._detach_view()
+        self._edit_target = None
+        self._conversation_id = conversation_id
+        try:
+            messages = (
+                [] if conversation_id is None else self._storage.current_path(conversation_id)
+            )
+        except StorageError as error:
+            self.problem_reported.emit(str(error))
+            messages = []
+        self._transcript.set_messages([m for m in messages if m.role != "system"])
+        live = self._live.get(conversation_id) if conversation_id is not None else None
+        if live is not None:
+            self._attach_view(live)
+        self.streaming_changed.emit(live is not None)
+
+    def _detach_view(self) -> None:
+        self._flush_timer.stop()
+        live = self._live.get(self._conversation_id) if self._conversation_id else None
+        if live is not None:
+            live.pending.clear()
+            live.pending_reasoning.clear()
+            live.view = None
+
+    def _attach_view(self, live: _Live) -> None:
+        view = self._transcript.view_for(live.turn.reply.id)
+        if view is None:
+            return  # another branch is on screen
+        view.body.begin_stream("".join(live.text))
+        if live.reasoning:
+            view.append_reasoning("".join(live.reasoning))
+        view.set_busy(True)
+        if not live.started:
+            view.set_note(self._waiting_note())
+        live.view = view
+
+    def _waiting_note(self) -> str:
+        return self.tr(
+            "Waiting: {count} replies are streaming already. This one starts when one of them ends."
+        ).format(count=MAX_STREAMS)
+
+    # Sending -----------------------------------------------------------------------------------
+
+    def send(self, text: str) -> bool:
+        """Send ``text`` as a user message and stream the reply; False when nothing was sent."""
+        text = text.strip()
+        if not text or self.is_streaming or self._closing:
+            return False
+        if self._edit_target is not None:
+            parent_id: int | None = self._edit_target.parent_id
+        else:
+            known = self._transcript.messages()
+            parent_id = known[-1].id if known else None
+        conversation_id = self._conversation_id
+        turn = self._plan(
+            lambda options, name: send_turn(
+                self._storage,
+                conversation_id,
+                text,
+                options,
+                provider_name=name,
+                parent_id=parent_id if conversation_id is not None else LATEST,
+            )
+        )
+        if turn is None:
+            return False
+        self._conversation_id = turn.conversation_id
+        if self._edit_target is not None:
+            self._transcript.remove_from(self._edit_target.id)
+            self._edit_target = None
+        self._transcript.append_message(turn.user)
+        self._transcript.scroll_to_latest()
+        self._show_turn(turn)
+        return True
+
+    def _plan(self, plan: Callable[[ChatOptions, str], Turn]) -> Turn | None:
+        options = self._options(self._conversation_id)
+        if options is None:
+            self.send_refused.emit(self.tr("No provider is set up. Open Settings to add one."))
+            return None
+        try:
+            provider, client = self._connect(options)
+        except DesktopChatError as error:
+            self.send_refused.emit(error.message)
+            return None
+        try:
+            turn = plan(options, provider.name)
+        except DesktopChatError as error:
+            client.close()
+            self.send_refused.emit(error.message)
+            return None
+        except (KeyError, ValueError) as error:
+            client.close()
+            self.problem_reported.emit(str(error))
+            return None
+        self._start(turn, client)
+        return turn
+
+    def begin_edit(self, message_id: int) -> str:
+        """Mark user message ``message_id`` as the one the next send replaces; return its text."""
+        message = next((m for m in self._transcript.messages() if m.id == message_id), None)
+        if message is None or message.role != "user" or self.is_streaming:
+            return ""
+        self._edit_target = message
+        return message.content
+
+    @property
+    def editing(self) -> bool:
+        """Whether the next send replaces an earlier user message."""
+        return self._edit_target is not None
+
+    def cancel_edit(self) -> None:
+        """Forget the message being edited."""
+        self._edit_target = None
+
+    def regenerate(self, message_id: int) -> bool:
+        """Ask again for the reply ``message_id`` (a new version beside it); False when not."""
+        if self.is_streaming or self._closing:
+            return False
+        turn = self._plan(
+            lambda options, name: regenerate_turn(
+                self._storage, message_id, options, provider_name=name
+            )
+        )
+        if turn is None:
+            return False
+        self._transcript.remove_from(message_id)
+        self._show_turn(turn)
+        return True
+
+    @Slot(int)
+    def _on_transcript_regenerate_requested(self, message_id: int) -> None:
+        self.regenerate(message_id)
+
+    def continue_reply(self, message_id: int) -> bool:
+        """Stream more of reply ``message_id`` into a new version that starts with its text;
+        False when impossible."""
+        if self.is_streaming or self._closing:
+            return False
+        turn = self._plan(
+            lambda options, name: continue_turn(
+                self._storage, message_id, options, provider_name=name
+            )
+        )
+        if turn is None:
+            return False
+        self._transcript.remove_from(message_id)
+        self._show_turn(turn)
+        return True
+
+    @Slot(int)
+    def _on_transcript_continue_requested(self, message_id: int) -> None:
+        self.continue_reply(message_id)
+
+    def _show_turn(self, turn: Turn) -> None:
+        live = self._live.get(turn.conversation_id)
+        view = self._transcript.append_message(turn.reply)
+        if live is not None:
+            view.body.begin_stream(turn.prefix)
+            view.set_busy(True)
+            if not live.started:
+                view.set_note(self._waiting_note())
+            live.view = view
+        self.conversation_changed.emit(turn.conversation_id)
+        self.streaming_changed.emit(True)
+
+    # Branches ----------------------------------------------------------------------------------
+
+    def _branch_position(self, message: Message) -> tuple[int, int]:
+        return branch_position(self._storage, message)
+
+    def switch_branch(self, message_id: int, step: int) -> int | None:
+        """Show the version ``step`` places from message ``message_id``; returns its id."""
+        if self.is_streaming or self._closing or self._conversation_id is None:
+            return None
+        try:
+            target = sibling_after_step(self._storage, message_id, step)
+            if target is None:
+                return None
+            self._storage.select_branch(target)
+        except (StorageError, KeyError) as error:
+            self.problem_reported.emit(str(error))
+            return None
+        self.open(self._conversation_id)
+        self._transcript.reveal_message(target)
+        return target
+
+    @Slot(int, int)
+    def _on_transcript_branch_step_requested(self, message_id: int, step: int) -> None:
+        self.switch_branch(message_id, step)
+
+    # Streams -----------------------------------------------------------------------------------
+
+    def _start(self, turn: Turn, client: ChatClient) -> None:
+        streamer = Streamer(turn, client, database=self._database, parent=self)
+        live = _Live(turn, streamer, text=[turn.prefix] if turn.prefix else [])
+        conversation_id = turn.conversation_id
+        relay = _Relay(self, live)
+        streamer.delta_received.connect(relay.on_delta)
+        streamer.reasoning_received.connect(relay.on_reasoning)
+        streamer.reply_finished.connect(relay.on_ended)
+        streamer.failed.connect(relay.on_failed)
+        streamer.record_failed.connect(self._on_streamer_record_failed)
+        streamer.finished.connect(streamer.deleteLater)
+        self._live[conversation_id] = live
+        running = sum(1 for other in self._live.values() if other.started)
+        if running < MAX_STREAMS:
+            live.started = True
+            streamer.start()
+        else:
+            self._waiting.append(live)
+        self.live_changed.emit(self.live_conversations)
+
+    def _start_waiting(self) -> None:
+        while self._waiting and not self._closing:
+            running = sum(1 for other in self._live.values() if other.started)
+            if running >= MAX_STREAMS:
+                return
+            live = self._waiting.popleft()
+            live.started = True
+            if live.view is not None:
+                live.view.set_note("")
+            live.streamer.start()
+
+    def stop(self, conversation_id: int | None = None) -> None:
+        """Stop the reply of ``conversation_id`` (default: the chat on screen); its text is kept."""
+        target = self._conversation_id if conversation_id is None else conversation_id
+        live = self._live.get(target) if target is not None else None
+        if live is None:
+            return
+        live.streamer.cancel()
+        if not live.started:
+            self._waiting.remove(live)
+            self._finish_unstarted(live)
+
+    def _finish_unstarted(self, live: _Live) -> None:
+        # A reply that never started is saved as stopped with nothing in it.
+        try:
+            self._storage.update_message(
+                live.turn.reply.id, status="interrupted", finish_reason=CANCELLED_REASON
+            )
+        except (StorageError, KeyError, ValueError) as error:
+            self.problem_reported.emit(str(error))
+        live.streamer.abandon()
+        live.streamer.deleteLater()
+        self.on_ended(live)
+
+    def on_delta(self, live: _Live, text: str) -> None:
+        """Take a piece of ``live``'s answer (painted at the next frame if on screen)."""
+        live.text.append(text)
+        if live.view is not None:
+            live.pending.append(text)
+            if not self._flush_timer.isActive():
+                self._flush_timer.start()
+
+    def on_reasoning(self, live: _Live, text: str) -> None:
+        """Take a piece of ``live``'s reasoning."""
+        live.reasoning.append(text)
+        if live.view is not None:
+            live.pending_reasoning.append(text)
+            if not self._flush_timer.isActive():
+                self._flush_timer.start()
+
+    @Slot()
+    def _on_flush_timer_timeout(self) -> None:
+        live = self._live.get(self._conversation_id) if self._conversation_id else None
+        if live is None or live.view is None:
+            return
+        self._flush(live, live.view)
+
+    @staticmethod
+    def _flush(live: _Live, view: MessageView) -> None:
+        if live.pending_reasoning:
+            view.append_reasoning("".join(live.pending_reasoning))
+            live.pending_reasoning.clear()
+        if live.pending:
+            view.body.append_markdown("".join(live.pending))
+            live.pending.clear()
+
+    def on_ended(self, live: _Live) -> None:
+        """``live``'s reply ended (its streamer reported the outcome, or it never started)."""
+        conversation_id = live.turn.conversation_id
+        if self._closing or self._live.get(conversation_id) is not live:
+            return
+        del self._live[conversation_id]
+        view = live.view
+        if view is not None:
+            self._flush_timer.stop()
+            self._flush(live, view)
+            view.body.end_stream()
+            view.set_busy(False)
+            self._show_outcome(view, live.streamer.outcome)
+        self._start_waiting()
+        self.live_changed.emit(self.live_conversations)
+        if conversation_id == self._conversation_id:
+            stored = self._safe_get(live.turn.reply.id)
+            if stored is not None and view is not None:
+                self._transcript.replace_message(stored)
+                view.set_can_continue(can_continue(stored))
+            self.streaming_changed.emit(False)
+            outcome = live.streamer.outcome
+            if outcome is not None:
+                self.reply_finished.emit(ReplyStats.of(outcome))
+        self.conversation_changed.emit(conversation_id)
+
+    def _show_outcome(self, view: MessageView, outcome: TurnOutcome | None) -> None:
+        if outcome is None:
+            view.set_note(self.tr("Stopped."))
+        elif isinstance(outcome.error, ApiError):
+            view.show_error(describe_error(outcome.error))
+        elif outcome.reason == CANCELLED_REASON:
+            view.set_note(self.tr("Stopped."))
+        elif outcome.reason == "length":
+            view.set_note(self.tr("The reply reached the length limit."))
+        elif outcome.reason == "content_filter":
+            view.set_note(self.tr("The provider's content filter ended the reply."))
+
+    @Slot(str)
+    def _on_streamer_record_failed(self, message: str) -> None:
+        self.problem_reported.emit(
+            self.tr("The reply could not be saved: {message}").format(message=message)
+        )
+
+    def _safe_get(self, message_id: int) -> Message | None:
+        try:
+            return self._storage.get_message(message_id)
+        except StorageError:
+            return None
+
+    def shutdown(self, timeout_ms: int = 1000) -> bool:
+        """Stop every reply and wait for their threads; True when no thread is left running.
+
+        Waiting replies are saved as stopped; streaming ones keep the text that arrived.
+        """
+        self._closing = True
+        self._flush_timer.stop()
+        while self._waiting:
+            live = self._waiting.popleft()
+            self._finish_unstarted(live)
+        streamers = [live.streamer for live in self._live.values()]
+        for streamer in streamers:
+            streamer.cancel()
+        finished = all(streamer.wait(timeout_ms) for streamer in streamers)
+        self._live.clear()
+        return finished

@@ -1,0 +1,1008 @@
+"""The main window: conversations on the left, the transcript and composer in the middle,
+provider and model pickers in the toolbar, reply figures in the status bar."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import functools
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    QStackedWidget,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_chat.core.chat.connection import list_models, open_client
+from desktop_chat.core.chat.options import ChatOptions, options_for
+from desktop_chat.core.client.api import ChatClient
+from desktop_chat.core.client.demo_server import DEMO_MODEL, DemoServer
+from desktop_chat.core.client.discovery import LocalServer
+from desktop_chat.core.config.paths import app_paths
+from desktop_chat.core.config.providers import ProviderConfig, config_from_preset
+from desktop_chat.core.config.secrets import SecretStore
+from desktop_chat.core.config.settings import DEMO_PROVIDER_ID, Settings, save_settings
+from desktop_chat.core.errors import DesktopChatError, SecretStoreError, SettingsError, StorageError
+from desktop_chat.core.history.storage import Storage
+from desktop_chat.ui.common.flash import flash
+from desktop_chat.ui.common.theme import apply_theme
+from desktop_chat.ui.common.timers import single_shot_timer
+from desktop_chat.ui.dialogs.about import show_about
+from desktop_chat.ui.dialogs.chat_settings_dialog import ChatSettingsDialog
+from desktop_chat.ui.dialogs.settings_dialog import SettingsDialog
+from desktop_chat.ui.dialogs.welcome import WelcomeView
+from desktop_chat.ui.history.history_sidebar import HistorySidebar
+from desktop_chat.ui.transcript.transcript import Transcript
+from desktop_chat.ui.transfer.export_actions import ExportActions
+from desktop_chat.ui.window.chat_session import ChatSession, ReplyStats
+from desktop_chat.ui.window.composer import Composer
+from desktop_chat.ui.window.find_bar import FindBar
+from desktop_chat.ui.workers.background import start_background
+from desktop_chat.ui.workers.title_maker import TitleMaker
+
+__all__ = ["MainWindow"]
+
+_PROVIDER_ROLE = Qt.ItemDataRole.UserRole
+
+
+class MainWindow(QMainWindow):
+    """The application window.
+
+    Args:
+        settings: the loaded settings (edited in place and saved when they change).
+        storage: the open conversation database.
+        database: its path (the streamer's recorder opens its own connection).
+        secrets: where API keys are kept.
+        first_run: show the welcome screen (no settings were saved yet).
+        demo_pace: the demo server's pace (1.0 reads naturally; 0 is as fast as possible).
+        save: write settings changes to disk (the self-test turns it off).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        storage: Storage,
+        database: Path,
+        secrets: SecretStore,
+        *,
+        first_run: bool = False,
+        demo_pace: float = 1.0,
+        save: bool = True,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(self.tr("Desktop Chat"))
+        self.settings = settings
+        self.storage = storage
+        self.secrets = secrets
+        self._save_enabled = save
+        self._demo = DemoServer(pace=demo_pace)
+        self._drafts: dict[int | None, str] = {}
+        self._closing = False
+        self._quit_confirmed = False
+        self._quit_requested = False
+        self._model_generation = 0
+        # Each provider's model list, asked once (and again after Settings change).
+        self._model_lists: dict[str, list[str]] = {}
+        self._models_asked: dict[str, str] = {}
+        self._notices: list[str] = []
+
+        self._build_toolbar()
+        self._add_shortcuts()
+        self._build_central()
+        self._build_status_bar()
+        self._new_chat_options: ChatOptions | None = None
+        self.session = ChatSession(
+            storage, database, self.transcript, self.chat_options, self._connect, parent=self
+        )
+        self.session.streaming_changed.connect(self._on_session_streaming_changed)
+        self.session.live_changed.connect(self._on_session_live_changed)
+        self.session.send_refused.connect(self._on_session_send_refused)
+        self.session.conversation_changed.connect(self._on_session_conversation_changed)
+        self.session.reply_finished.connect(self._on_session_reply_finished)
+        self.session.problem_reported.connect(self._on_problem_reported)
+        self.title_maker = TitleMaker(storage, self)
+        self.title_maker.titled.connect(self._on_title_maker_titled)
+        # The title is asked for once the conversation has been idle a moment, so it never competes
+        # with the user's next question (a local server often serves one request at a time).
+        self._title_for: int | None = None
+        self._title_timer = single_shot_timer(
+            self, 4000, self._on_title_timer_timeout, "titleTimer"
+        )
+        self.transcript.settings_requested.connect(self.open_settings)
+        self.transcript.new_chat_requested.connect(self.new_chat)
+        self.transcript.edit_requested.connect(self._on_transcript_edit_requested)
+        self.export_actions = ExportActions(self, storage, self.session)
+        self.export_actions.conversations_imported.connect(
+            self._on_export_actions_conversations_imported
+        )
+        self._build_menus()
+
+        self._draft_timer = single_shot_timer(self, 1500, self._on_draft_timer_timeout)
+        self.composer.textChanged.connect(self._on_composer_text_changed)
+        self.composer.set_send_key(settings.send_key)
+        self._apply_font()
+        self._fill_provider_picker()
+        self.refresh_conversations()
+        self.new_chat()
+        show_welcome = first_run and not self.conversation_list.count()
+        self._stack.setCurrentWidget(self.welcome if show_welcome else self._chat_page)
+        self.resize(1100, 740)
+        self._restore_geometry()
+
+    # Building ----------------------------------------------------------------------------------
+
+    def _build_toolbar(self) -> None:
+        toolbar = QToolBar(self.tr("Main"), self)
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.addToolBar(toolbar)
+        self.new_chat_action = QAction(self.tr("New chat"), self)
+        self.new_chat_action.setShortcut(QKeySequence(QKeySequence.StandardKey.New))
+        self.new_chat_action.triggered.connect(self.new_chat)
+        toolbar.addAction(self.new_chat_action)
+        toolbar.addSeparator()
+        toolbar.addWidget(QLabel(self.tr(" Provider ")))
+        self.provider_picker = QComboBox(self)
+        self.provider_picker.setObjectName("providerPicker")
+        self.provider_picker.setAccessibleName(self.tr("Provider"))
+        self.provider_picker.setMinimumWidth(160)
+        self.provider_picker.activated.connect(self._on_provider_picker_activated)
+        toolbar.addWidget(self.provider_picker)
+        toolbar.addWidget(QLabel(self.tr("  Model ")))
+        self.model_picker = QComboBox(self)
+        self.model_picker.setObjectName("modelPicker")
+        self.model_picker.setAccessibleName(self.tr("Model"))
+        self.model_picker.setEditable(True)
+        self.model_picker.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.model_picker.setMinimumWidth(220)
+        self.model_picker.currentTextChanged.connect(self._on_model_picker_current_text_changed)
+        toolbar.addWidget(self.model_picker)
+        self.chat_settings_button = QToolButton(self)
+        self.chat_settings_button.setObjectName("chatSettingsButton")
+        self.chat_settings_button.setText(self.tr("Chat settings…"))
+        self.chat_settings_button.setAccessibleName(self.tr("Chat settings"))
+        self.chat_settings_button.setToolTip(
+            self.tr("This chat's system prompt, temperature and reply length")
+        )
+        self.chat_settings_button.clicked.connect(self.open_chat_settings)
+        toolbar.addWidget(self.chat_settings_button)
+        spacer = QWidget(self)
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.addWidget(spacer)
+        self.settings_button = QToolButton(self)
+        self.settings_button.setObjectName("settingsButton")
+        self.settings_button.setText(self.tr("Settings"))
+        self.settings_button.setAccessibleName(self.tr("Settings"))
+        self.settings_button.setToolTip(self.tr("Providers, keys and appearance"))
+        self.settings_button.clicked.connect(self.open_settings)
+        toolbar.addWidget(self.settings_button)
+
+    def _build_menus(self) -> None:
+        self.menuBar().addMenu(self.export_actions.menu)
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        self.about_action = help_menu.addAction(self.tr("About Desktop Chat"))
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self._on_about_action_triggered)
+
+    def _add_shortcuts(self) -> None:
+        """Keys that work anywhere in the window: stop, find, search, quit, settings."""
+        stop_action = QAction(self.tr("Stop the reply"), self)
+        stop_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        stop_action.triggered.connect(self._on_composer_stop_requested)
+        self.addAction(stop_action)
+        find_action = QAction(self.tr("Find in conversation"), self)
+        find_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
+        find_action.triggered.connect(self._on_find_action_triggered)
+        self.addAction(find_action)
+        search_action = QAction(self.tr("Search all conversations"), self)
+        search_action.setShortcut(QKeySequence("Ctrl+K"))
+        search_action.triggered.connect(self._on_search_action_triggered)
+        self.addAction(search_action)
+        quit_action = QAction(self.tr("Quit"), self)
+        quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
+        quit_action.triggered.connect(self.request_quit)
+        self.addAction(quit_action)
+        preferences = QAction(self)
+        preferences.setShortcuts(
+            [QKeySequence(QKeySequence.StandardKey.Preferences), QKeySequence("Ctrl+,")]
+        )
+        preferences.triggered.connect(self.open_settings)
+        self.addAction(preferences)
+
+    @Slot()
+    def _on_about_action_triggered(self) -> None:
+        show_about(self)
+
+    def _build_central(self) -> None:
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.setObjectName("mainSplitter")
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(self._build_sidebar(splitter))
+
+        self._stack = QStackedWidget(splitter)
+        self.welcome = WelcomeView(self._stack)
+        self.welcome.openai_key_submitted.connect(self._on_welcome_openai_key_submitted)
+        self.welcome.local_server_chosen.connect(self._on_welcome_local_server_chosen)
+        self.welcome.demo_chosen.connect(self._on_welcome_demo_chosen)
+        self._stack.addWidget(self.welcome)
+
+        self._chat_page = QWidget(self._stack)
+        chat_layout = QVBoxLayout(self._chat_page)
+        chat_layout.setContentsMargins(0, 0, 0, 0)
+        chat_layout.setSpacing(0)
+        self.transcript = Transcript(self._chat_page)
+        self.find_bar = FindBar(self.transcript, self._chat_page)
+        self.find_bar.closed.connect(self._on_find_bar_closed)
+        chat_layout.addWidget(self.find_bar)
+        chat_layout.addWidget(self.transcript, 1)
+        chat_layout.addWidget(self._build_composer_notice())
+        chat_layout.addLayout(self._build_composer_row())
+        self._stack.addWidget(self._chat_page)
+        splitter.addWidget(self._stack)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([240, 860])
+        self.setCentralWidget(splitter)
+        self._splitter = splitter
+
+    def _build_sidebar(self, splitter: QSplitter) -> QWidget:
+        """New chat above the history list and its search."""
+        sidebar = QWidget(splitter)
+        sidebar_layout = QVBoxLayout(sidebar)
+        sidebar_layout.setContentsMargins(8, 8, 0, 8)
+        new_button = QPushButton(self.tr("+ New chat"), sidebar)
+        new_button.setObjectName("newChatButton")
+        new_button.setToolTip(
+            self.new_chat_action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        )
+        new_button.clicked.connect(self.new_chat)
+        sidebar_layout.addWidget(new_button)
+        self.history = HistorySidebar(self.storage, sidebar)
+        self.conversation_list = self.history.conversation_list
+        self.history.conversation_selected.connect(self._on_list_conversation_selected)
+        self.history.result_chosen.connect(self._on_history_result_chosen)
+        self.history.conversation_deleted.connect(self._on_history_conversation_deleted)
+        self.history.conversation_restored.connect(self._on_history_conversation_restored)
+        self.history.problem_reported.connect(self._on_problem_reported)
+        sidebar_layout.addWidget(self.history)
+        return sidebar
+
+    def _build_composer_notice(self) -> QWidget:
+        """Why the last send was refused, with the one action that helps."""
+        self.composer_notice = QWidget(self._chat_page)
+        self.composer_notice.setObjectName("composerNotice")
+        layout = QHBoxLayout(self.composer_notice)
+        layout.setContentsMargins(16, 6, 16, 0)
+        layout.addStretch(1)
+        self.composer_notice_text = QLabel(self.composer_notice)
+        self.composer_notice_text.setObjectName("composerNoticeText")
+        self.composer_notice_text.setTextFormat(Qt.TextFormat.PlainText)
+        self.composer_notice_text.setWordWrap(True)
+        layout.addWidget(self.composer_notice_text)
+        self.composer_notice_action = QPushButton(self.composer_notice)
+        self.composer_notice_action.setObjectName("composerNoticeAction")
+        self.composer_notice_action.clicked.connect(self._on_composer_notice_action_clicked)
+        layout.addWidget(self.composer_notice_action)
+        layout.addStretch(1)
+        self.composer_notice.hide()
+        return self.composer_notice
+
+    @Slot()
+    def _on_composer_notice_action_clicked(self) -> None:
+        self.composer_notice.hide()
+        if self.active_provider() is not None and not self.model_picker.currentText().strip():
+            self.model_picker.setFocus()
+            self.model_picker.showPopup()
+        else:
+            self.open_settings()
+
+    def _build_composer_row(self) -> QHBoxLayout:
+        """The composer with Send and Stop, centred under the transcript."""
+        bottom = QHBoxLayout()
+        bottom.setContentsMargins(16, 8, 16, 12)
+        frame = QFrame(self._chat_page)
+        frame.setObjectName("composerFrame")
+        frame.setMaximumWidth(900)
+        frame_layout = QHBoxLayout(frame)
+        frame_layout.setContentsMargins(10, 6, 6, 6)
+        frame_layout.setSpacing(8)
+        self.composer = Composer(frame)
+        self.composer.send_requested.connect(self._on_composer_send_requested)
+        self.composer.stop_requested.connect(self._on_composer_stop_requested)
+        frame_layout.addWidget(self.composer, 1)
+        self.send_button = QPushButton(self.tr("Send"), frame)
+        self.send_button.setObjectName("sendButton")
+        self.send_button.setAccessibleName(self.tr("Send"))
+        self.send_button.clicked.connect(self._on_send_button_clicked)
+        self.stop_button = QPushButton(self.tr("Stop"), frame)
+        self.stop_button.setObjectName("stopButton")
+        self.stop_button.setAccessibleName(self.tr("Stop"))
+        self.stop_button.setToolTip(self.tr("Stop the reply (Esc)"))
+        self.stop_button.clicked.connect(self._on_stop_button_clicked)
+        self.stop_button.hide()
+        frame_layout.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignBottom)
+        frame_layout.addWidget(self.stop_button, 0, Qt.AlignmentFlag.AlignBottom)
+        bottom.addStretch(1)
+        bottom.addWidget(frame, 100)
+        bottom.addStretch(1)
+        return bottom
+
+    def _build_status_bar(self) -> None:
+        self.provider_status = QLabel(self)
+        self.provider_status.setObjectName("providerStatus")
+        self.reply_status = QLabel(self)
+        self.reply_status.setObjectName("statusDetail")
+        self.statusBar().addWidget(self.provider_status)
+        self.statusBar().addPermanentWidget(self.reply_status)
+
+    # Providers and models ----------------------------------------------------------------------
+
+    def active_provider(self) -> ProviderConfig | None:
+        """The provider the open chat's replies come from."""
+        options = self.chat_options(self.session_conversation_id())
+        return None if options is None else self.settings.provider(options.provider_id)
+
+    def chat_options(self, conversation_id: int | None) -> ChatOptions | None:
+        """The options of ``conversation_id`` (None: the new chat), or None with no provider."""
+        if conversation_id is None:
+            return self._new_chat_options or options_for(None, self.settings)
+        try:
+            conversation = self.storage.get_conversation(conversation_id)
+        except StorageError:
+            conversation = None
+        return options_for(conversation, self.settings)
+
+    def set_chat_options(self, options: ChatOptions) -> None:
+        """Give the open chat ``options``: saved at once, whatever is sent next."""
+        conversation_id = self.session_conversation_id()
+        if conversation_id is None:
+            self._new_chat_options = options
+        else:
+            try:
+                self.storage.update_conversation(conversation_id, **options.stored_fields())
+            except (StorageError, KeyError, ValueError) as error:
+                self._on_problem_reported(str(error))
+        self._update_provider_status()
+
+    def _connect(self, options: ChatOptions) -> tuple[ProviderConfig, ChatClient]:
+        self._save_settings()
+        return open_client(
+            options,
+            self.settings,
+            lambda provider: self.secrets.get(provider.id),
+            demo_base_url=self.demo_base_url,
+        )
+
+    @Slot()
+    def open_chat_settings(self) -> ChatSettingsDialog | None:
+        """Show the open chat's own settings (modal); what is saved applies at once."""
+        options = self.chat_options(self.session_conversation_id())
+        if options is None:
+            self.open_settings()
+            return None
+        provider = self.settings.provider(options.provider_id)
+        dialog = ChatSettingsDialog(options, provider, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.options_chosen.connect(self._on_chat_settings_dialog_options_chosen)
+        dialog.open()
+        return dialog
+
+    @Slot(object)
+    def _on_chat_settings_dialog_options_chosen(self, options: object) -> None:
+        if isinstance(options, ChatOptions):
+            self.set_chat_options(options)
+
+    def demo_base_url(self) -> str:
+        """The demo server's base URL, starting it if needed."""
+        return self._demo.start()
+
+    def _provider_label(self, provider: ProviderConfig) -> str:
+        if provider.preset.is_demo and "demo" not in provider.name.lower():
+            return self.tr("{name} (Demo)").format(name=provider.name)
+        return provider.name
+
+    def _fill_provider_picker(self) -> None:
+        self.provider_picker.blockSignals(True)
+        self.provider_picker.clear()
+        for listed in self.settings.providers:
+            self.provider_picker.addItem(self._provider_label(listed), listed.id)
+        provider = self.active_provider()
+        index = self.provider_picker.findData(None if provider is None else provider.id)
+        self.provider_picker.setCurrentIndex(index)
+        self.provider_picker.blockSignals(False)
+        self._fill_model_picker()
+
+    def _fill_model_picker(self) -> None:
+        provider = self.active_provider()
+        options = self.chat_options(self.session_conversation_id())
+        self.model_picker.blockSignals(True)
+        self.model_picker.clear()
+        self.model_picker.setEditText(options.model if options is not None else "")
+        self.model_picker.blockSignals(False)
+        self._update_provider_status()
+        if provider is None:
+            return
+        if provider.preset.is_demo:
+            # The demo serves one model; no need to start it just to ask.
+            self._show_models([DEMO_MODEL])
+            return
+        known = self._model_lists.get(provider.id)
+        if known is not None:
+            self._show_models(known)
+            return
+        if provider.id in self._models_asked.values():
+            return  # shown when the answer comes
+        self._model_generation += 1
+        name = f"models-{self._model_generation}"
+        self._models_asked[name] = provider.id
+        try:
+            key = self.secrets.get(provider.id)
+        except SecretStoreError:
+            key = None
+        start_background(
+            functools.partial(list_models, copy.copy(provider), key, None, self.settings.proxy),
+            succeeded=self._on_models_call_succeeded,
+            failed=self._on_models_call_failed,
+            name=name,
+        )
+
+    @Slot(str, object)
+    def _on_models_call_succeeded(self, name: str, models: object) -> None:
+        provider_id = self._models_asked.pop(name, None)
+        if provider_id is None or not isinstance(models, list):
+            return  # asked before the settings changed
+        names = [str(model) for model in models]
+        self._model_lists[provider_id] = names
+        provider = self.active_provider()
+        if provider is not None and provider.id == provider_id:
+            self._show_models(names)
+
+    @Slot(str, object)
+    def _on_models_call_failed(self, name: str, error: object) -> None:
+        del error  # the picker stays editable: a model can still be typed
+        self._models_asked.pop(name, None)
+
+    def _show_models(self, names: list[str]) -> None:
+        options = self.chat_options(self.session_conversation_id())
+        if options is None:
+            return
+        self.model_picker.blockSignals(True)
+        self.model_picker.clear()
+        self.model_picker.addItems(names)
+        chosen = options.model or (names[0] if names else "")
+        self.model_picker.setEditText(chosen)
+        self.model_picker.blockSignals(False)
+        if chosen != options.model:
+            self._choose_model(chosen)
+        self._update_provider_status()
+
+    @Slot(int)
+    def _on_provider_picker_activated(self, index: int) -> None:
+        provider = self.settings.provider(self.provider_picker.itemData(index))
+        options = self.chat_options(self.session_conversation_id())
+        if provider is None or (options is not None and options.provider_id == provider.id):
+            return
+        # New chats start with the provider chosen last.
+        self.settings.active_provider_id = provider.id
+        self._save_settings()
+        if options is None or self.session_conversation_id() is None:
+            self.set_chat_options(ChatOptions.from_provider(provider))
+        else:
+            self.set_chat_options(
+                options.with_changes(provider_id=provider.id, model=provider.model)
+            )
+        self._fill_model_picker()
+
+    @Slot(str)
+    def _on_model_picker_current_text_changed(self, text: str) -> None:
+        options = self.chat_options(self.session_conversation_id())
+        if options is not None and text.strip() != options.model:
+            self._choose_model(text.strip())
+
+    def _choose_model(self, model: str) -> None:
+        options = self.chat_options(self.session_conversation_id())
+        if options is None:
+            return
+        self.set_chat_options(options.with_changes(model=model))
+        provider = self.settings.provider(options.provider_id)
+        if provider is not None:
+            provider.model = model  # the default of the next new chat; saved with the next send
+
+    def _update_provider_status(self) -> None:
+        options = self.chat_options(self.session_conversation_id())
+        provider = None if options is None else self.settings.provider(options.provider_id)
+        if options is None or provider is None:
+            self.provider_status.setText(self.tr("No provider: open Settings to add one"))
+            return
+        parts = [self._provider_label(provider), options.model or self.tr("no model chosen")]
+        if options.temperature is not None:
+            parts.append(self.tr("temperature {value:g}").format(value=options.temperature))
+        if options.max_tokens is not None:
+            parts.append(self.tr("at most {count} tokens").format(count=options.max_tokens))
+        if options.system_prompt.strip():
+            parts.append(self.tr("system prompt set"))
+        self.provider_status.setText(" · ".join(parts))
+
+    def _save_settings(self) -> None:
+        if not self._save_enabled:
+            return
+        try:
+            save_settings(self.settings)
+        except SettingsError as error:
+            self.statusBar().showMessage(error.message, 8000)
+
+    # Conversations -----------------------------------------------------------------------------
+
+    def refresh_conversations(self) -> None:
+        """Reload the conversation list (newest first)."""
+        self.conversation_list.reload(self.session_conversation_id())
+
+    @Slot(object)
+    def _on_export_actions_conversations_imported(self, report: object) -> None:
+        del report
+        self.refresh_conversations()
+
+    def session_conversation_id(self) -> int | None:
+        """The open conversation's id (None for an unsaved new chat)."""
+        session = getattr(self, "session", None)
+        return session.conversation_id if session is not None else None
+
+    @Slot()
+    def new_chat(self) -> None:
+        """Open an empty conversation (saved when the first message is sent)."""
+        self._new_chat_options = None
+        self._open(None)
+        self._stack.setCurrentWidget(self._chat_page)
+        self.composer.setFocus()
+
+    def open_conversation(self, conversation_id: int) -> None:
+        """Show a saved conversation."""
+        self._open(conversation_id)
+        self._stack.setCurrentWidget(self._chat_page)
+
+    def _open(self, conversation_id: int | None) -> None:
+        self._keep_draft()
+        self.session.open(conversation_id)
+        self.export_actions.update_enabled()
+        self.conversation_list.select(conversation_id)
+        draft = self._drafts.get(conversation_id)
+        if draft is None and conversation_id is not None:
+            conversation = self.storage.get_conversation(conversation_id)
+            draft = conversation.draft if conversation is not None else ""
+        self.composer.setPlainText(draft or "")
+        self.composer.moveCursor(self.composer.textCursor().MoveOperation.End)
+        self._draft_timer.stop()
+        self._fill_provider_picker()
+        if self.find_bar.isVisible():
+            self.find_bar.refresh()
+
+    def _keep_draft(self) -> None:
+        current = self.session.conversation_id
+        text = self.composer.toPlainText()
+        self._drafts[current] = text
+        if current is not None:
+            with contextlib.suppress(StorageError, KeyError):
+                self.storage.update_conversation(current, draft=text)
+
+    @Slot(int)
+    def _on_list_conversation_selected(self, conversation_id: int) -> None:
+        if conversation_id != self.session.conversation_id:
+            self.open_conversation(conversation_id)
+
+    @Slot(int)
+    def _on_history_conversation_deleted(self, conversation_id: int) -> None:
+        if conversation_id == self.session.conversation_id:
+            self.new_chat()
+        self.refresh_conversations()
+
+    @Slot(int)
+    def _on_history_conversation_restored(self, conversation_id: int) -> None:
+        del conversation_id
+        self.refresh_conversations()
+
+    @Slot(int, object)
+    def _on_history_result_chosen(self, conversation_id: int, message_id: object) -> None:
+        self.open_at(conversation_id, message_id if isinstance(message_id, int) else None)
+
+    def open_at(self, conversation_id: int, message_id: int | None) -> None:
+        """Open a conversation at ``message_id`` (switching to its branch) and flash it."""
+        if message_id is not None:
+            on_screen = conversation_id == self.session.conversation_id and any(
+                m.id == message_id for m in self.transcript.messages()
+            )
+            if not on_screen and not self.session.is_streaming:
+                with contextlib.suppress(StorageError, KeyError):
+                    path = {m.id for m in self.storage.current_path(conversation_id)}
+                    if message_id not in path:
+                        self.storage.select_branch(message_id)
+                if conversation_id == self.session.conversation_id:
+                    self.session.open(conversation_id)
+        if conversation_id != self.session.conversation_id:
+            self.open_conversation(conversation_id)
+        view = self.transcript.reveal_message(message_id) if message_id is not None else None
+        if view is not None:
+            flash(view)
+
+    @Slot()
+    def _on_find_action_triggered(self) -> None:
+        if self._stack.currentWidget() is self._chat_page:
+            self.find_bar.open_bar()
+
+    @Slot()
+    def _on_find_bar_closed(self) -> None:
+        self.composer.setFocus()
+
+    @Slot()
+    def _on_search_action_triggered(self) -> None:
+        self.history.focus_search()
+
+    @Slot()
+    def _on_composer_text_changed(self) -> None:
+        self.composer_notice.hide()
+        if self.session.conversation_id is not None:
+            self._draft_timer.start()
+
+    @Slot()
+    def _on_draft_timer_timeout(self) -> None:
+        # Saved while typing too, so a draft outlives a crash, not only a clean exit.
+        current = self.session.conversation_id
+        if current is not None:
+            with contextlib.suppress(StorageError, KeyError):
+                self.storage.update_conversation(current, draft=self.composer.toPlainText())
+
+    @Slot(int)
+    def _on_session_conversation_changed(self, conversation_id: int) -> None:
+        del conversation_id
+        self.refresh_conversations()
+
+    # Sending -----------------------------------------------------------------------------------
+
+    def send_current(self) -> bool:
+        """Send what the composer holds; True when a reply started."""
+        text = self.composer.toPlainText()
+        if not text.strip() or self.session.is_streaming:
+            return False
+        if self.session.send(text):
+            self.composer.clear()
+            self._draft_timer.stop()
+            self._drafts.pop(self.session.conversation_id, None)
+            self._drafts.pop(None, None)
+            self._new_chat_options = None
+            self.composer_notice.hide()
+            return True
+        return False
+
+    @Slot()
+    def _on_composer_send_requested(self) -> None:
+        self.send_current()
+
+    @Slot()
+    def _on_send_button_clicked(self) -> None:
+        self.send_current()
+        self.composer.setFocus()
+
+    @Slot()
+    def _on_composer_stop_requested(self) -> None:
+        if self.session.is_streaming:
+            self.session.stop()
+        elif self.session.editing:
+            self.session.cancel_edit()
+            self.open_conversation_again()
+
+    def open_conversation_again(self) -> None:
+        """Reload the open conversation (after an edit was cancelled)."""
+        self.session.open(self.session.conversation_id)
+
+    @Slot()
+    def _on_stop_button_clicked(self) -> None:
+        self.session.stop()
+
+    @Slot(int)
+    def _on_transcript_edit_requested(self, message_id: int) -> None:
+        text = self.session.begin_edit(message_id)
+        if text:
+            self.composer.setPlainText(text)
+            self.composer.setFocus()
+            self.statusBar().showMessage(
+                self.tr("Editing an earlier message: sending replaces it (Esc cancels)."), 8000
+            )
+
+    @Slot(object)
+    def _on_session_live_changed(self, live: object) -> None:
+        if isinstance(live, frozenset):
+            self.conversation_list.set_streaming(live)
+
+    @Slot(str)
+    def _on_session_send_refused(self, message: str) -> None:
+        self.composer_notice_text.setText(message)
+        if self.active_provider() is not None and not self.model_picker.currentText().strip():
+            self.composer_notice_action.setText(self.tr("Choose a model"))
+            self.model_picker.setFocus()
+        else:
+            self.composer_notice_action.setText(self.tr("Open Settings"))
+        self.composer_notice.show()
+
+    @Slot(bool)
+    def _on_session_streaming_changed(self, streaming: bool) -> None:
+        self.send_button.setVisible(not streaming)
+        self.stop_button.setVisible(streaming)
+        self.provider_picker.setEnabled(not streaming)
+        # The figures of the reply that ended follow at once (reply_finished).
+        self.reply_status.setText(self.tr("Streaming the reply … (Esc stops)") if streaming else "")
+
+    @Slot(object)
+    def _on_session_reply_finished(self, stats: object) -> None:
+        if isinstance(stats, ReplyStats):
+            self.reply_status.setText(self.describe_stats(stats))
+        self._maybe_ask_title()
+
+    def _maybe_ask_title(self) -> None:
+        conversation_id = self.session.conversation_id
+        if self._title_for is not None:
+            self._title_timer.start()  # still waiting for a quiet moment
+        if not self.settings.generate_titles or conversation_id is None:
+            return
+        provider = self.active_provider()
+        if provider is None or provider.preset.is_demo:
+            return  # the demo answers with canned text, never a title
+        shown = self.transcript.messages()
+        if len(shown) != 2 or shown[1].role != "assistant" or shown[1].status != "complete":
+            return
+        try:
+            if len(self.storage.conversation_messages(conversation_id)) != 2:
+                return  # a regenerated first reply: the conversation was titled already
+        except StorageError:
+            return
+        self._title_for = conversation_id
+        self._title_timer.start()
+
+    @Slot()
+    def _on_title_timer_timeout(self) -> None:
+        conversation_id = self._title_for
+        if conversation_id is None or self._closing:
+            return
+        if self.session.is_streaming:
+            return  # asked again when that reply ends
+        self._title_for = None
+        try:
+            first = [m for m in self.storage.current_path(conversation_id) if m.role != "system"]
+            if len(first) < 2 or first[1].role != "assistant":
+                return
+            options = self.chat_options(conversation_id)
+            if options is None:
+                return
+            _provider, client = self._connect(options)
+        except (DesktopChatError, StorageError):
+            return
+        self.title_maker.request(
+            conversation_id, client, options.model, first[0].content, first[1].content
+        )
+
+    @Slot(int)
+    def _on_title_maker_titled(self, conversation_id: int) -> None:
+        del conversation_id
+        self.refresh_conversations()
+
+    def describe_stats(self, stats: ReplyStats) -> str:
+        """The status-bar text for the last reply's figures."""
+        parts: list[str] = []
+        if stats.ttft_ms is not None:
+            parts.append(
+                self.tr("first token {seconds:.2f} s").format(seconds=stats.ttft_ms / 1000)
+            )
+        rate = stats.tokens_per_second
+        if rate is not None:
+            parts.append(self.tr("{rate:.1f} tokens/s").format(rate=rate))
+        if stats.usage is not None:
+            parts.append(
+                self.tr("{prompt} prompt + {completion} reply = {total} tokens").format(
+                    prompt=stats.usage.prompt_tokens,
+                    completion=stats.usage.completion_tokens,
+                    total=stats.usage.total_tokens,
+                )
+            )
+        elif stats.deltas:
+            parts.append(self.tr("{count} pieces, no token count").format(count=stats.deltas))
+        return " · ".join(parts)
+
+    @Slot(str)
+    def _on_problem_reported(self, message: str) -> None:
+        QMessageBox.warning(self, self.tr("Desktop Chat"), message)
+
+    # Welcome -----------------------------------------------------------------------------------
+
+    def _use_provider(self, provider: ProviderConfig) -> None:
+        if self.settings.provider(provider.id) is None:
+            self.settings.providers.append(provider)
+        self.settings.active_provider_id = provider.id
+        self._save_settings()
+        self._fill_provider_picker()
+        self.new_chat()
+
+    @Slot(str)
+    def _on_welcome_openai_key_submitted(self, key: str) -> None:
+        provider = config_from_preset("openai")
+        try:
+            self.secrets.set(provider.id, key)
+        except SecretStoreError as error:
+            self.welcome.show_key_error(error.message)
+            return
+        self._use_provider(provider)
+        if not self.secrets.is_secure:
+            self.statusBar().showMessage(self.secrets.explanation, 15000)
+
+    @Slot(object)
+    def _on_welcome_local_server_chosen(self, server: object) -> None:
+        if not isinstance(server, LocalServer):
+            return
+        provider = config_from_preset(server.kind)
+        provider.base_url = server.base_url
+        if server.models:
+            provider.model = server.models[0]
+        self._use_provider(provider)
+
+    @Slot()
+    def _on_welcome_demo_chosen(self) -> None:
+        provider = next((p for p in self.settings.providers if p.preset.is_demo), None)
+        if provider is None:
+            provider = config_from_preset("demo", provider_id=DEMO_PROVIDER_ID, name="Demo")
+        self.demo_base_url()
+        self._use_provider(provider)
+
+    # Settings ----------------------------------------------------------------------------------
+
+    @Slot()
+    def open_settings(self) -> SettingsDialog:
+        """Show the Settings dialog (modal) and apply what was saved."""
+        demo_url = self._demo.base_url or ""
+        dialog = SettingsDialog(self.settings, self.secrets, demo_url, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(self._on_settings_dialog_accepted)
+        dialog.open()
+        return dialog
+
+    @Slot()
+    def _on_settings_dialog_accepted(self) -> None:
+        dialog = self.sender()
+        if not isinstance(dialog, SettingsDialog):
+            return
+        self.apply_settings(dialog.result_settings())
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Use new settings (already saved) in the window."""
+        self.settings = settings
+        self._model_lists.clear()
+        self._models_asked.clear()
+        self.composer.set_send_key(settings.send_key)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, settings.theme)
+        self._apply_font()
+        self._fill_provider_picker()
+        if self._stack.currentWidget() is self.welcome and settings.providers:
+            self.new_chat()
+
+    def _apply_font(self) -> None:
+        font = QFont(self.transcript.font())
+        font.setPointSize(self.settings.font_size)
+        self.transcript.setFont(font)
+        self.composer.setFont(font)
+
+    # Window state ------------------------------------------------------------------------------
+
+    def _view_state(self) -> QSettings:
+        path = app_paths().config_dir / "window.ini"
+        return QSettings(str(path), QSettings.Format.IniFormat)
+
+    def _restore_geometry(self) -> None:
+        state = self._view_state()
+        geometry = state.value("geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        splitter = state.value("splitter")
+        if isinstance(splitter, QByteArray):
+            self._splitter.restoreState(splitter)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Ask first while replies stream; then stop them, keep the draft and the window state."""
+        # The user closing the window, or quitting, is asked; a close from code (the session
+        # ending, tests) just stops the replies.
+        asks = event.spontaneous() or self._quit_requested
+        self._quit_requested = False
+        if (
+            asks
+            and not self._closing
+            and self.session.live_conversations
+            and not self._quit_confirmed
+        ):
+            event.ignore()
+            self._confirm_quit()
+            return
+        if not self._closing:
+            self._closing = True
+            self.session.shutdown(1000)
+            self._draft_timer.stop()
+            self._keep_draft()
+            self.history.finish_pending_delete()
+            if self._save_enabled:
+                state = self._view_state()
+                state.setValue("geometry", self.saveGeometry())
+                state.setValue("splitter", self._splitter.saveState())
+                state.sync()
+            self._demo.stop()
+        super().closeEvent(event)
+
+    @Slot()
+    def request_quit(self) -> bool:
+        """Close the window as the user asked to: first ask if replies are streaming."""
+        self._quit_requested = True
+        return self.close()
+
+    def _confirm_quit(self) -> None:
+        count = len(self.session.live_conversations)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            self.tr("Desktop Chat"),
+            (
+                self.tr("A reply is still streaming.")
+                if count == 1
+                else self.tr("{count} replies are still streaming.").format(count=count)
+            )
+            + " "
+            + self.tr("Stop and quit? The text that has arrived is kept."),
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setObjectName("quitConfirmation")
+        stop = box.addButton(self.tr("Stop and quit"), QMessageBox.ButtonRole.AcceptRole)
+        stop.setObjectName("stopAndQuitButton")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.accepted.connect(self._on_quit_confirmation_accepted)
+        box.open()
+
+    @Slot()
+    def _on_quit_confirmation_accepted(self) -> None:
+        self._quit_confirmed = True
+        self.close()
+
+    def show_notices(self, notices: list[str]) -> None:
+        """Tell the user, once the window is up, about files that had to be set aside."""
+        self._notices = list(notices)
+        if self._notices:
+            QTimer.singleShot(0, self._on_notice_timer_timeout)
+
+    @Slot()
+    def _on_notice_timer_timeout(self) -> None:
+        text = "\n\n".join(self._notices)
+        self._notices = []
+        QMessageBox.information(self, self.tr("Desktop Chat"), text)
+
+    @Slot(Qt.ColorScheme)
+    def on_system_color_scheme_changed(self, scheme: Qt.ColorScheme) -> None:
+        """Follow the system's light/dark switch when the theme is "system"."""
+        del scheme
+        app = QApplication.instance()
+        if self.settings.theme == "system" and isinstance(app, QApplication):
+            apply_theme(app, "system")
+
+    def is_welcome_shown(self) -> bool:
+        """Whether the first-run screen is showing."""
+        return self._stack.currentWidget() is self.welcome

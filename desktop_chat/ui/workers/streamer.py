@@ -1,0 +1,101 @@
+"""The one bridge between threads: runs a chat turn in a QThread and reports it with signals.
+
+``run()`` calls the core engine's ``run_turn``, which streams through the client and saves the
+reply with its own database connection, so neither the network nor the disk ever blocks the GUI
+thread. It never touches a widget. Cancelling sets a ``threading.Event`` straight from the GUI
+thread; the client checks it between reads.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+from desktop_chat.core.chat.runner import CANCELLED_REASON, TurnOutcome, run_turn
+from desktop_chat.core.chat.turns import Turn
+from desktop_chat.core.client.api import ChatClient
+
+__all__ = ["CANCELLED_REASON", "Streamer"]
+
+
+class _Signals:
+    """Forwards the engine's progress to the streamer's signals."""
+
+    def __init__(self, streamer: Streamer) -> None:
+        self._streamer = streamer
+
+    def on_content(self, text: str) -> None:
+        self._streamer.delta_received.emit(text)
+
+    def on_reasoning(self, text: str) -> None:
+        self._streamer.reasoning_received.emit(text)
+
+    def on_record_failed(self, message: str) -> None:
+        self._streamer.record_failed.emit(message)
+
+
+class Streamer(QThread):
+    """Streams one reply off the GUI thread.
+
+    Args:
+        turn: the planned turn (its reply row already added).
+        client: the client to stream with; it is closed when done.
+        database: the conversation database the reply is recorded in, or None to record nothing.
+        parent: the Qt parent.
+
+    Signals:
+        delta_received(str): a piece of the answer text.
+        reasoning_received(str): a piece of the model's reasoning.
+        reply_finished(str, object): the reply ended: the finish reason (``"cancelled"`` when
+            stopped) and the ``Usage`` or None. ``QThread.finished`` fires after it.
+        failed(object): the request failed with this ``ApiError``; the text so far is in its
+            ``partial_text``.
+        record_failed(str): the reply could not be saved (the stream goes on).
+    """
+
+    delta_received = Signal(str)
+    reasoning_received = Signal(str)
+    reply_finished = Signal(str, object)
+    failed = Signal(object)
+    record_failed = Signal(str)
+
+    def __init__(
+        self,
+        turn: Turn,
+        client: ChatClient,
+        *,
+        database: Path | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.turn = turn
+        self._client = client
+        self._database = database
+        self._cancel = threading.Event()
+        self.outcome: TurnOutcome | None = None
+
+    def cancel(self) -> None:
+        """Ask the stream to stop; safe to call from any thread, any number of times."""
+        self._cancel.set()
+
+    def abandon(self) -> None:
+        """Release the client of a streamer that will never be started."""
+        self._client.close()
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether ``cancel()`` was called."""
+        return self._cancel.is_set()
+
+    def run(self) -> None:
+        """Stream the reply (runs in the worker thread)."""
+        outcome = run_turn(
+            self.turn, self._client, _Signals(self), database=self._database, cancel=self._cancel
+        )
+        self.outcome = outcome
+        if outcome.error is not None:
+            self.failed.emit(outcome.error)
+        else:
+            self.reply_finished.emit(outcome.reason, outcome.usage)
