@@ -12,7 +12,6 @@ from desktop_chat.core.history.storage import Storage
 from desktop_chat.ui.common.flash import Flash
 from desktop_chat.ui.history.search_panel import hit_html, snippet_html
 from desktop_chat.ui.transcript.transcript import PAGE_SIZE
-from desktop_chat.ui.window.find_bar import Match, find_matches
 from desktop_chat.ui.window.main_window import MainWindow
 from tests.widgets import child
 
@@ -83,12 +82,6 @@ def test_no_results_says_so(window: MainWindow) -> None:
     window.history.run_search()
     assert window.history.results.hit_count() == 0
     assert child(window.history, QLabel, "noResults").isVisibleTo(window.history)
-
-
-def test_find_matches_counts_every_occurrence() -> None:
-    texts = [(1, "Apple apple"), (2, "none"), (3, "pineAPPLE")]
-    assert find_matches(texts, "apple") == [Match(1, 0), Match(1, 1), Match(3, 0)]
-    assert find_matches(texts, "  ") == []
 
 
 def test_ctrl_f_finds_in_the_open_conversation(

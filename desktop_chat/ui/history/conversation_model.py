@@ -22,9 +22,10 @@ from PySide6.QtCore import (
 )
 
 from desktop_chat.core.errors import StorageError
+from desktop_chat.core.history.groups import GroupKey, group_key
 from desktop_chat.core.history.models import Conversation
 from desktop_chat.core.history.storage import Storage
-from desktop_chat.ui.history.history_groups import GroupKey, group_key, group_label
+from desktop_chat.ui.history.history_groups import group_label
 
 __all__ = ["HEADER_ROLE", "ID_ROLE", "PAGE", "PINNED_ROLE", "ConversationModel"]
 

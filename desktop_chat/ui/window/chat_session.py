@@ -30,11 +30,11 @@ from desktop_chat.core.chat.turns import (
 from desktop_chat.core.client.api import ChatClient, Usage
 from desktop_chat.core.config.providers import ProviderConfig
 from desktop_chat.core.errors import ApiError, DesktopChatError, StorageError
+from desktop_chat.core.history.branches import branch_position, sibling_after_step
 from desktop_chat.core.history.models import Message
 from desktop_chat.core.history.storage import Storage
 from desktop_chat.ui.common.error_text import describe_error
 from desktop_chat.ui.common.timers import single_shot_timer
-from desktop_chat.ui.transcript.branch_switcher import branch_position, sibling_after_step
 from desktop_chat.ui.transcript.message_view import MessageView
 from desktop_chat.ui.transcript.transcript import Transcript
 from desktop_chat.ui.workers.streamer import CANCELLED_REASON, Streamer

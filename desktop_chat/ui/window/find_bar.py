@@ -7,8 +7,6 @@ case-insensitive text, as typed); going to a match creates its message's widget 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QKeyEvent, QPalette, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
@@ -21,44 +19,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_chat.core.history.find import Match, find_matches
 from desktop_chat.ui.common.flash import flash
 from desktop_chat.ui.common.timers import single_shot_timer
 from desktop_chat.ui.transcript.transcript import Transcript
 
-__all__ = ["FIND_DEBOUNCE_MS", "FindBar", "Match", "find_matches"]
+__all__ = ["FIND_DEBOUNCE_MS", "FindBar"]
 
 #: Typing pauses this long before the matches are counted again.
 FIND_DEBOUNCE_MS = 120
-
-
-@dataclass(frozen=True, slots=True)
-class Match:
-    """One occurrence of the text searched for.
-
-    Attributes:
-        message_id: the message it is in.
-        occurrence: which occurrence in that message, from 0.
-    """
-
-    message_id: int
-    occurrence: int
-
-
-def find_matches(texts: list[tuple[int, str]], needle: str) -> list[Match]:
-    """Every case-insensitive occurrence of ``needle`` in ``(message_id, text)`` pairs, in order."""
-    folded = needle.casefold()
-    if not folded.strip():
-        return []
-    matches: list[Match] = []
-    for message_id, text in texts:
-        haystack = text.casefold()
-        start = haystack.find(folded)
-        occurrence = 0
-        while start >= 0:
-            matches.append(Match(message_id, occurrence))
-            occurrence += 1
-            start = haystack.find(folded, start + len(folded))
-    return matches
 
 
 class FindBar(QFrame):
