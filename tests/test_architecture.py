@@ -62,3 +62,46 @@ def test_core_runs_with_qt_missing() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("ok")
+
+
+def test_the_import_contracts_hold() -> None:
+    """The layers in pyproject's [tool.importlinter]: Qt out of core, ui above core, and more."""
+    from importlinter.cli import lint_imports
+
+    assert lint_imports(config_filename=str(PACKAGE.parent / "pyproject.toml")) == 0
+
+
+#: The only modules that may start threads: the GUI thread must never wait on one it did not
+#: hand to a worker, and every other module stays single-threaded.
+THREAD_STARTERS = {
+    "ui/workers/streamer.py",  # one QThread per streaming reply
+    "ui/workers/background.py",  # one-off calls (model lists, keyring, imports)
+    "core/client/_exchange.py",  # the helper that makes an HTTP exchange cancellable
+    "core/client/discovery.py",  # probes local ports side by side
+    "core/client/demo_server.py",  # the built-in demo server
+}
+THREAD_NAMES = ("threading", "QThread", "QThreadPool", "ThreadPoolExecutor", "ThreadingHTTPServer")
+
+
+def _starts_threads(path: Path) -> bool:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in ("Thread", "Timer")
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "threading"
+        ):
+            return True
+        if isinstance(node, ast.Name) and node.id in THREAD_NAMES[1:]:
+            return True
+    return False
+
+
+def test_only_the_allowed_modules_start_threads() -> None:
+    starters = {
+        path.relative_to(PACKAGE).as_posix()
+        for path in PACKAGE.rglob("*.py")
+        if _starts_threads(path)
+    }
+    assert starters == THREAD_STARTERS
