@@ -145,7 +145,7 @@ def send(options: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: Tex
             provider, client = open_client(
                 chat,
                 settings,
-                lambda provider: secrets.get(provider.id),
+                secrets.get,
                 demo_base_url=demo.start,
             )
             try:

@@ -194,3 +194,7 @@ class ImportExportError(DesktopChatError):
     def __init__(self, message: str, *, path: Path | None = None) -> None:
         super().__init__(message)
         self.path = path
+
+
+class MissingKeyError(ApiError):
+    """The provider needs an API key and none is stored: nothing was sent."""

@@ -173,7 +173,7 @@ def run_chat(
     user = storage.add_message(conversation_id, parent_id, "user", MESSAGES[0]["content"])
     reply = storage.add_message(conversation_id, user.id, "assistant", status="streaming")
     turn = Turn(conversation_id, user, reply, list(MESSAGES), "test-model", {})
-    streamer = Streamer(turn, client, database=database_path())
+    streamer = Streamer(turn, lambda: client, database=database_path())
     failures: list[object] = []
     streamer.failed.connect(failures.append, Qt.ConnectionType.DirectConnection)
     with qtbot.waitSignal(streamer.finished, timeout=30_000):

@@ -22,6 +22,7 @@ from desktop_chat.core.errors import (
     BadRequestError,
     ConnectError,
     ContextLengthError,
+    MissingKeyError,
     NotFoundError,
     RateLimitError,
     ServerError,
@@ -70,6 +71,8 @@ def describe_error(error: ApiError, translate: Callable[[str], str] = _same) -> 
     """
     _tr = translate
     detail = error.message.strip()
+    if isinstance(error, MissingKeyError):
+        return ErrorAdvice(_join(_tr("No API key"), detail), ErrorAction.OPEN_SETTINGS)
     if isinstance(error, AuthenticationError):
         headline = _tr("Permission denied") if error.status == 403 else _tr("API key refused")
         return ErrorAdvice(_join(headline, detail), ErrorAction.OPEN_SETTINGS)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from desktop_chat.core.chat.options import ChatOptions, UnsendableError, provider_for
+from desktop_chat.core.chat.options import ChatOptions, provider_for
 from desktop_chat.core.client.api import ChatClient
 from desktop_chat.core.config.providers import ProviderConfig
 from desktop_chat.core.config.settings import Settings
+from desktop_chat.core.errors import MissingKeyError
 
-__all__ = ["list_models", "make_client", "open_client"]
+__all__ = ["client_for", "list_models", "make_client", "open_client"]
 
 
 def make_client(
@@ -43,10 +44,32 @@ def list_models(
         return sorted(client.list_models())
 
 
+def client_for(
+    provider: ProviderConfig,
+    api_key: Callable[[str], str | None],
+    *,
+    base_url: str | None = None,
+    proxy: str = "",
+) -> ChatClient:
+    """A client for ``provider``, its key read through ``api_key(provider_id)``.
+
+    The read is a keyring call, which may block on a locked keyring: the window makes the client
+    on the thread that streams.
+
+    Raises:
+        MissingKeyError: the provider needs a key and none is stored.
+        SecretStoreError: the keyring could not be read.
+    """
+    key = None if provider.preset.is_demo else api_key(provider.id)
+    if provider.needs_key and not key:
+        raise MissingKeyError(f"No API key is stored for {provider.name}. Add it in Settings.")
+    return make_client(provider, key, base_url=base_url, proxy=proxy)
+
+
 def open_client(
     options: ChatOptions,
     settings: Settings,
-    api_key: Callable[[ProviderConfig], str | None],
+    api_key: Callable[[str], str | None],
     *,
     demo_base_url: Callable[[], str],
 ) -> tuple[ProviderConfig, ChatClient]:
@@ -55,20 +78,14 @@ def open_client(
     Args:
         options: the chat's options.
         settings: where the provider is looked up (and its proxy).
-        api_key: returns the provider's stored key (a keyring read: may block).
+        api_key: returns the stored key of a provider id (a keyring read: may block).
         demo_base_url: starts the built-in demo server if needed and returns its URL.
 
     Raises:
-        UnsendableError: the provider is gone, no model is chosen, or its key is missing.
+        UnsendableError: the provider is gone or no model is chosen.
+        MissingKeyError: its key is missing.
         SecretStoreError: the keyring could not be read.
     """
     provider = provider_for(options, settings)
-    key: str | None = None
-    base_url: str | None = None
-    if provider.preset.is_demo:
-        base_url = demo_base_url()
-    else:
-        key = api_key(provider)
-        if provider.needs_key and not key:
-            raise UnsendableError(f"No API key is stored for {provider.name}. Add it in Settings.")
-    return provider, make_client(provider, key, base_url=base_url, proxy=settings.proxy)
+    base_url = demo_base_url() if provider.preset.is_demo else None
+    return provider, client_for(provider, api_key, base_url=base_url, proxy=settings.proxy)

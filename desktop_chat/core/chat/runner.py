@@ -29,7 +29,7 @@ from desktop_chat.core.client.api import (
 from desktop_chat.core.errors import ApiError, DesktopChatError, StreamProblem
 from desktop_chat.core.history.recorder import ReplyRecorder
 
-__all__ = ["CANCELLED_REASON", "TurnOutcome", "TurnProgress", "run_turn"]
+__all__ = ["CANCELLED_REASON", "TurnOutcome", "TurnProgress", "run_turn", "unsent_outcome"]
 
 #: The finish reason of a reply the user stopped.
 CANCELLED_REASON = "cancelled"
@@ -183,3 +183,10 @@ def run_turn(
     if cancel.is_set() and not run.reason:
         run.reason = CANCELLED_REASON
     return run.outcome(None)
+
+
+def unsent_outcome(
+    turn: Turn, error: ApiError, progress: TurnProgress, *, database: Path | None
+) -> TurnOutcome:
+    """End ``turn``'s reply row with ``error`` when no client could be made (nothing was sent)."""
+    return _Run(turn, database, progress).outcome(error)

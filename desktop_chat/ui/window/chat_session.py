@@ -46,8 +46,9 @@ FRAME_MS = 16
 #: How many replies stream at once; more sends wait for a free slot.
 MAX_STREAMS = 4
 
-#: Returns the provider and a ready client for a chat's options; raises DesktopChatError.
-Connect = Callable[[ChatOptions], tuple[ProviderConfig, ChatClient]]
+#: Returns the provider for a chat's options and what makes its client on the worker thread;
+#: raises DesktopChatError when the chat cannot send (it runs on the GUI thread: no keyring).
+Connect = Callable[[ChatOptions], tuple[ProviderConfig, Callable[[], ChatClient]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,11 +304,9 @@ class ChatSession(QObject):
         try:
             turn = plan(options, provider.name)
         except DesktopChatError as error:
-            client.close()
             self.send_refused.emit(error.message)
             return None
         except (KeyError, ValueError) as error:
-            client.close()
             self.problem_reported.emit(str(error))
             return None
         self._start(turn, client)
@@ -408,7 +407,7 @@ class ChatSession(QObject):
 
     # Streams -----------------------------------------------------------------------------------
 
-    def _start(self, turn: Turn, client: ChatClient) -> None:
+    def _start(self, turn: Turn, client: Callable[[], ChatClient]) -> None:
         streamer = Streamer(turn, client, database=self._database, parent=self)
         live = _Live(turn, streamer, text=[turn.prefix] if turn.prefix else [])
         conversation_id = turn.conversation_id
@@ -458,7 +457,6 @@ class ChatSession(QObject):
             )
         except (StorageError, KeyError, ValueError) as error:
             self.problem_reported.emit(str(error))
-        live.streamer.abandon()
         live.streamer.deleteLater()
         self.on_ended(live)
 

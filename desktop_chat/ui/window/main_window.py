@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Slot
@@ -28,8 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_chat.core.chat.connection import list_models, open_client
-from desktop_chat.core.chat.options import ChatOptions, options_for
+from desktop_chat.core.chat.connection import client_for, list_models
+from desktop_chat.core.chat.options import ChatOptions, options_for, provider_for
 from desktop_chat.core.client.api import ChatClient
 from desktop_chat.core.client.demo_server import DEMO_MODEL, DemoServer
 from desktop_chat.core.client.discovery import LocalServer
@@ -58,6 +59,15 @@ from desktop_chat.ui.workers.title_maker import TitleMaker
 __all__ = ["MainWindow"]
 
 _PROVIDER_ROLE = Qt.ItemDataRole.UserRole
+
+
+def _list_models(secrets: SecretStore, provider: ProviderConfig, proxy: str) -> list[str]:
+    """The provider's models (in the background: the key is a keyring read, which may block)."""
+    try:
+        key = secrets.get(provider.id)
+    except SecretStoreError:
+        key = None
+    return list_models(provider, key, None, proxy)
 
 
 class MainWindow(QMainWindow):
@@ -381,13 +391,17 @@ class MainWindow(QMainWindow):
                 self._on_problem_reported(str(error))
         self._update_provider_status()
 
-    def _connect(self, options: ChatOptions) -> tuple[ProviderConfig, ChatClient]:
+    def _connect(self, options: ChatOptions) -> tuple[ProviderConfig, Callable[[], ChatClient]]:
         self._save_settings()
-        return open_client(
-            options,
-            self.settings,
-            lambda provider: self.secrets.get(provider.id),
-            demo_base_url=self.demo_base_url,
+        provider = provider_for(options, self.settings)
+        base_url = self.demo_base_url() if provider.preset.is_demo else None
+        # A copy: the worker reads it while Settings may change the original.
+        return provider, functools.partial(
+            client_for,
+            copy.copy(provider),
+            self.secrets.get,
+            base_url=base_url,
+            proxy=self.settings.proxy,
         )
 
     @Slot()
@@ -452,12 +466,8 @@ class MainWindow(QMainWindow):
         self._model_generation += 1
         name = f"models-{self._model_generation}"
         self._models_asked[name] = provider.id
-        try:
-            key = self.secrets.get(provider.id)
-        except SecretStoreError:
-            key = None
         start_background(
-            functools.partial(list_models, copy.copy(provider), key, None, self.settings.proxy),
+            functools.partial(_list_models, self.secrets, copy.copy(provider), self.settings.proxy),
             succeeded=self._on_models_call_succeeded,
             failed=self._on_models_call_failed,
             name=name,

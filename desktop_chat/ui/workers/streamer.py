@@ -9,13 +9,15 @@ thread; the client checks it between reads.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from desktop_chat.core.chat.runner import CANCELLED_REASON, TurnOutcome, run_turn
+from desktop_chat.core.chat.runner import CANCELLED_REASON, TurnOutcome, run_turn, unsent_outcome
 from desktop_chat.core.chat.turns import Turn
 from desktop_chat.core.client.api import ChatClient
+from desktop_chat.core.errors import ApiError, DesktopChatError
 
 __all__ = ["CANCELLED_REASON", "Streamer"]
 
@@ -41,7 +43,8 @@ class Streamer(QThread):
 
     Args:
         turn: the planned turn (its reply row already added).
-        client: the client to stream with; it is closed when done.
+        client: makes the client to stream with, on the worker thread (its key is a keyring read,
+            which may block); the client is closed when done.
         database: the conversation database the reply is recorded in, or None to record nothing.
         parent: the Qt parent.
 
@@ -64,7 +67,7 @@ class Streamer(QThread):
     def __init__(
         self,
         turn: Turn,
-        client: ChatClient,
+        client: Callable[[], ChatClient],
         *,
         database: Path | None = None,
         parent: QObject | None = None,
@@ -80,10 +83,6 @@ class Streamer(QThread):
         """Ask the stream to stop; safe to call from any thread, any number of times."""
         self._cancel.set()
 
-    def abandon(self) -> None:
-        """Release the client of a streamer that will never be started."""
-        self._client.close()
-
     @property
     def cancelled(self) -> bool:
         """Whether ``cancel()`` was called."""
@@ -91,9 +90,18 @@ class Streamer(QThread):
 
     def run(self) -> None:
         """Stream the reply (runs in the worker thread)."""
-        outcome = run_turn(
-            self.turn, self._client, _Signals(self), database=self._database, cancel=self._cancel
-        )
+        signals = _Signals(self)
+        try:
+            client = self._client()
+        except ApiError as error:
+            outcome = unsent_outcome(self.turn, error, signals, database=self._database)
+        except DesktopChatError as error:
+            problem = ApiError(error.message)
+            outcome = unsent_outcome(self.turn, problem, signals, database=self._database)
+        else:
+            outcome = run_turn(
+                self.turn, client, signals, database=self._database, cancel=self._cancel
+            )
         self.outcome = outcome
         if outcome.error is not None:
             self.failed.emit(outcome.error)

@@ -8,6 +8,7 @@ first message stays. A title the user typed in the meantime is never replaced.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
 
@@ -22,7 +23,8 @@ __all__ = ["TitleMaker"]
 _EXCERPT = 2000
 
 
-def _ask(client: ChatClient, model: str, messages: list[dict[str, str]]) -> str:
+def _ask(make_client: Callable[[], ChatClient], model: str, messages: list[dict[str, str]]) -> str:
+    client = make_client()
     try:
         return client.complete(model, messages, max_tokens=24).text
     finally:
@@ -52,20 +54,19 @@ class TitleMaker(QObject):
     def request(
         self,
         conversation_id: int,
-        client: ChatClient,
+        client: Callable[[], ChatClient],
         model: str,
         question: str,
         reply: str,
     ) -> None:
         """Ask for a title for the conversation whose first exchange was ``question``/``reply``.
 
-        Takes ownership of ``client`` (closed when the call ends).
+        ``client`` makes the client, in the background (its key is a keyring read).
         """
         expected = first_line_title(question)
         conversation = self._storage.get_conversation(conversation_id)
         if conversation is None or conversation.title != expected:
-            client.close()  # gone, or renamed by the user: their title stays
-            return
+            return  # gone, or renamed by the user: their title stays
         messages = [
             {"role": "system", "content": TITLE_PROMPT},
             {
