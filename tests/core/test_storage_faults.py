@@ -168,3 +168,19 @@ def test_a_file_of_our_version_without_our_tables_is_kept_aside(folder: Path) ->
         assert kept.execute("SELECT name FROM recipes").fetchall() == [("bread",)]
     finally:
         kept.close()
+
+
+def test_a_short_busy_timeout_turns_a_held_lock_into_a_busy_error(tmp_path: Path) -> None:
+    path = tmp_path / "busy.sqlite3"
+    with Storage.open(path) as storage:
+        storage.set_busy_timeout(10)
+        conversation = storage.create_conversation(title="t")
+        other = sqlite3.connect(path, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+            with pytest.raises(StorageError, match="busy in another program"):
+                storage.update_conversation(conversation.id, title="changed")
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+        assert storage.update_conversation(conversation.id, title="changed").title == "changed"

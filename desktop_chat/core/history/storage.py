@@ -262,6 +262,12 @@ class Storage:
             raise
         return cls(connection, path, backup_path)
 
+    def set_busy_timeout(self, milliseconds: int) -> None:
+        """Wait at most ``milliseconds`` for another connection's write lock, then fail with a
+        StorageError saying the database is busy (the window's connection must not freeze)."""
+        with self._read() as db:
+            db.execute(f"PRAGMA busy_timeout = {max(0, int(milliseconds))}")
+
     def close(self) -> None:
         """Close the connection; further calls raise StorageError. Closing twice is harmless."""
         if self._connection is None:

@@ -16,7 +16,10 @@ from desktop_chat.ui.common.theme import apply_theme
 from desktop_chat.ui.window.main_window import MainWindow
 from desktop_chat.ui.workers.background import wait_for_background
 
-__all__ = ["make_application", "run"]  # make_application re-exported for callers
+__all__ = ["GUI_BUSY_TIMEOUT_MS", "make_application", "run"]  # make_application re-exported
+
+#: How long the window's database connection waits for another writer's lock, in milliseconds.
+GUI_BUSY_TIMEOUT_MS = 100
 
 
 def run(qt_argv: list[str], self_test: bool = False) -> int:
@@ -40,6 +43,9 @@ def run(qt_argv: list[str], self_test: bool = False) -> int:
         return 1
     if opened.notice:
         notices.append(opened.notice)
+    # The window's connection waits for another writer's lock for less than a frame's worth of
+    # patience; the recorders on the streaming threads keep the long wait.
+    opened.storage.set_busy_timeout(GUI_BUSY_TIMEOUT_MS)
     apply_theme(app, loaded.settings.theme)
     window = MainWindow(
         loaded.settings, opened.storage, database_path(), SecretStore(), first_run=first_run
