@@ -87,6 +87,7 @@ def test_two_chats_stream_at_once(
     assert window.session.live_conversations == {first, second}
     assert all(window.conversation_list.item(i).streaming for i in range(2))
     window.close()  # a close from code stops both and keeps their text
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=10_000)
     assert _status(storage, first) == ("interrupted", "first chat")
     assert _status(storage, second) == ("interrupted", "second chat")
 
@@ -131,7 +132,7 @@ def test_quitting_while_a_reply_streams_asks_first(
     qtbot.waitUntil(lambda: window.findChild(QMessageBox, "quitConfirmation") is not None)
     boxes = [b for b in window.findChildren(QMessageBox, "quitConfirmation") if b.isVisible()]
     child(boxes[-1], QPushButton, "stopAndQuitButton").click()
-    assert not window.isVisible()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=10_000)
     assert _status(storage, first) == ("interrupted", "partial")
 
 

@@ -149,6 +149,7 @@ class ChatSession(QObject):
         reply_finished(object): a reply of the chat on screen ended; carries its ``ReplyStats``.
         send_refused(str): a send was refused before anything was written (no model ...).
         problem_reported(str): something outside a reply failed (the database refused a write).
+        stopped(): after :meth:`shutdown`, the last reply's thread has ended.
     """
 
     streaming_changed = Signal(bool)
@@ -157,6 +158,7 @@ class ChatSession(QObject):
     reply_finished = Signal(object)
     send_refused = Signal(str)
     problem_reported = Signal(str)
+    stopped = Signal()
 
     def __init__(
         self,
@@ -177,6 +179,7 @@ class ChatSession(QObject):
         self._conversation_id: int | None = None
         self._live: dict[int, _Live] = {}
         self._waiting: deque[_Live] = deque()
+        self._ending: set[Streamer] = set()
         self._edit_target: Message | None = None
         self._closing = False
         self._flush_timer = single_shot_timer(self, FRAME_MS, self._on_flush_timer_timeout)
@@ -542,19 +545,37 @@ class ChatSession(QObject):
         except StorageError:
             return None
 
-    def shutdown(self, timeout_ms: int = 1000) -> bool:
-        """Stop every reply and wait for their threads; True when no thread is left running.
+    def shutdown(self) -> bool:
+        """Stop every reply, without waiting; True when no thread is left running.
 
-        Waiting replies are saved as stopped; streaming ones keep the text that arrived.
+        Waiting replies are saved as stopped; streaming ones keep the text that arrived. While
+        threads are still ending, :attr:`threads_running` is true; ``stopped`` is emitted when
+        the last one has ended.
         """
         self._closing = True
         self._flush_timer.stop()
         while self._waiting:
             live = self._waiting.popleft()
             self._finish_unstarted(live)
-        streamers = [live.streamer for live in self._live.values()]
-        for streamer in streamers:
+        for live in self._live.values():
+            streamer = live.streamer
             streamer.cancel()
-        finished = all(streamer.wait(timeout_ms) for streamer in streamers)
+            # Connected first: a thread that ends after the check still reports it.
+            streamer.finished.connect(self._on_streamer_finished)
+            if streamer.isRunning():
+                self._ending.add(streamer)
         self._live.clear()
-        return finished
+        return not self._ending
+
+    @property
+    def threads_running(self) -> bool:
+        """Whether replies stopped by :meth:`shutdown` are still ending."""
+        return bool(self._ending)
+
+    @Slot()
+    def _on_streamer_finished(self) -> None:
+        ended = self.sender()
+        if ended in self._ending:
+            self._ending.discard(ended)
+            if not self._ending:
+                self.stopped.emit()

@@ -947,7 +947,7 @@ class MainWindow(QMainWindow):
             return
         if not self._closing:
             self._closing = True
-            self.session.shutdown(1000)
+            self.session.shutdown()
             self._draft_timer.stop()
             self._keep_draft()
             self.history.finish_pending_delete()
@@ -957,6 +957,14 @@ class MainWindow(QMainWindow):
                 state.setValue("splitter", self._splitter.saveState())
                 state.sync()
             self._demo.stop()
+        if self.session.threads_running:
+            # Never wait on the GUI thread: close once the stopped replies have ended (a thread
+            # still in a keyring read ends when that call returns).
+            event.ignore()
+            self.setEnabled(False)
+            self.statusBar().showMessage(self.tr("Stopping the replies …"))
+            self.session.stopped.connect(self.close, Qt.ConnectionType.UniqueConnection)
+            return
         super().closeEvent(event)
 
     @Slot()
