@@ -341,3 +341,28 @@ def test_an_update_with_no_fields_changes_nothing_and_still_checks_the_id(store:
         store.update_conversation(404)
     with pytest.raises(KeyError):
         store.update_message(404)
+
+
+def test_deleting_a_message_removes_what_follows_and_keeps_its_other_versions(
+    tmp_path: Path,
+) -> None:
+    with Storage.open(tmp_path / "delete.sqlite3") as storage:
+        conversation = storage.create_conversation(title="t")
+        question = storage.add_message(conversation.id, None, "user", "question")
+        first = storage.add_message(conversation.id, question.id, "assistant", "first answer")
+        follow = storage.add_message(conversation.id, first.id, "user", "findable follow-up")
+        storage.add_message(conversation.id, follow.id, "assistant", "deep")
+        second = storage.add_sibling(first.id, "second answer")
+        storage.select_branch(first.id)
+        storage.delete_message(first.id)
+        assert [m.content for m in storage.current_path(conversation.id)] == [
+            "question",
+            "second answer",
+        ]
+        assert storage.get_message(follow.id) is None
+        assert storage.search("findable") == []  # the search index forgot it too
+        storage.delete_message(second.id)
+        assert [m.content for m in storage.current_path(conversation.id)] == ["question"]
+        storage.delete_message(question.id)
+        assert storage.current_path(conversation.id) == []
+        assert storage.conversation_messages(conversation.id) == []

@@ -701,6 +701,42 @@ class Storage:
         self.update_conversation(message.conversation_id, current_leaf_id=leaf)
         return leaf
 
+    def branch_without(self, message_id: int) -> int | None:
+        """The leaf to show once ``message_id`` is gone: its newest other version's branch, else
+        its parent (None when it was the first message and had no other version).
+
+        Raises:
+            KeyError: no message has that id.
+        """
+        message = self.get_message(message_id)
+        if message is None:
+            raise KeyError(f"No message has id {message_id}.")
+        others = [m for m in self.siblings(message_id) if m.id != message_id]
+        if others:
+            return self.latest_leaf(others[-1].id)
+        return message.parent_id
+
+    def delete_message(self, message_id: int) -> None:
+        """Delete ``message_id`` and everything that follows it (every reply and its versions).
+
+        The conversation then shows :meth:`branch_without` the message, when it showed it.
+
+        Raises:
+            KeyError: no message has that id.
+        """
+        leaf = self.branch_without(message_id)
+        with self._write() as db:
+            (conversation_id,) = db.execute(
+                "SELECT conversation_id FROM messages WHERE id = ?", (message_id,)
+            ).fetchone()
+            db.execute("DELETE FROM messages WHERE id = ?", (message_id,))
+            # A current leaf inside the deleted part was set to NULL by its foreign key.
+            db.execute(
+                "UPDATE conversations SET current_leaf_id = ? WHERE id = ?"
+                " AND current_leaf_id IS NULL",
+                (leaf, conversation_id),
+            )
+
     def mark_interrupted_streams(self) -> int:
         """Mark every reply left ``streaming`` (by a crash or a kill) as ``interrupted``.
 
