@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QToolButton
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QPushButton, QToolButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.chat.turns import CONTINUE_PROMPT
@@ -82,3 +83,30 @@ def test_each_reply_shows_the_model_that_wrote_it(
     assert reopened is not None
     assert reopened.origin_text().startswith("test-model · ")
     assert view is not reopened
+
+
+def test_deleting_a_message_takes_what_follows_and_undo_puts_it_back(
+    qtbot: QtBot, window: MainWindow, storage: Storage, scripted_server: ScriptedServer
+) -> None:
+    scripted_server.add(sse_reply(["first"]), sse_reply(["second"]))
+    _send(qtbot, window, "one")
+    _send(qtbot, window, "two")
+    messages = window.transcript.messages()
+    second_question = messages[2]
+    view = window.transcript.view_for(second_question.id)
+    assert view is not None
+    menu = view.context_menu()
+    delete = child(menu, QAction, "deleteMessageAction")
+    delete.trigger()
+    assert [m.content for m in window.transcript.messages()] == ["one", "first"]
+    assert child(window, QWidget, "messageUndoBar").isVisible()
+    child(window, QPushButton, "undoDeleteButton").click()
+    assert [m.content for m in window.transcript.messages()] == ["one", "first", "two", "second"]
+
+    window.session.delete_message(second_question.id)
+    window.session.finish_pending_delete()  # what the undo bar's timeout does
+    conversation = window.session.conversation_id
+    assert conversation is not None
+    assert [m.content for m in storage.current_path(conversation)] == ["one", "first"]
+    assert storage.get_message(second_question.id) is None
+    assert not window.session.undo_delete()  # nothing left to undo

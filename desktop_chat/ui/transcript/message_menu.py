@@ -59,6 +59,12 @@ def build_message_menu(view: MessageView) -> QMenu:
             action.setEnabled(allowed)
             action.setData(index)
             action.triggered.connect(view.on_copy_code_action_triggered)
+    if view.message_id is not None:
+        menu.addSeparator()
+        delete = menu.addAction(view.tr("Delete this and what follows"))
+        delete.setObjectName("deleteMessageAction")
+        delete.setEnabled(not view.busy)
+        delete.triggered.connect(view.request_delete)
     window = view.window()
     conversation = window.findChild(QAction, COPY_CONVERSATION_ACTION)
     if isinstance(conversation, QAction):

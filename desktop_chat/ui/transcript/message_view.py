@@ -40,10 +40,11 @@ class MessageView(QFrame):
         parent: the Qt parent.
 
     Signals:
-        regenerate_requested(int): regenerate this (last) reply.
+        regenerate_requested(int): ask again for this reply (a new version).
         edit_requested(int): edit this user message and send it again.
         retry_requested(int): retry this failed or interrupted reply.
         continue_requested(int): continue this interrupted reply where it stopped.
+        delete_requested(int): delete this message and what follows it.
         settings_requested(): open Settings (the key was refused).
         new_chat_requested(): start a new chat (the conversation is too long).
         branch_step_requested(int, int): show another version of this message (id, -1 or +1).
@@ -53,6 +54,7 @@ class MessageView(QFrame):
     edit_requested = Signal(int)
     retry_requested = Signal(int)
     continue_requested = Signal(int)
+    delete_requested = Signal(int)
     settings_requested = Signal()
     new_chat_requested = Signal()
     branch_step_requested = Signal(int, int)
@@ -289,6 +291,17 @@ class MessageView(QFrame):
     def origin_text(self) -> str:
         """The model and time shown beside the role ("" when hidden)."""
         return self._origin.text()
+
+    @property
+    def busy(self) -> bool:
+        """Whether this reply is streaming."""
+        return self._busy
+
+    @Slot()
+    def request_delete(self) -> None:
+        """Ask for this message, and what follows it, to be deleted."""
+        if self.message_id is not None and not self._busy:
+            self.delete_requested.emit(self.message_id)
 
     def set_busy(self, busy: bool) -> None:
         """Hide the actions that make no sense while this reply streams."""

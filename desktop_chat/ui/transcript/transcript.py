@@ -48,7 +48,7 @@ class Transcript(QScrollArea):
 
     Signals:
         regenerate_requested(int), edit_requested(int), retry_requested(int),
-        continue_requested(int): from a message.
+        continue_requested(int), delete_requested(int): from a message.
         settings_requested(), new_chat_requested(): from an error banner.
         branch_step_requested(int, int): show another version of a message (id, -1 or +1).
     """
@@ -57,6 +57,7 @@ class Transcript(QScrollArea):
     edit_requested = Signal(int)
     retry_requested = Signal(int)
     continue_requested = Signal(int)
+    delete_requested = Signal(int)
     settings_requested = Signal()
     new_chat_requested = Signal()
     branch_step_requested = Signal(int, int)
@@ -261,6 +262,7 @@ class Transcript(QScrollArea):
         view.edit_requested.connect(self.edit_requested)
         view.retry_requested.connect(self.retry_requested)
         view.continue_requested.connect(self.continue_requested)
+        view.delete_requested.connect(self.delete_requested)
         view.settings_requested.connect(self.settings_requested)
         view.new_chat_requested.connect(self.new_chat_requested)
         return view

@@ -150,6 +150,8 @@ class ChatSession(QObject):
         send_refused(str): a send was refused before anything was written (no model ...).
         problem_reported(str): something outside a reply failed (the database refused a write).
         stopped(): after :meth:`shutdown`, the last reply's thread has ended.
+        message_deleted(int): a message was deleted from view; Undo is possible until the next
+            action (its id).
     """
 
     streaming_changed = Signal(bool)
@@ -159,6 +161,7 @@ class ChatSession(QObject):
     send_refused = Signal(str)
     problem_reported = Signal(str)
     stopped = Signal()
+    message_deleted = Signal(int)
 
     def __init__(
         self,
@@ -187,6 +190,9 @@ class ChatSession(QObject):
         transcript.retry_requested.connect(self._on_transcript_regenerate_requested)
         transcript.continue_requested.connect(self._on_transcript_continue_requested)
         transcript.branch_step_requested.connect(self._on_transcript_branch_step_requested)
+        transcript.delete_requested.connect(self._on_transcript_delete_requested)
+        # (message id, the leaf shown before): deleted for good by finish_pending_delete.
+        self._pending_delete: tuple[int, int, int | None] | None = None
         transcript.set_branch_lookup(self._branch_position)
 
     # State -------------------------------------------------------------------------------------
@@ -219,6 +225,8 @@ class ChatSession(QObject):
 
     def open(self, conversation_id: int | None) -> None:
         """Show ``conversation_id`` (None: an empty new chat); streaming replies go on."""
+        if self._pending_delete is not None and self._pending_delete[1] != conversation_id:
+            self.finish_pending_delete()
         self._detach_view()
         self._edit_target = None
         self._conversation_id = conversation_id
@@ -295,6 +303,7 @@ class ChatSession(QObject):
         return True
 
     def _plan(self, plan: Callable[[ChatOptions, str], Turn]) -> Turn | None:
+        self.finish_pending_delete()
         options = self._options(self._conversation_id)
         if options is None:
             self.send_refused.emit(self.tr("No provider is set up. Open Settings to add one."))
@@ -392,6 +401,7 @@ class ChatSession(QObject):
         """Show the version ``step`` places from message ``message_id``; returns its id."""
         if self.is_streaming or self._closing or self._conversation_id is None:
             return None
+        self.finish_pending_delete()
         try:
             target = sibling_after_step(self._storage, message_id, step)
             if target is None:
@@ -407,6 +417,58 @@ class ChatSession(QObject):
     @Slot(int, int)
     def _on_transcript_branch_step_requested(self, message_id: int, step: int) -> None:
         self.switch_branch(message_id, step)
+
+    # Deleting ----------------------------------------------------------------------------------
+
+    def delete_message(self, message_id: int) -> bool:
+        """Take ``message_id`` and what follows it out of the chat; :meth:`undo_delete` puts it
+        back until :meth:`finish_pending_delete` deletes it for good (at the next change)."""
+        conversation_id = self._conversation_id
+        if conversation_id is None or self.is_streaming or self._closing:
+            return False
+        self.finish_pending_delete()
+        try:
+            conversation = self._storage.get_conversation(conversation_id)
+            if conversation is None:
+                return False
+            leaf = self._storage.branch_without(message_id)
+            self._storage.update_conversation(conversation_id, current_leaf_id=leaf)
+        except (StorageError, KeyError, ValueError) as error:
+            self.problem_reported.emit(str(error))
+            return False
+        self._pending_delete = (message_id, conversation_id, conversation.current_leaf_id)
+        self.open(conversation_id)
+        self.message_deleted.emit(message_id)
+        return True
+
+    @Slot(int)
+    def _on_transcript_delete_requested(self, message_id: int) -> None:
+        self.delete_message(message_id)
+
+    def undo_delete(self) -> bool:
+        """Put back the message deleted last, as it was shown; False when there is none."""
+        pending, self._pending_delete = self._pending_delete, None
+        if pending is None:
+            return False
+        _message_id, conversation_id, leaf = pending
+        try:
+            self._storage.update_conversation(conversation_id, current_leaf_id=leaf)
+        except (StorageError, KeyError, ValueError) as error:
+            self.problem_reported.emit(str(error))
+            return False
+        if conversation_id == self._conversation_id:
+            self.open(conversation_id)
+        return True
+
+    def finish_pending_delete(self) -> None:
+        """Delete for good the message taken out last, if Undo is still possible."""
+        pending, self._pending_delete = self._pending_delete, None
+        if pending is None:
+            return
+        try:
+            self._storage.delete_message(pending[0])
+        except (StorageError, KeyError) as error:
+            self.problem_reported.emit(str(error))
 
     # Streams -----------------------------------------------------------------------------------
 
@@ -554,6 +616,7 @@ class ChatSession(QObject):
         """
         self._closing = True
         self._flush_timer.stop()
+        self.finish_pending_delete()
         while self._waiting:
             live = self._waiting.popleft()
             self._finish_unstarted(live)

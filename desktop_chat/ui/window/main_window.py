@@ -47,7 +47,7 @@ from desktop_chat.ui.dialogs.about import show_about
 from desktop_chat.ui.dialogs.chat_settings_dialog import ChatSettingsDialog
 from desktop_chat.ui.dialogs.settings_dialog import SettingsDialog
 from desktop_chat.ui.dialogs.welcome import WelcomeView
-from desktop_chat.ui.history.history_sidebar import HistorySidebar
+from desktop_chat.ui.history.history_sidebar import UNDO_SECONDS, HistorySidebar
 from desktop_chat.ui.transcript.transcript import Transcript
 from desktop_chat.ui.transfer.export_actions import ExportActions
 from desktop_chat.ui.window.chat_session import ChatSession, ReplyStats
@@ -120,12 +120,7 @@ class MainWindow(QMainWindow):
         self.session = ChatSession(
             storage, database, self.transcript, self.chat_options, self._connect, parent=self
         )
-        self.session.streaming_changed.connect(self._on_session_streaming_changed)
-        self.session.live_changed.connect(self._on_session_live_changed)
-        self.session.send_refused.connect(self._on_session_send_refused)
-        self.session.conversation_changed.connect(self._on_session_conversation_changed)
-        self.session.reply_finished.connect(self._on_session_reply_finished)
-        self.session.problem_reported.connect(self._on_problem_reported)
+        self._wire_session()
         self.title_maker = TitleMaker(storage, self)
         self.title_maker.titled.connect(self._on_title_maker_titled)
         # The title is asked for once the conversation has been idle a moment, so it never competes
@@ -156,6 +151,18 @@ class MainWindow(QMainWindow):
         self._restore_geometry()
 
     # Building ----------------------------------------------------------------------------------
+
+    def _wire_session(self) -> None:
+        self.session.streaming_changed.connect(self._on_session_streaming_changed)
+        self.session.live_changed.connect(self._on_session_live_changed)
+        self.session.send_refused.connect(self._on_session_send_refused)
+        self.session.message_deleted.connect(self._on_session_message_deleted)
+        self._undo_delete_timer = single_shot_timer(
+            self, UNDO_SECONDS * 1000, self._on_undo_delete_timer_timeout, "undoDeleteTimer"
+        )
+        self.session.conversation_changed.connect(self._on_session_conversation_changed)
+        self.session.reply_finished.connect(self._on_session_reply_finished)
+        self.session.problem_reported.connect(self._on_problem_reported)
 
     def _build_toolbar(self) -> None:
         toolbar = QToolBar(self.tr("Main"), self)
@@ -263,6 +270,7 @@ class MainWindow(QMainWindow):
         chat_layout.addWidget(self.find_bar)
         chat_layout.addWidget(self.transcript, 1)
         chat_layout.addWidget(self._build_composer_notice())
+        chat_layout.addWidget(self._build_undo_bar())
         chat_layout.addLayout(self._build_composer_row())
         self._stack.addWidget(self._chat_page)
         splitter.addWidget(self._stack)
@@ -313,6 +321,39 @@ class MainWindow(QMainWindow):
         layout.addStretch(1)
         self.composer_notice.hide()
         return self.composer_notice
+
+    def _build_undo_bar(self) -> QWidget:
+        """ "Message deleted — Undo", offered until the next change or for a few seconds."""
+        self.message_undo_bar = QWidget(self._chat_page)
+        self.message_undo_bar.setObjectName("messageUndoBar")
+        layout = QHBoxLayout(self.message_undo_bar)
+        layout.setContentsMargins(16, 6, 16, 0)
+        layout.addStretch(1)
+        layout.addWidget(QLabel(self.tr("Message deleted, with what followed it."), self))
+        undo = QPushButton(self.tr("Undo"), self.message_undo_bar)
+        undo.setObjectName("undoDeleteButton")
+        undo.clicked.connect(self._on_undo_delete_button_clicked)
+        layout.addWidget(undo)
+        layout.addStretch(1)
+        self.message_undo_bar.hide()
+        return self.message_undo_bar
+
+    @Slot(int)
+    def _on_session_message_deleted(self, message_id: int) -> None:
+        del message_id
+        self.message_undo_bar.show()
+        self._undo_delete_timer.start()
+
+    @Slot()
+    def _on_undo_delete_button_clicked(self) -> None:
+        self._undo_delete_timer.stop()
+        self.message_undo_bar.hide()
+        self.session.undo_delete()
+
+    @Slot()
+    def _on_undo_delete_timer_timeout(self) -> None:
+        self.message_undo_bar.hide()
+        self.session.finish_pending_delete()
 
     @Slot()
     def _on_composer_notice_action_clicked(self) -> None:
