@@ -36,5 +36,8 @@ def test_key_is_stored_in_the_secret_service(
     reopened = SettingsDialog(dialog.result_settings(), SecretStore())
     qtbot.addWidget(reopened)
     reopened.select_provider(provider.id)
-    assert "A key is stored" in reopened.key_edit.placeholderText()
+    # The keyring is read in the background, so the dialog never waits on it.
+    qtbot.waitUntil(
+        lambda: "A key is stored" in reopened.key_edit.placeholderText(), timeout=10_000
+    )
     assert reopened.key_edit.text() == ""

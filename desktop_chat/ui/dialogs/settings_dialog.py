@@ -59,6 +59,28 @@ _ID_ROLE = Qt.ItemDataRole.UserRole
 _NO_TEMPERATURE = -0.1
 
 
+def _stored_key_state(secrets: SecretStore, provider_id: str) -> bool | str:
+    """Whether a key is stored (True/False), or the keyring's problem in words (background)."""
+    try:
+        return bool(secrets.get(provider_id))
+    except SecretStoreError as error:
+        return error.message
+
+
+def _list_models(
+    secrets: SecretStore,
+    typed: str | None,
+    provider: ProviderConfig,
+    base_url: str,
+    proxy: str,
+) -> list[str]:
+    """The models, with the typed key or else the stored one (read here, in the background)."""
+    key = typed
+    if key is None and not provider.preset.is_demo:
+        key = secrets.get(provider.id)
+    return list_models(provider, key, base_url, proxy)
+
+
 class SettingsDialog(QDialog):
     """Edits providers, keys and app preferences.
 
@@ -327,7 +349,7 @@ class SettingsDialog(QDialog):
             self.base_url_edit.setReadOnly(demo)
             self.key_edit.setEnabled(not demo)
             self.key_edit.setText(self._keys.get(provider.id, ""))
-            self.key_edit.setPlaceholderText(self._key_placeholder(provider))
+            self._show_key_placeholder(provider)
             self.auth_combo.setCurrentIndex(max(0, self.auth_combo.findData(provider.auth_style)))
             self.auth_combo.setEnabled(not demo)
             self.model_combo.clear()
@@ -342,13 +364,29 @@ class SettingsDialog(QDialog):
         finally:
             self._loading = False
 
-    def _key_placeholder(self, provider: ProviderConfig) -> str:
+    def _show_key_placeholder(self, provider: ProviderConfig) -> None:
         if provider.preset.is_demo:
-            return self.tr("Not needed for the demo")
-        try:
-            stored = self._secrets.get(provider.id)
-        except SecretStoreError as error:
-            return error.message
+            self.key_edit.setPlaceholderText(self.tr("Not needed for the demo"))
+            return
+        # A keyring read may block on an unlock prompt: it runs in the background.
+        self.key_edit.setPlaceholderText(self.tr("Looking in the keyring …"))
+        start_background(
+            functools.partial(_stored_key_state, self._secrets, provider.id),
+            succeeded=self._on_key_state_succeeded,
+            name=f"key-{provider.id}",
+        )
+
+    @Slot(str, object)
+    def _on_key_state_succeeded(self, name: str, state: object) -> None:
+        provider = self._current
+        if provider is None or name != f"key-{provider.id}":
+            return  # another provider is shown now
+        if isinstance(state, str):
+            self.key_edit.setPlaceholderText(state)  # the keyring's own words
+        else:
+            self.key_edit.setPlaceholderText(self._key_placeholder(provider, bool(state)))
+
+    def _key_placeholder(self, provider: ProviderConfig, stored: bool) -> str:
         if stored:
             return self.tr("A key is stored ({backend}); type to replace it").format(
                 backend=self._secrets.backend_name
@@ -463,19 +501,18 @@ class SettingsDialog(QDialog):
         if not provider.preset.is_demo and base_url_problem(base_url):
             self.connection_failed.emit(base_url_problem(base_url) or "")
             return
-        key = self._keys.get(provider.id)
-        if key is None and not provider.preset.is_demo:
-            try:
-                key = self._secrets.get(provider.id)
-            except SecretStoreError as error:
-                self.connection_failed.emit(error.message)
-                return
+        typed = self._keys.get(provider.id)
         self.test_button.setEnabled(False)
         self.test_result.setProperty("warning", False)
         self.test_result.setText(self.tr("Connecting to {url} …").format(url=base_url))
         start_background(
             functools.partial(
-                list_models, copy.copy(provider), key, base_url, self._settings.proxy
+                _list_models,
+                self._secrets,
+                typed,
+                copy.copy(provider),
+                base_url,
+                self._settings.proxy,
             ),
             succeeded=self._on_test_call_succeeded,
             failed=self._on_test_call_failed,
