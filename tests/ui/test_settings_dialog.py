@@ -41,6 +41,7 @@ def test_key_goes_to_the_keyring_and_no_file(
     provider = dialog.add_provider("openai")
     qtbot.keyClicks(dialog.key_edit, SECRET)
     dialog.accept()
+    _wait_saved(qtbot, dialog)
     assert dialog.result() == SettingsDialog.DialogCode.Accepted
     assert memory_keyring.passwords[("desktop-chat", provider.id)] == SECRET
     assert settings_path().exists()
@@ -62,6 +63,7 @@ def test_without_a_keyring_the_key_stays_in_memory_and_the_user_is_told(
     provider = dialog.add_provider("groq")
     qtbot.keyClicks(dialog.key_edit, SECRET)
     dialog.accept()
+    _wait_saved(qtbot, dialog)
     assert dialog.result() == SettingsDialog.DialogCode.Accepted
     assert SecretStore().get(provider.id) == SECRET
     assert memory_keyring.passwords == {}
@@ -87,7 +89,9 @@ def test_keyring_error_is_shown_and_the_dialog_stays_open(
     dialog.add_provider("openai")
     qtbot.keyClicks(dialog.key_edit, SECRET)
     dialog.accept()
+    qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
     assert dialog.isVisible()
+    assert dialog.isEnabled()
     assert len(shown) == 1
     assert "locked" in shown[0]
     assert SECRET not in shown[0]
@@ -116,7 +120,7 @@ def test_invalid_base_url_blocks_saving(qtbot: QtBot, monkeypatch: pytest.Monkey
     dialog = _dialog(qtbot)
     dialog.add_provider("custom")
     dialog.base_url_edit.setText("ftp://nope")
-    dialog.accept()
+    dialog.accept()  # refused at once, before any keyring write
     assert dialog.isVisible()
     assert shown
     assert not settings_path().exists()
@@ -133,6 +137,7 @@ def test_per_provider_fields_are_saved(qtbot: QtBot) -> None:
     dialog.send_combo.setCurrentIndex(dialog.send_combo.findData("ctrl+enter"))
     dialog.font_spin.setValue(14)
     dialog.accept()
+    _wait_saved(qtbot, dialog)
     saved = load_settings().settings
     stored = saved.provider(provider.id)
     assert stored is not None
@@ -170,3 +175,8 @@ def test_demo_provider_is_labelled_and_needs_no_key(qtbot: QtBot) -> None:
     assert "Demo" in dialog.provider_list.item(0).text()
     assert not dialog.key_edit.isEnabled()
     assert dialog.objectName() == "settingsDialog"
+
+
+def _wait_saved(qtbot: QtBot, dialog: SettingsDialog) -> None:
+    """Save stores the keys in the background, then closes the dialog."""
+    qtbot.waitUntil(lambda: dialog.isEnabled() and dialog.isHidden(), timeout=10_000)

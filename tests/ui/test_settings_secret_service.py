@@ -28,6 +28,7 @@ def test_key_is_stored_in_the_secret_service(
     provider = dialog.add_provider("openai")
     qtbot.keyClicks(dialog.key_edit, SECRET)
     dialog.accept()
+    _wait_saved(qtbot, dialog)
     assert dialog.result() == SettingsDialog.DialogCode.Accepted
     assert secret_service.backend.get_password("desktop-chat", provider.id) == SECRET
     assert _files_containing(app_home, SECRET) == []
@@ -41,3 +42,8 @@ def test_key_is_stored_in_the_secret_service(
         lambda: "A key is stored" in reopened.key_edit.placeholderText(), timeout=10_000
     )
     assert reopened.key_edit.text() == ""
+
+
+def _wait_saved(qtbot: QtBot, dialog: SettingsDialog) -> None:
+    """Save stores the keys in the background, then closes the dialog."""
+    qtbot.waitUntil(lambda: dialog.isEnabled() and dialog.isHidden(), timeout=10_000)

@@ -51,10 +51,12 @@ def test_demo_button_streams_a_reply(qtbot: QtBot, first_run: MainWindow) -> Non
 
 
 def test_openai_key_goes_to_the_keyring(
-    first_run: MainWindow, memory_keyring: MemoryKeyring
+    qtbot: QtBot, first_run: MainWindow, memory_keyring: MemoryKeyring
 ) -> None:
     first_run.welcome.key_edit.setText("sk-welcome-123")
     first_run.welcome.use_key_button.click()
+    # Stored in the background (a keyring may wait on an unlock prompt).
+    qtbot.waitUntil(lambda: not first_run.is_welcome_shown(), timeout=10_000)
     provider = first_run.active_provider()
     assert provider is not None
     assert provider.kind == "openai"

@@ -59,6 +59,14 @@ _ID_ROLE = Qt.ItemDataRole.UserRole
 _NO_TEMPERATURE = -0.1
 
 
+def _store_keys(secrets: SecretStore, keys: dict[str, str], removed: list[str]) -> None:
+    """Store the typed keys and delete those of removed providers (in the background)."""
+    for provider_id, key in keys.items():
+        secrets.set(provider_id, key)
+    for provider_id in removed:
+        secrets.delete(provider_id)
+
+
 def _stored_key_state(secrets: SecretStore, provider_id: str) -> bool | str:
     """Whether a key is stored (True/False), or the keyring's problem in words (background)."""
     try:
@@ -582,15 +590,32 @@ class SettingsDialog(QDialog):
                 self._tabs.setCurrentIndex(0)
                 QMessageBox.warning(self, self.tr("Settings"), f"{provider.name}: {problem}")
                 return
+        # Keyring writes may wait on an unlock prompt: they run in the background, and the
+        # settings file is written only once the keys are safe.
+        self.setEnabled(False)
+        start_background(
+            functools.partial(_store_keys, self._secrets, dict(self._keys), list(self._removed)),
+            succeeded=self._on_keys_call_succeeded,
+            failed=self._on_keys_call_failed,
+            name="settings-keys",
+        )
+
+    @Slot(str, object)
+    def _on_keys_call_succeeded(self, name: str, stored: object) -> None:
+        del name, stored
+        self._keys.clear()
+        self._removed.clear()
+        self.setEnabled(True)
         try:
-            for provider_id, key in list(self._keys.items()):
-                self._secrets.set(provider_id, key)
-                del self._keys[provider_id]
-            for provider_id in self._removed:
-                self._secrets.delete(provider_id)
-            self._removed.clear()
             save_settings(self._settings)
-        except (SecretStoreError, SettingsError) as error:
+        except SettingsError as error:
             QMessageBox.warning(self, self.tr("Settings"), error.message)
             return
         super().accept()
+
+    @Slot(str, object)
+    def _on_keys_call_failed(self, name: str, error: object) -> None:
+        del name
+        self.setEnabled(True)
+        message = error.message if isinstance(error, DesktopChatError) else str(error)
+        QMessageBox.warning(self, self.tr("Settings"), message)

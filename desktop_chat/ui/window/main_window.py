@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._quit_confirmed = False
         self._quit_requested = False
+        self._welcome_provider: ProviderConfig | None = None
         self._model_generation = 0
         # Each provider's model list, asked once (and again after Settings change).
         self._model_lists: dict[str, list[str]] = {}
@@ -890,14 +891,35 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_welcome_openai_key_submitted(self, key: str) -> None:
         provider = config_from_preset("openai")
-        try:
-            self.secrets.set(provider.id, key)
-        except SecretStoreError as error:
-            self.welcome.show_key_error(error.message)
+        self._welcome_provider = provider
+        self.welcome.use_key_button.setEnabled(False)
+        # A keyring write may wait on an unlock prompt: it runs in the background.
+        start_background(
+            functools.partial(self.secrets.set, provider.id, key),
+            succeeded=self._on_welcome_key_call_succeeded,
+            failed=self._on_welcome_key_call_failed,
+            name=f"welcome-key-{provider.id}",
+        )
+
+    @Slot(str, object)
+    def _on_welcome_key_call_succeeded(self, name: str, result: object) -> None:
+        del result
+        provider = self._welcome_provider
+        self.welcome.use_key_button.setEnabled(True)
+        if provider is None or name != f"welcome-key-{provider.id}":
             return
+        self._welcome_provider = None
         self._use_provider(provider)
         if not self.secrets.is_secure:
             self.statusBar().showMessage(self.secrets.explanation, 15000)
+
+    @Slot(str, object)
+    def _on_welcome_key_call_failed(self, name: str, error: object) -> None:
+        del name
+        self._welcome_provider = None
+        self.welcome.use_key_button.setEnabled(True)
+        message = error.message if isinstance(error, DesktopChatError) else str(error)
+        self.welcome.show_key_error(message)
 
     @Slot(object)
     def _on_welcome_local_server_chosen(self, server: object) -> None:
