@@ -12,6 +12,7 @@ The UI turns each into a sentence a user can act on; each carries what that sent
     │   ├── ServerError               5xx
     │   ├── ConnectError              refused, DNS, TLS: .reason says which
     │   ├── UnexpectedResponseError   a body that is neither the stream nor a JSON error
+    │   ├── MissingKeyError           the provider needs a key and none is stored
     │   └── StreamProblem             after the stream began
     │       ├── StreamStalled         no byte within the read timeout
     │       ├── StreamInterrupted     the connection dropped before the reply ended
@@ -39,6 +40,7 @@ __all__ = [
     "DesktopChatError",
     "EventTooLarge",
     "ImportExportError",
+    "MissingKeyError",
     "NotFoundError",
     "RateLimitError",
     "SecretStoreError",
