@@ -15,6 +15,10 @@ __all__ = ["EXCLUDED_MODULES", "QT_HOOKED_MODULES", "keep_collected_file", "writ
 
 EXCLUDED_MODULES = (
     "tkinter",
+    # httpx imports its command line (click, rich) whenever they are installed, which the test
+    # tools bring; the app never runs it.
+    "click",
+    "rich",
     # httpx's ASGI transport optionally imports trio, which drags in IPython, jedi and numpy.
     "trio",
     "IPython",
