@@ -89,12 +89,17 @@ class ChatOptions:
 def options_for(conversation: Conversation | None, settings: Settings) -> ChatOptions | None:
     """The options a chat uses: its own once saved, else the active provider's defaults.
 
-    Returns None when there is nothing to go on (a new chat and no provider set up).
+    A chat whose provider is gone (deleted, or the chat was imported from another computer) keeps
+    its prompt and parameters and takes the provider new chats use, with that one's model.
+    Returns None when there is nothing to go on (no provider set up at all).
     """
+    active = settings.active_provider
     if conversation is not None and conversation.provider:
-        return ChatOptions.from_conversation(conversation)
-    provider = settings.active_provider
-    return None if provider is None else ChatOptions.from_provider(provider)
+        own = ChatOptions.from_conversation(conversation)
+        if settings.provider(conversation.provider) is not None or active is None:
+            return own
+        return own.with_changes(provider_id=active.id, model=active.model)
+    return None if active is None else ChatOptions.from_provider(active)
 
 
 def provider_for(options: ChatOptions, settings: Settings) -> ProviderConfig:
