@@ -87,6 +87,7 @@ THREAD_STARTERS = {
     "core/client/_exchange.py",  # the helper that makes an HTTP exchange cancellable
     "core/client/discovery.py",  # probes local ports side by side
     "core/client/demo_server.py",  # the built-in demo server
+    "core/history/recorder.py",  # saves a streaming reply through pauses
 }
 THREAD_NAMES = ("threading", "QThread", "QThreadPool", "ThreadPoolExecutor", "ThreadingHTTPServer")
 

@@ -10,6 +10,7 @@ and the text that arrived.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -27,7 +28,7 @@ from desktop_chat.core.client.api import (
     Usage,
 )
 from desktop_chat.core.errors import ApiError, DesktopChatError, StreamProblem
-from desktop_chat.core.history.recorder import ReplyRecorder
+from desktop_chat.core.history.recorder import PeriodicFlush, ReplyRecorder
 
 __all__ = ["CANCELLED_REASON", "TurnOutcome", "TurnProgress", "run_turn", "unsent_outcome"]
 
@@ -155,6 +156,19 @@ def run_turn(
     Never raises for a failed request: the error is in the outcome, its ``partial_text`` set.
     """
     run = _Run(turn, database, progress)
+    with contextlib.ExitStack() as flushing:
+        if run.recorder is not None:
+            flushing.enter_context(PeriodicFlush(run.recorder))
+        return _stream(run, turn, client, progress, cancel)
+
+
+def _stream(
+    run: _Run,
+    turn: Turn,
+    client: ChatClient,
+    progress: TurnProgress,
+    cancel: threading.Event,
+) -> TurnOutcome:
     try:
         for event in client.stream_chat(turn.model, turn.messages, cancel=cancel, **turn.params):
             if isinstance(event, ContentDelta):

@@ -20,7 +20,7 @@ from desktop_chat.core.errors import StorageError
 from desktop_chat.core.history import _schema
 from desktop_chat.core.history.models import STATUSES, UsageInput, usage_dict
 
-__all__ = ["DEFAULT_INTERVAL", "ReplyRecorder"]
+__all__ = ["DEFAULT_INTERVAL", "PeriodicFlush", "ReplyRecorder"]
 
 #: Seconds between two writes of a streaming reply: the most a crash can lose.
 DEFAULT_INTERVAL = 0.25
@@ -187,3 +187,30 @@ class ReplyRecorder:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+class PeriodicFlush:
+    """Flushes a recorder every interval from a helper thread, while a reply streams.
+
+    A delta is otherwise written only when a later one arrives after the interval, so text that
+    came in a burst before a pause (a model thinking) stayed unsaved through the whole pause.
+    Use it as a context manager around the stream.
+    """
+
+    def __init__(self, recorder: ReplyRecorder, interval: float = DEFAULT_INTERVAL) -> None:
+        self._recorder = recorder
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="desktop-chat-flush", daemon=True)
+
+    def __enter__(self) -> PeriodicFlush:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            self._recorder.flush()

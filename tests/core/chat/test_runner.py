@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -131,3 +132,36 @@ def test_a_reply_row_that_vanished_is_reported_and_the_stream_goes_on(
     assert outcome.text == "still here"
     assert progress.record_failures
     assert "no longer exists" in progress.record_failures[0]
+
+
+def test_text_that_came_before_a_pause_is_saved_during_the_pause(
+    storage: Storage, database: Path, scripted_server: ScriptedServer
+) -> None:
+    # A burst, then the server goes quiet (a model thinking): no later delta will trigger a write.
+    reply = sse_reply(["one ", "two ", "three"], finish_reason=None, done=False)
+    reply.ending = "stall"
+    scripted_server.add(reply)
+    turn = send_turn(storage, None, "think", OPTIONS)
+    progress = Progress()
+    outcomes: list[TurnOutcome] = []
+    worker = threading.Thread(
+        target=lambda: outcomes.append(_run(turn, scripted_server, database, progress))
+    )
+    worker.start()
+    try:
+        deadline = time.monotonic() + 30  # a guard against a hang, not a budget
+
+        def saved() -> str:
+            message = storage.get_message(turn.reply.id)
+            return "" if message is None else message.content
+
+        while saved() != "one two three":
+            assert time.monotonic() < deadline, f"still only {saved()!r} on disk"
+            time.sleep(0.02)
+        message = storage.get_message(turn.reply.id)
+        assert message is not None
+        assert message.status == "streaming"  # saved while the stream is still open
+    finally:
+        progress.cancel.set()
+        worker.join()
+    assert outcomes[0].reason == CANCELLED_REASON
