@@ -149,14 +149,13 @@ def test_text_that_came_before_a_pause_is_saved_during_the_pause(
     )
     worker.start()
     try:
-        deadline = time.monotonic() + 30  # a guard against a hang, not a budget
 
         def saved() -> str:
             message = storage.get_message(turn.reply.id)
             return "" if message is None else message.content
 
+        # Polled until it holds; pytest-timeout (pyproject) is the only guard against a hang.
         while saved() != "one two three":
-            assert time.monotonic() < deadline, f"still only {saved()!r} on disk"
             time.sleep(0.02)
         message = storage.get_message(turn.reply.id)
         assert message is not None
