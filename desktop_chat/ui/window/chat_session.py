@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal, Slot
 
@@ -49,6 +50,14 @@ MAX_STREAMS = 4
 #: Returns the provider for a chat's options and what makes its client on the worker thread;
 #: raises DesktopChatError when the chat cannot send (it runs on the GUI thread: no keyring).
 Connect = Callable[[ChatOptions], tuple[ProviderConfig, Callable[[], ChatClient]]]
+
+
+class _ReplyPlanner(Protocol):
+    """``regenerate_turn`` or ``continue_turn``: plans a new version of a reply."""
+
+    def __call__(
+        self, storage: Storage, reply_id: int, options: ChatOptions, *, provider_name: str = ""
+    ) -> Turn: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,18 +352,7 @@ class ChatSession(QObject):
 
     def regenerate(self, message_id: int) -> bool:
         """Ask again for the reply ``message_id`` (a new version beside it); False when not."""
-        if self.is_streaming or self._closing:
-            return False
-        turn = self._plan(
-            lambda options, name: regenerate_turn(
-                self._storage, message_id, options, provider_name=name
-            )
-        )
-        if turn is None:
-            return False
-        self._transcript.remove_from(message_id)
-        self._show_turn(turn)
-        return True
+        return self._replace_reply(message_id, regenerate_turn)
 
     @Slot(int)
     def _on_transcript_regenerate_requested(self, message_id: int) -> None:
@@ -363,12 +361,14 @@ class ChatSession(QObject):
     def continue_reply(self, message_id: int) -> bool:
         """Stream more of reply ``message_id`` into a new version that starts with its text;
         False when impossible."""
+        return self._replace_reply(message_id, continue_turn)
+
+    def _replace_reply(self, message_id: int, planner: _ReplyPlanner) -> bool:
+        # A new version of the reply takes its place on screen; the old one stays a sibling.
         if self.is_streaming or self._closing:
             return False
         turn = self._plan(
-            lambda options, name: continue_turn(
-                self._storage, message_id, options, provider_name=name
-            )
+            lambda options, name: planner(self._storage, message_id, options, provider_name=name)
         )
         if turn is None:
             return False
