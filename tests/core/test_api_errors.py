@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from desktop_chat.core.chat.advice import describe_error
 from desktop_chat.core.client.api import ChatClient, ContentDelta
 from desktop_chat.core.errors import (
     ApiError,
@@ -92,6 +93,17 @@ def test_429_with_retry_after_http_date(scripted_server: ScriptedServer) -> None
     assert error.retry_after is not None
     assert 25 <= error.retry_after <= 30
     assert "Too Many Requests" in error.body_snippet
+
+
+@pytest.mark.parametrize("value", ["99999999999", "1e308", "inf", "Fri, 31 Dec 9999 23:59:59 GMT"])
+def test_retry_after_is_at_most_an_hour(scripted_server: ScriptedServer, value: str) -> None:
+    reply = json_reply(
+        429, error_body("Slow down", "rate_limit_exceeded"), [("Retry-After", value)]
+    )
+    error = failure(scripted_server, reply)
+    assert isinstance(error, RateLimitError)
+    assert error.retry_after == 3600
+    assert describe_error(error).retry_after == 3600
 
 
 def test_insufficient_quota_is_told_apart(scripted_server: ScriptedServer) -> None:

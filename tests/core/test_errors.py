@@ -71,7 +71,8 @@ def test_str_and_repr() -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [("120", 120.0), (" 1.5 ", 1.5), ("-3", 0.0), ("", None), (None, None), ("soon", None),
-     ("nan", None), ("Wed, 21 Oct 2015 07:28:00", None)],
+     ("nan", None), ("Wed, 21 Oct 2015 07:28:00", None), ("3600", 3600.0),
+     ("99999999999", 3600.0), ("inf", 3600.0), ("Fri, 31 Dec 9999 23:59:59 GMT", 3600.0)],
 )  # fmt: skip
 def test_retry_after_values(value: str | None, expected: float | None) -> None:
     assert parse_retry_after(value) == expected

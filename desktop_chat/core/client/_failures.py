@@ -36,6 +36,9 @@ from desktop_chat.core.errors import (
 )
 
 SNIPPET_LENGTH = 200
+#: The longest wait a ``Retry-After`` header can impose; a server asking for more is wrong or
+#: hostile, and Retry must not stay locked for years.
+MAX_RETRY_AFTER = 3600.0
 
 _CONTEXT_PHRASES = (
     "context_length_exceeded",
@@ -59,7 +62,8 @@ def visible_text(body: str, limit: int = SNIPPET_LENGTH) -> str:
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds from a ``Retry-After`` header given as seconds or as an HTTP date."""
+    """Seconds from a ``Retry-After`` header given as seconds or as an HTTP date, at most
+    :data:`MAX_RETRY_AFTER`."""
     if not value:
         return None
     value = value.strip()
@@ -73,7 +77,9 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
         if when.tzinfo is None:
             return None
         seconds = when.timestamp() - (time.time() if now is None else now)
-    return max(0.0, seconds) if math.isfinite(seconds) else None
+    if math.isnan(seconds):
+        return None
+    return min(max(0.0, seconds), MAX_RETRY_AFTER)
 
 
 class ProviderError:
