@@ -419,11 +419,16 @@ def test_drop_mid_stream_is_not_a_stall(scripted_server: ScriptedServer) -> None
     assert type(error) is StreamInterrupted
 
 
-def test_redirect(scripted_server: ScriptedServer) -> None:
-    reply = Reply(301, [("Location", "https://example.com/v1/chat/completions")], [b"moved"])
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_does_not_quote_where_it_points(
+    scripted_server: ScriptedServer, status: int
+) -> None:
+    reply = Reply(status, [("Location", "https://evil.example/paste-your-key-here")], [b"moved"])
     error = failure(scripted_server, reply)
     assert type(error) is UnexpectedResponseError
-    assert "redirected the request to https://example.com/v1/chat/completions" in error.message
+    assert f"redirected the request elsewhere ({status})" in error.message
+    assert "Check the base URL in Settings" in error.message
+    assert "evil.example" not in error.message
 
 
 def test_invalid_port_in_base_url() -> None:

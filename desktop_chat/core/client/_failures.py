@@ -249,11 +249,11 @@ def error_from_response(
         if payload is not None and status < 400:
             return None
     if 300 <= status < 400:
-        location = headers.get("location", "")
-        target = f" to {location}" if location else ""
+        # The Location header is not quoted: it is the server's text, and may be anything.
         return UnexpectedResponseError(
-            f"The server redirected the request{target} ({status}). Use the address it "
-            "redirects to as the base URL in Settings.",
+            f"The server redirected the request elsewhere ({status}); the app does not follow "
+            "redirects. Check the base URL in Settings: it may need https:// instead of "
+            "http://, or a different path (it usually ends in /v1).",
             status=status,
         )
     if status < 400:
