@@ -6,8 +6,8 @@ from pathlib import Path
 
 import keyring
 import keyring.errors
-import pytest
 from keyring.backends import fail
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.config.paths import settings_path
@@ -26,6 +26,12 @@ def _dialog(qtbot: QtBot, settings: Settings | None = None) -> SettingsDialog:
     qtbot.addWidget(dialog)
     dialog.show()
     return dialog
+
+
+def _problems(dialog: SettingsDialog) -> list[str]:
+    """The texts of the problem boxes the dialog has open."""
+    boxes = dialog.findChildren(QMessageBox, "settingsProblem")
+    return [box.text() for box in boxes if box.isVisible()]
 
 
 def _files_containing(folder: Path, text: str) -> list[Path]:
@@ -76,20 +82,14 @@ class _LockedKeyring(MemoryKeyring):
         raise keyring.errors.KeyringLocked("locked")
 
 
-def test_keyring_error_is_shown_and_the_dialog_stays_open(
-    qtbot: QtBot, app_home: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_keyring_error_is_shown_and_the_dialog_stays_open(qtbot: QtBot, app_home: Path) -> None:
     keyring.set_keyring(_LockedKeyring())
-    shown: list[str] = []
-    monkeypatch.setattr(
-        "desktop_chat.ui.dialogs.settings_dialog.QMessageBox.warning",
-        lambda parent, title, text: shown.append(text),
-    )
     dialog = _dialog(qtbot)
     dialog.add_provider("openai")
     qtbot.keyClicks(dialog.key_edit, SECRET)
     dialog.accept()
-    qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
+    qtbot.waitUntil(lambda: bool(_problems(dialog)), timeout=10_000)
+    shown = _problems(dialog)
     assert dialog.isVisible()
     assert dialog.isEnabled()
     assert len(shown) == 1
@@ -111,18 +111,13 @@ def test_endpoint_preview_and_cleartext_warning(qtbot: QtBot) -> None:
     assert "unencrypted" not in dialog.url_warning.text()
 
 
-def test_invalid_base_url_blocks_saving(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
-    shown: list[str] = []
-    monkeypatch.setattr(
-        "desktop_chat.ui.dialogs.settings_dialog.QMessageBox.warning",
-        lambda parent, title, text: shown.append(text),
-    )
+def test_invalid_base_url_blocks_saving(qtbot: QtBot) -> None:
     dialog = _dialog(qtbot)
     dialog.add_provider("custom")
     dialog.base_url_edit.setText("ftp://nope")
     dialog.accept()  # refused at once, before any keyring write
     assert dialog.isVisible()
-    assert shown
+    assert _problems(dialog)
     assert not settings_path().exists()
 
 

@@ -12,6 +12,7 @@ from desktop_chat.core.errors import StorageError
 from desktop_chat.core.history.storage import open_storage
 from desktop_chat.ui.app.startup import make_application
 from desktop_chat.ui.app.termination import TerminationWatcher
+from desktop_chat.ui.common.inert import plain_message
 from desktop_chat.ui.common.theme import apply_theme
 from desktop_chat.ui.window.main_window import MainWindow
 from desktop_chat.ui.workers.background import wait_for_background
@@ -39,7 +40,12 @@ def run(qt_argv: list[str], self_test: bool = False) -> int:
     try:
         opened = open_storage(database_path())
     except StorageError as error:
-        QMessageBox.critical(None, QApplication.translate("App", "Desktop Chat"), error.message)
+        plain_message(
+            None,
+            QMessageBox.Icon.Critical,
+            QApplication.translate("App", "Desktop Chat"),
+            error.message,
+        ).exec()
         return 1
     if opened.notice:
         notices.append(opened.notice)

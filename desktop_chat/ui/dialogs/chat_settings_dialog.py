@@ -7,7 +7,7 @@ values into the form.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from desktop_chat.core.chat.options import ChatOptions
 from desktop_chat.core.config.providers import ProviderConfig
+from desktop_chat.ui.common.inert import plain_form_labels, plain_label
 
 __all__ = ["MAX_TOKENS_LIMIT", "ChatSettingsDialog"]
 
@@ -55,9 +55,8 @@ class ChatSettingsDialog(QDialog):
         self._options = options
         self._provider = provider
         layout = QVBoxLayout(self)
-        uses = QLabel(self)
+        uses = plain_label("", self)
         uses.setObjectName("chatSettingsUses")
-        uses.setTextFormat(Qt.TextFormat.PlainText)
         uses.setWordWrap(True)
         uses.setText(
             self.tr("This chat uses {provider} · {model}. Change them in the toolbar.").format(
@@ -91,6 +90,7 @@ class ChatSettingsDialog(QDialog):
             self.tr("Reply length limit (tokens)"),
             self._optional(self.max_tokens_check, self.max_tokens_spin),
         )
+        plain_form_labels(form)
         layout.addLayout(form)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self

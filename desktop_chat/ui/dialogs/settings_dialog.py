@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -51,6 +50,7 @@ from desktop_chat.core.config.settings import (
     save_settings,
 )
 from desktop_chat.core.errors import DesktopChatError, SecretStoreError, SettingsError
+from desktop_chat.ui.common.inert import open_plain_message, plain_form_labels, plain_label
 from desktop_chat.ui.workers.background import start_background
 
 __all__ = ["SettingsDialog"]
@@ -151,6 +151,7 @@ class SettingsDialog(QDialog):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self._build_connection_rows(form)
         self._build_model_rows(form)
+        plain_form_labels(form)
         row.addWidget(self._form_page, 1)
         self.models_listed.connect(self._on_self_models_listed)
         self.connection_failed.connect(self._on_self_connection_failed)
@@ -191,7 +192,7 @@ class SettingsDialog(QDialog):
         self.name_edit.setObjectName("providerName")
         self.name_edit.textEdited.connect(self._on_name_edit_text_edited)
         form.addRow(self.tr("Name"), self.name_edit)
-        self.kind_label = QLabel(self._form_page)
+        self.kind_label = plain_label("", self._form_page)
         form.addRow(self.tr("Type"), self.kind_label)
 
         self.base_url_edit = QLineEdit(self._form_page)
@@ -199,12 +200,12 @@ class SettingsDialog(QDialog):
         self.base_url_edit.setPlaceholderText("https://api.example.com/v1")
         self.base_url_edit.textChanged.connect(self._on_base_url_edit_text_changed)
         form.addRow(self.tr("Base URL"), self.base_url_edit)
-        self.endpoint_preview = QLabel(self._form_page)
+        self.endpoint_preview = plain_label("", self._form_page)
         self.endpoint_preview.setObjectName("endpointPreview")
         self.endpoint_preview.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.endpoint_preview.setWordWrap(True)
         form.addRow(self.tr("Requests go to"), self.endpoint_preview)
-        self.url_warning = QLabel(self._form_page)
+        self.url_warning = plain_label("", self._form_page)
         self.url_warning.setObjectName("urlWarning")
         self.url_warning.setWordWrap(True)
         form.addRow("", self.url_warning)
@@ -220,7 +221,7 @@ class SettingsDialog(QDialog):
         key_row.addWidget(self.key_edit)
         key_row.addWidget(self.show_key)
         form.addRow(self.tr("API key"), key_row)
-        self.keyring_status = QLabel(self._secrets.explanation, self._form_page)
+        self.keyring_status = plain_label(self._secrets.explanation, self._form_page)
         self.keyring_status.setObjectName("keyringStatus")
         self.keyring_status.setWordWrap(True)
         if not self._secrets.is_secure:
@@ -246,7 +247,7 @@ class SettingsDialog(QDialog):
         model_row.addWidget(self.model_combo, 1)
         model_row.addWidget(self.test_button)
         form.addRow(self.tr("Model"), model_row)
-        self.test_result = QLabel(self._form_page)
+        self.test_result = plain_label("", self._form_page)
         self.test_result.setObjectName("testResult")
         self.test_result.setWordWrap(True)
         self.test_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -297,9 +298,10 @@ class SettingsDialog(QDialog):
         self.send_combo.addItem(self.tr("Ctrl+Enter sends, Enter adds a line"), "ctrl+enter")
         self.send_combo.setCurrentIndex(max(0, self.send_combo.findData(self._settings.send_key)))
         form.addRow(self.tr("Sending"), self.send_combo)
-        where = QLabel(self._secrets.explanation, page)
+        where = plain_label(self._secrets.explanation, page)
         where.setWordWrap(True)
         form.addRow(self.tr("API keys"), where)
+        plain_form_labels(form)
         return page
 
     # Provider list -----------------------------------------------------------------------------
@@ -588,7 +590,13 @@ class SettingsDialog(QDialog):
             if problem is not None:
                 self.select_provider(provider.id)
                 self._tabs.setCurrentIndex(0)
-                QMessageBox.warning(self, self.tr("Settings"), f"{provider.name}: {problem}")
+                open_plain_message(
+                    self,
+                    QMessageBox.Icon.Warning,
+                    self.tr("Settings"),
+                    f"{provider.name}: {problem}",
+                    "settingsProblem",
+                )
                 return
         # Keyring writes may wait on an unlock prompt: they run in the background, and the
         # settings file is written only once the keys are safe.
@@ -609,7 +617,13 @@ class SettingsDialog(QDialog):
         try:
             save_settings(self._settings)
         except SettingsError as error:
-            QMessageBox.warning(self, self.tr("Settings"), error.message)
+            open_plain_message(
+                self,
+                QMessageBox.Icon.Warning,
+                self.tr("Settings"),
+                error.message,
+                "settingsProblem",
+            )
             return
         super().accept()
 
@@ -618,4 +632,6 @@ class SettingsDialog(QDialog):
         del name
         self.setEnabled(True)
         message = error.message if isinstance(error, DesktopChatError) else str(error)
-        QMessageBox.warning(self, self.tr("Settings"), message)
+        open_plain_message(
+            self, QMessageBox.Icon.Warning, self.tr("Settings"), message, "settingsProblem"
+        )

@@ -6,7 +6,6 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.core.client.discovery import LocalServer, probe_local_servers
+from desktop_chat.ui.common.inert import plain_label
 from desktop_chat.ui.workers.background import start_background
 
 __all__ = ["WelcomeView"]
@@ -43,11 +43,13 @@ class WelcomeView(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(40, 32, 40, 32)
         outer.addStretch(1)
-        title = QLabel(self.tr("Welcome to Desktop Chat"), self)
+        title = plain_label(self.tr("Welcome to Desktop Chat"), self)
         title.setObjectName("welcomeTitle")
         title.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         outer.addWidget(title)
-        hint = QLabel(self.tr("Chat with any OpenAI-compatible model. Choose how to start:"), self)
+        hint = plain_label(
+            self.tr("Chat with any OpenAI-compatible model. Choose how to start:"), self
+        )
         hint.setObjectName("welcomeHint")
         hint.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         outer.addWidget(hint)
@@ -69,11 +71,11 @@ class WelcomeView(QWidget):
         layout = QVBoxLayout(card)
         layout.setContentsMargins(18, 16, 18, 16)
         layout.setSpacing(10)
-        heading = QLabel(title, card)
+        heading = plain_label(title, card)
         heading.setObjectName("welcomeCardTitle")
         heading.setWordWrap(True)
         layout.addWidget(heading)
-        body = QLabel(text, card)
+        body = plain_label(text, card)
         body.setObjectName("welcomeHint")
         body.setWordWrap(True)
         layout.addWidget(body)
@@ -95,7 +97,7 @@ class WelcomeView(QWidget):
         self.use_key_button.setObjectName("useKeyButton")
         self.use_key_button.clicked.connect(self._on_use_key_clicked)
         layout.addWidget(self.use_key_button)
-        self.key_error = QLabel(card)
+        self.key_error = plain_label("", card)
         self.key_error.setObjectName("welcomeError")
         self.key_error.setWordWrap(True)
         self.key_error.hide()
@@ -112,7 +114,7 @@ class WelcomeView(QWidget):
         self.scan_button.setObjectName("scanButton")
         self.scan_button.clicked.connect(self._on_scan_clicked)
         layout.addWidget(self.scan_button)
-        self.scan_status = QLabel(card)
+        self.scan_status = plain_label("", card)
         self.scan_status.setObjectName("welcomeHint")
         self.scan_status.setWordWrap(True)
         self.scan_status.hide()

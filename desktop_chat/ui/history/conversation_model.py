@@ -25,6 +25,7 @@ from desktop_chat.core.errors import StorageError
 from desktop_chat.core.history.groups import GroupKey, group_key
 from desktop_chat.core.history.models import Conversation
 from desktop_chat.core.history.storage import Storage
+from desktop_chat.ui.common.inert import inert_tooltip
 from desktop_chat.ui.history.history_groups import group_label
 
 __all__ = ["HEADER_ROLE", "ID_ROLE", "PAGE", "PINNED_ROLE", "ConversationModel"]
@@ -191,10 +192,12 @@ class ConversationModel(QAbstractListModel):
             return self._shown_title(conversation)
         if role == Qt.ItemDataRole.ToolTipRole:
             if conversation.id in self._streaming:
-                return self.tr("{title} (a reply is streaming)").format(
-                    title=self.title_of(conversation)
+                return inert_tooltip(
+                    self.tr("{title} (a reply is streaming)").format(
+                        title=self.title_of(conversation)
+                    )
                 )
-            return self.title_of(conversation)
+            return inert_tooltip(self.title_of(conversation))
         if role == Qt.ItemDataRole.EditRole:
             return conversation.title
         if role == ID_ROLE:

@@ -17,7 +17,6 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QStackedWidget,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from desktop_chat.core.errors import StorageError
 from desktop_chat.core.history.storage import Storage
+from desktop_chat.ui.common.inert import inert_tooltip, plain_label
 from desktop_chat.ui.common.timers import single_shot_timer
 from desktop_chat.ui.history.conversation_list import ConversationList
 from desktop_chat.ui.history.search_panel import SearchResults
@@ -99,7 +99,7 @@ class HistorySidebar(QWidget):
         self._stack.addWidget(self.results)
         layout.addWidget(self._stack, 1)
 
-        self._no_results = QLabel(self)
+        self._no_results = plain_label("", self)
         self._no_results.setObjectName("noResults")
         self._no_results.setWordWrap(True)
         self._no_results.hide()
@@ -110,7 +110,7 @@ class HistorySidebar(QWidget):
         self.undo_bar.setFrameShape(QFrame.Shape.StyledPanel)
         bar = QHBoxLayout(self.undo_bar)
         bar.setContentsMargins(8, 4, 4, 4)
-        self._undo_label = QLabel(self.tr("Conversation deleted"), self.undo_bar)
+        self._undo_label = plain_label(self.tr("Conversation deleted"), self.undo_bar)
         bar.addWidget(self._undo_label, 1)
         self.undo_button = QPushButton(self.tr("Undo"), self.undo_bar)
         self.undo_button.setObjectName("undoButton")
@@ -189,7 +189,7 @@ class HistorySidebar(QWidget):
             if title
             else self.tr("Conversation deleted")
         )
-        self._undo_label.setToolTip(title)
+        self._undo_label.setToolTip(inert_tooltip(title))
         self.undo_bar.show()
         self._undo_timer.start()
         self.conversation_deleted.emit(conversation_id)

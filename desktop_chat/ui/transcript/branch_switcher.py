@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QToolButton, QWidget
+
+from desktop_chat.ui.common.inert import plain_label
 
 __all__ = ["BranchSwitcher"]
 
@@ -31,7 +33,7 @@ class BranchSwitcher(QWidget):
         self.previous_button.setToolTip(self.tr("Previous version"))
         self.previous_button.setAccessibleName(self.tr("Previous version"))
         self.previous_button.clicked.connect(self._on_previous_button_clicked)
-        self.label = QLabel(self)
+        self.label = plain_label("", self)
         self.label.setObjectName("branchPosition")
         self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.next_button = QToolButton(self)

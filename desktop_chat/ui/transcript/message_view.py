@@ -10,7 +10,6 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QLabel,
     QMenu,
     QPushButton,
     QSizePolicy,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.ui.common.error_text import ErrorAction, ErrorAdvice
+from desktop_chat.ui.common.inert import plain_label
 from desktop_chat.ui.transcript.branch_switcher import BranchSwitcher
 from desktop_chat.ui.transcript.clipboard import CopyFormat, copy_code_block, copy_message
 from desktop_chat.ui.transcript.message_body import MessageBody
@@ -87,7 +87,7 @@ class MessageView(QFrame):
             widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
             widget.customContextMenuRequested.connect(self._on_context_menu_requested)
 
-        self._note = QLabel(self)
+        self._note = plain_label("", self)
         self._note.setObjectName("messageNote")
         self._note.hide()
         layout.addWidget(self._note)
@@ -106,9 +106,8 @@ class MessageView(QFrame):
         self._thinking_toggle.toggled.connect(self._on_thinking_toggle_toggled)
         self._thinking_toggle.hide()
         layout.addWidget(self._thinking_toggle)
-        self._thinking = QLabel(self)
+        self._thinking = plain_label("", self)
         self._thinking.setObjectName("thinkingText")
-        self._thinking.setTextFormat(Qt.TextFormat.PlainText)
         self._thinking.setWordWrap(True)
         self._thinking.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._thinking.hide()
@@ -120,10 +119,9 @@ class MessageView(QFrame):
         self._error.setObjectName("errorBanner")
         error_layout = QVBoxLayout(self._error)
         error_layout.setContentsMargins(10, 8, 10, 8)
-        self._error_label = QLabel(self._error)
+        self._error_label = plain_label("", self._error)
         self._error_label.setObjectName("errorText")
         self._error_label.setWordWrap(True)
-        self._error_label.setTextFormat(Qt.TextFormat.PlainText)
         self._error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         error_layout.addWidget(self._error_label)
         buttons = QHBoxLayout()
@@ -150,12 +148,11 @@ class MessageView(QFrame):
     def _build_header(self) -> QHBoxLayout:
         header = QHBoxLayout()
         header.setSpacing(4)
-        self._who = QLabel(self.tr("You") if self.role == USER else self.tr("Assistant"), self)
+        self._who = plain_label(self.tr("You") if self.role == USER else self.tr("Assistant"), self)
         self._who.setObjectName("messageRole")
         header.addWidget(self._who)
-        self._origin = QLabel(self)
+        self._origin = plain_label("", self)
         self._origin.setObjectName("messageOrigin")
-        self._origin.setTextFormat(Qt.TextFormat.PlainText)  # a model id is the server's text
         self._origin.hide()
         header.addWidget(self._origin)
         header.addStretch(1)

@@ -15,7 +15,6 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 from desktop_chat.core.chat.turns import can_continue
 from desktop_chat.core.history.models import Message
 from desktop_chat.ui.common.error_text import ErrorAction, ErrorAdvice
+from desktop_chat.ui.common.inert import plain_label
 from desktop_chat.ui.common.timers import single_shot_timer
 from desktop_chat.ui.transcript.message_view import ASSISTANT, MessageView
 from desktop_chat.ui.transcript.message_view import USER as USER_ROLE
@@ -85,7 +85,7 @@ class Transcript(QScrollArea):
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(12)
         self._layout.addStretch(1)
-        self._empty_hint = QLabel(
+        self._empty_hint = plain_label(
             self.tr("Ask anything below. The reply appears here as it is written."), self._column
         )
         self._empty_hint.setObjectName("emptyHint")

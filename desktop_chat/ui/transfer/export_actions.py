@@ -21,6 +21,7 @@ from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.core.history.models import Conversation, Message
 from desktop_chat.core.history.storage import Storage
 from desktop_chat.core.transfer.importers import ImportReport
+from desktop_chat.ui.common.inert import plain_message
 from desktop_chat.ui.transcript.clipboard import copy_conversation
 from desktop_chat.ui.transcript.message_menu import COPY_CONVERSATION_ACTION
 from desktop_chat.ui.transfer.import_dialog import ImportRunner, show_import_result
@@ -193,9 +194,7 @@ class ExportActions(QObject):
             status().showMessage(text, _STATUS_MS)
 
     def _problem(self, title: str, text: str) -> None:
-        box = QMessageBox(
-            QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self._window
-        )
+        box = plain_message(self._window, QMessageBox.Icon.Warning, title, text)
         box.setObjectName("exportProblem")
         box.open()
         self.last_result = box

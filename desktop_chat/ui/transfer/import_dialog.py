@@ -12,7 +12,7 @@ import functools
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from desktop_chat.core.history.storage import Storage
@@ -45,6 +45,7 @@ def show_import_result(parent: QWidget, report: ImportReport) -> QMessageBox:
     everything_failed = bool(report.files) and len(report.failed) == len(report.files)
     box = QMessageBox(parent)
     box.setObjectName("importResult")
+    box.setTextFormat(Qt.TextFormat.PlainText)  # the details quote file names and their errors
     box.setWindowTitle(_tr("Import failed") if everything_failed else _tr("Import finished"))
     box.setIcon(QMessageBox.Icon.Warning if report.failed else QMessageBox.Icon.Information)
     box.setText(headline)

@@ -12,7 +12,6 @@ from PySide6.QtGui import QColor, QKeyEvent, QPalette, QTextCharFormat, QTextCur
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QTextEdit,
     QToolButton,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from desktop_chat.core.history.find import Match, find_matches
 from desktop_chat.ui.common.flash import flash
+from desktop_chat.ui.common.inert import plain_label
 from desktop_chat.ui.common.timers import single_shot_timer
 from desktop_chat.ui.transcript.transcript import Transcript
 
@@ -59,7 +59,7 @@ class FindBar(QFrame):
         self.field.textChanged.connect(self._on_field_text_changed)
         self.field.installEventFilter(self)
         layout.addWidget(self.field, 1)
-        self.count_label = QLabel(self)
+        self.count_label = plain_label("", self)
         self.count_label.setObjectName("findCount")
         self.count_label.setMinimumWidth(90)
         layout.addWidget(self.count_label)

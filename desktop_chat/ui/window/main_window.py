@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
     QHBoxLayout,
-    QLabel,
     QMainWindow,
     QMessageBox,
     QPushButton,
@@ -41,6 +40,7 @@ from desktop_chat.core.config.settings import DEMO_PROVIDER_ID, Settings, save_s
 from desktop_chat.core.errors import DesktopChatError, SecretStoreError, SettingsError, StorageError
 from desktop_chat.core.history.storage import Storage
 from desktop_chat.ui.common.flash import flash
+from desktop_chat.ui.common.inert import open_plain_message, plain_label
 from desktop_chat.ui.common.theme import apply_theme
 from desktop_chat.ui.common.timers import single_shot_timer
 from desktop_chat.ui.dialogs.about import show_about
@@ -176,14 +176,14 @@ class MainWindow(QMainWindow):
         self.new_chat_action.triggered.connect(self.new_chat)
         toolbar.addAction(self.new_chat_action)
         toolbar.addSeparator()
-        toolbar.addWidget(QLabel(self.tr(" Provider ")))
+        toolbar.addWidget(plain_label(self.tr(" Provider ")))
         self.provider_picker = QComboBox(self)
         self.provider_picker.setObjectName("providerPicker")
         self.provider_picker.setAccessibleName(self.tr("Provider"))
         self.provider_picker.setMinimumWidth(160)
         self.provider_picker.activated.connect(self._on_provider_picker_activated)
         toolbar.addWidget(self.provider_picker)
-        toolbar.addWidget(QLabel(self.tr("  Model ")))
+        toolbar.addWidget(plain_label(self.tr("  Model ")))
         self.model_picker = QComboBox(self)
         self.model_picker.setObjectName("modelPicker")
         self.model_picker.setAccessibleName(self.tr("Model"))
@@ -310,9 +310,8 @@ class MainWindow(QMainWindow):
         layout = QHBoxLayout(self.composer_notice)
         layout.setContentsMargins(16, 6, 16, 0)
         layout.addStretch(1)
-        self.composer_notice_text = QLabel(self.composer_notice)
+        self.composer_notice_text = plain_label("", self.composer_notice)
         self.composer_notice_text.setObjectName("composerNoticeText")
-        self.composer_notice_text.setTextFormat(Qt.TextFormat.PlainText)
         self.composer_notice_text.setWordWrap(True)
         layout.addWidget(self.composer_notice_text)
         self.composer_notice_action = QPushButton(self.composer_notice)
@@ -330,7 +329,7 @@ class MainWindow(QMainWindow):
         layout = QHBoxLayout(self.message_undo_bar)
         layout.setContentsMargins(16, 6, 16, 0)
         layout.addStretch(1)
-        layout.addWidget(QLabel(self.tr("Message deleted, with what followed it."), self))
+        layout.addWidget(plain_label(self.tr("Message deleted, with what followed it."), self))
         undo = QPushButton(self.tr("Undo"), self.message_undo_bar)
         undo.setObjectName("undoDeleteButton")
         undo.clicked.connect(self._on_undo_delete_button_clicked)
@@ -397,9 +396,9 @@ class MainWindow(QMainWindow):
         return bottom
 
     def _build_status_bar(self) -> None:
-        self.provider_status = QLabel(self)
+        self.provider_status = plain_label("", self)
         self.provider_status.setObjectName("providerStatus")
-        self.reply_status = QLabel(self)
+        self.reply_status = plain_label("", self)
         self.reply_status.setObjectName("statusDetail")
         self.statusBar().addWidget(self.provider_status)
         self.statusBar().addPermanentWidget(self.reply_status)
@@ -876,7 +875,9 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_problem_reported(self, message: str) -> None:
-        QMessageBox.warning(self, self.tr("Desktop Chat"), message)
+        open_plain_message(
+            self, QMessageBox.Icon.Warning, self.tr("Desktop Chat"), message, "windowMessage"
+        )
 
     # Welcome -----------------------------------------------------------------------------------
 
@@ -1052,6 +1053,7 @@ class MainWindow(QMainWindow):
             self,
         )
         box.setObjectName("quitConfirmation")
+        box.setTextFormat(Qt.TextFormat.PlainText)
         stop = box.addButton(self.tr("Stop and quit"), QMessageBox.ButtonRole.AcceptRole)
         stop.setObjectName("stopAndQuitButton")
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
@@ -1074,7 +1076,9 @@ class MainWindow(QMainWindow):
     def _on_notice_timer_timeout(self) -> None:
         text = "\n\n".join(self._notices)
         self._notices = []
-        QMessageBox.information(self, self.tr("Desktop Chat"), text)
+        open_plain_message(
+            self, QMessageBox.Icon.Information, self.tr("Desktop Chat"), text, "windowMessage"
+        )
 
     @Slot(Qt.ColorScheme)
     def on_system_color_scheme_changed(self, scheme: Qt.ColorScheme) -> None:
