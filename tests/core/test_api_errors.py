@@ -279,6 +279,15 @@ def test_empty_base_url() -> None:
     assert "No server URL is set" in error.message
 
 
+@pytest.mark.parametrize("base_url", ["http://[::1", "http://[not-an-address]/v1", "https://"])
+def test_a_base_url_that_is_not_an_address_is_called_so(base_url: str) -> None:
+    with ChatClient(base_url, KEY) as client:
+        error = stream_error(client)
+    assert isinstance(error, ConnectError)
+    assert "not a valid address" in error.message
+    assert "No server URL is set" not in error.message
+
+
 # -- TLS -----------------------------------------------------------------------------------------
 
 
@@ -359,12 +368,38 @@ def test_tls_with_the_ca_bundle_option(tls_server: int, self_signed: tuple[Path,
     assert events[0] == ContentDelta("secure")
 
 
+def test_tls_with_ssl_cert_file(
+    tls_server: int, self_signed: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(self_signed[0]))
+    with ChatClient(f"https://127.0.0.1:{tls_server}/v1", KEY) as client:
+        events = list(client.stream_chat("m", MESSAGES))
+    assert events[0] == ContentDelta("secure")
+
+
 def test_unreadable_ca_bundle(tmp_path: Path) -> None:
     with ChatClient("https://127.0.0.1:1/v1", KEY, verify=str(tmp_path / "none.pem")) as client:
         error = stream_error(client)
     assert isinstance(error, ConnectError)
     assert error.reason == "tls"
     assert "CA bundle file" in error.message
+
+
+def test_a_missing_ssl_cert_file_is_named(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, scripted_server: ScriptedServer
+) -> None:
+    missing = tmp_path / "gone.pem"
+    monkeypatch.setenv("SSL_CERT_FILE", str(missing))
+    with ChatClient("https://api.example.invalid/v1", KEY) as client:
+        error = stream_error(client)
+    assert isinstance(error, ConnectError)
+    assert error.reason == "tls"
+    assert f"The file {missing} named by the SSL_CERT_FILE environment variable" in error.message
+    assert describe_error(error).text.startswith("Could not reach the server\n")
+    # Plain http:// needs no certificate, so a server on this computer still answers.
+    scripted_server.add(json_reply(200, {"data": [{"id": "local"}]}))
+    with ChatClient(scripted_server.base_url) as client:
+        assert client.list_models() == ["local"]
 
 
 def test_tls_to_a_plain_http_server() -> None:

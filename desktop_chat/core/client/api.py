@@ -15,12 +15,14 @@ user can act on; none of them ever contains the API key.
 from __future__ import annotations
 
 import json
+import os
 import ssl
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import certifi
 import httpx
 
 from desktop_chat import __version__
@@ -95,7 +97,8 @@ class ChatClient:
         connect_timeout: seconds allowed to connect.
         read_timeout: seconds the server may stay silent, before the headers or between chunks.
         proxy: an explicit proxy URL (``http://``, ``https://`` or ``socks5://``).
-        trust_env: honour ``HTTPS_PROXY``, ``NO_PROXY`` and ``SSL_CERT_FILE``.
+        trust_env: honour ``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``,
+            ``SSL_CERT_FILE`` and ``SSL_CERT_DIR``.
         verify: False to skip TLS verification, or the path of a CA bundle file.
 
     The connection is made lazily; configuration problems (an unreadable CA bundle, a bad proxy
@@ -119,6 +122,7 @@ class ChatClient:
         if auth_style not in ("bearer", "api-key"):
             raise ValueError(f"auth_style must be 'bearer' or 'api-key', not {auth_style!r}")
         self.base_url = endpoint_url(base_url)
+        self._url_given = bool(base_url.strip())
         self._api_key = (api_key or "").strip()
         self._auth_style = auth_style
         self._params = {"api-version": api_version} if api_version else {}
@@ -305,27 +309,23 @@ class ChatClient:
 
     def _make_client(self) -> httpx.Client:
         if not self.base_url:
+            if self._url_given:
+                raise ConnectError(
+                    "The base URL is not a valid address. Enter it in Settings as, for example, "
+                    "https://api.openai.com/v1 or http://127.0.0.1:8080/v1.",
+                    reason="other",
+                )
             raise ConnectError(
                 "No server URL is set. Enter the base URL (for example "
                 "https://api.openai.com/v1) in Settings.",
                 reason="other",
             )
-        verify: Any = self._verify
-        if isinstance(verify, str):
-            try:
-                verify = ssl.create_default_context(cafile=verify)
-            except (OSError, ssl.SSLError) as exc:
-                raise ConnectError(
-                    f"The CA bundle file {self._verify} could not be read ({exc.strerror or exc}). "
-                    "Check the path in Settings.",
-                    reason="tls",
-                ) from None
         try:
             return httpx.Client(
                 timeout=self._timeout,
                 proxy=self._proxy or None,
                 trust_env=self._trust_env,
-                verify=verify,
+                verify=self._tls(),
                 headers={"User-Agent": f"desktop-chat/{__version__}"},
             )
         except (ValueError, ImportError, httpx.InvalidURL) as exc:
@@ -333,6 +333,39 @@ class ChatClient:
                 f"The proxy setting “{proxy_label(self._proxy or '')}” cannot be used ({exc}). "
                 "Check it in Settings.",
                 reason="proxy",
+            ) from None
+
+    def _tls(self) -> ssl.SSLContext | bool:
+        """How the server's certificate is checked.
+
+        The context is made here rather than by httpx, so that a CA file that cannot be read
+        gives a message naming it, and so that ``SSL_CERT_FILE`` and ``SSL_CERT_DIR`` count only
+        for https:// (a broken one must not stop plain http:// to this computer).
+        """
+        if self._verify is False:
+            return False
+        https = self.base_url.startswith("https:")
+        if isinstance(self._verify, str):
+            cafile, capath = self._verify, None
+            source = f"The CA bundle file {self._verify}"
+            fix = "Check the path in Settings."
+        elif self._trust_env and https and os.environ.get("SSL_CERT_FILE"):
+            cafile, capath = os.environ["SSL_CERT_FILE"], None
+            source = f"The file {cafile} named by the SSL_CERT_FILE environment variable"
+            fix = "Correct or unset SSL_CERT_FILE, then start the app again."
+        elif self._trust_env and https and os.environ.get("SSL_CERT_DIR"):
+            cafile, capath = None, os.environ["SSL_CERT_DIR"]
+            source = f"The folder {capath} named by the SSL_CERT_DIR environment variable"
+            fix = "Correct or unset SSL_CERT_DIR, then start the app again."
+        else:
+            cafile, capath = certifi.where(), None
+            source = "The certificate list that comes with the app"
+            fix = "Install the app again."
+        try:
+            return ssl.create_default_context(cafile=cafile, capath=capath)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConnectError(
+                f"{source} could not be read ({exc.strerror or exc}). {fix}", reason="tls"
             ) from None
 
     def _headers(self, accept: str) -> dict[str, str]:
