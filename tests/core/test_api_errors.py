@@ -478,6 +478,17 @@ def test_corrupt_gzip_mid_stream(scripted_server: ScriptedServer) -> None:
     scripted_server.add(Reply(200, headers, [b"not gzip at all"], framing="chunked"))
     error = failure(scripted_server)
     assert type(error) is StreamInterrupted
+    assert "could not be decompressed" in error.message
+    assert "connection dropped" not in error.message
+
+
+def test_corrupt_gzip_in_a_whole_reply(scripted_server: ScriptedServer) -> None:
+    headers = [("Content-Type", "application/json"), ("Content-Encoding", "gzip")]
+    scripted_server.add(Reply(200, headers, [b"not gzip at all"]))
+    client = ChatClient(scripted_server.base_url, KEY)
+    with client, pytest.raises(UnexpectedResponseError) as info:
+        client.list_models()
+    assert "could not be decompressed" in info.value.message
 
 
 def test_a_huge_error_page_is_read_only_in_part(scripted_server: ScriptedServer) -> None:

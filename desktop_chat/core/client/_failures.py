@@ -390,6 +390,21 @@ def transport_error(
             f"The URL {url} is not an http:// or https:// address. Check the base URL in Settings.",
             reason="other",
         )
+    if isinstance(exc, httpx.DecodingError):
+        # Its text is zlib's, which says nothing to a user.
+        if streaming:
+            return StreamInterrupted(
+                "The server's reply is marked as compressed (Content-Encoding) but its data "
+                "could not be decompressed, so the reply stopped. The text received so far was "
+                "kept; try again. If it keeps happening, a proxy or the server is damaging "
+                "replies.",
+                partial_text=partial_text,
+            )
+        return UnexpectedResponseError(
+            "The server's reply is marked as compressed (Content-Encoding) but its data could "
+            "not be decompressed. Try again; if it keeps happening, a proxy or the server is "
+            "damaging replies."
+        )
     if isinstance(exc, (httpx.ReadTimeout, httpx.WriteTimeout, httpx.PoolTimeout)):
         when = "in the middle of the reply" if streaming else "after receiving the request"
         return StreamStalled(
