@@ -12,6 +12,8 @@ The UI turns each into a sentence a user can act on; each carries what that sent
     │   ├── ServerError               5xx
     │   ├── ConnectError              refused, DNS, TLS: .reason says which
     │   ├── UnexpectedResponseError   a body that is neither the stream nor a JSON error
+    │   │   ├── ResponseTooLargeError a whole body larger than the client reads: .limit
+    │   │   └── ResponseTooSlowError  a whole body that did not arrive in time: .seconds
     │   ├── MissingKeyError           the provider needs a key and none is stored
     │   └── StreamProblem             after the stream began
     │       ├── StreamStalled         no byte within the read timeout
@@ -43,6 +45,8 @@ __all__ = [
     "MissingKeyError",
     "NotFoundError",
     "RateLimitError",
+    "ResponseTooLargeError",
+    "ResponseTooSlowError",
     "SecretStoreError",
     "ServerError",
     "SettingsError",
@@ -152,6 +156,31 @@ class ConnectError(ApiError):
 
 class UnexpectedResponseError(ApiError):
     """The server answered with something that is neither an event stream nor a JSON error."""
+
+
+class ResponseTooLargeError(UnexpectedResponseError):
+    """A reply that is not a stream (a model list, a whole answer) was larger than the client reads.
+
+    Attributes:
+        limit: the largest body read, in bytes (counted after decompression); 0 if not known.
+    """
+
+    def __init__(self, message: str, *, limit: int = 0, status: int | None = None) -> None:
+        super().__init__(message, status=status)
+        self.limit = limit
+
+
+class ResponseTooSlowError(UnexpectedResponseError):
+    """A reply that is not a stream did not arrive whole in the time allowed (a server trickling
+    bytes never trips the read timeout).
+
+    Attributes:
+        seconds: the time allowed; 0 if not known.
+    """
+
+    def __init__(self, message: str, *, seconds: float = 0.0) -> None:
+        super().__init__(message)
+        self.seconds = seconds
 
 
 class StreamProblem(ApiError):  # noqa: N818 - a name the other modules use

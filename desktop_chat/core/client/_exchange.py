@@ -11,6 +11,10 @@ reports each new connection, and a response's ``network_stream`` extension its c
 request sent on a reused keep-alive connection has neither until its headers arrive; if it is
 cancelled before that, every connection the client holds that no other exchange is using is
 shut: the request's own is among them, the others were idle and are simply made again.
+
+The same shutdown ends an exchange that outlives its deadline (:meth:`Exchange.set_deadline`):
+a server that trickles a byte now and then never trips the read timeout, so a whole body that
+must arrive in a bounded time needs a clock of its own.
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ from typing import Any
 
 import httpx
 
+from desktop_chat.core.client._body import body_chunks, read_limited
+
 _SLICE = 0.05
-_MAX_BODY = 1024 * 1024
 _SSE_STARTS = (b"data:", b":", b"event:", b"id:", b"retry:", b"\n", b"\r")
 
 
@@ -75,6 +80,8 @@ class Exchange:
 
     Call :meth:`wait_headers`; then :meth:`is_event_stream` and either iterate :attr:`chunks`
     (then :meth:`drain` after ``[DONE]``) or :meth:`read_body`; always :meth:`close` at the end.
+    After a deadline set with :meth:`set_deadline` passed, :attr:`expired` is True and what was
+    read since means nothing: the connection was shut down.
     """
 
     def __init__(
@@ -95,22 +102,36 @@ class Exchange:
         self._done = threading.Event()
         self._abandoned = False
         self._deadline: float | None = None
+        self._expired = False
         self.response: httpx.Response | None = None
         self.chunks: Iterator[bytes] = iter(())
+        self._opened = False
         self._first: bytes = b""
         self.error: BaseException | None = None
         request.extensions["trace"] = self._trace
         self._thread = threading.Thread(target=self._run, name="desktop-chat-http", daemon=True)
         self._thread.start()
 
+    @property
+    def expired(self) -> bool:
+        """True once the deadline passed and the exchange was stopped."""
+        return self._expired
+
+    def set_deadline(self, seconds: float | None) -> None:
+        """Stop the exchange ``seconds`` from now (None: no deadline)."""
+        self._deadline = None if seconds is None else time.monotonic() + seconds
+
     def wait_headers(self) -> httpx.Response | None:
-        """The response once its headers arrived, or None if ``cancel`` was set first.
+        """The response once its headers arrived, or None if ``cancel`` was set first or the
+        deadline passed (then :attr:`expired` is True).
 
         Raises:
             httpx.HTTPError: whatever ``send`` raised.
         """
         while not self._headers_ready.wait(_SLICE):
-            if self._cancel.is_set():
+            expired = self._past_deadline()
+            if expired or self._cancel.is_set():
+                self._expired = expired
                 self._abandon()
                 return None
         if self.error is not None:
@@ -126,10 +147,7 @@ class Exchange:
         Raises:
             httpx.RequestError: reading the first chunk failed.
         """
-        response = self.response
-        assert response is not None
-        encoded = "content-encoding" in response.headers
-        self.chunks = response.iter_bytes() if encoded else response.iter_raw()
+        response = self._open()
         content_type = response.headers.get("content-type", "").lower()
         if response.status_code >= 400 or "json" in content_type or "html" in content_type:
             return False
@@ -142,20 +160,18 @@ class Exchange:
         self._first = first
         return False
 
-    def read_body(self) -> bytes:
-        """The rest of a body that is not a stream (at most about a megabyte of it).
+    def read_body(self, limit: int) -> tuple[bytes, bool]:
+        """The rest of a body that is not a stream, decompressed, up to ``limit`` bytes.
+
+        Returns:
+            The body's first ``limit`` bytes, and True when it was longer than that.
 
         Raises:
-            httpx.RequestError: reading failed (or the exchange was cancelled meanwhile).
+            httpx.RequestError: reading failed (or the exchange was cancelled or stopped
+                meanwhile); httpx.DecodingError for compressed data that is not valid.
         """
-        parts = [self._first]
-        size = len(self._first)
-        for chunk in self.chunks:
-            parts.append(chunk)
-            size += len(chunk)
-            if size > _MAX_BODY:
-                break
-        return b"".join(parts)
+        self._open()
+        return read_limited(self.chunks, limit, self._first)
 
     def drain(self, seconds: float) -> None:
         """Read what is left of the body so the connection can be reused.
@@ -163,7 +179,7 @@ class Exchange:
         What follows ``[DONE]`` is normally just the end of the chunked body; a server that
         keeps the response open gets ``seconds``, then the connection is shut down instead.
         """
-        self._deadline = time.monotonic() + seconds
+        self.set_deadline(seconds)
         with contextlib.suppress(httpx.RequestError):
             for _ in self.chunks:
                 pass
@@ -178,6 +194,18 @@ class Exchange:
         if not self._abandoned:
             # The helper only waits on _done now, so this returns at once.
             self._thread.join(timeout=1.0)
+
+    def _open(self) -> httpx.Response:
+        response = self.response
+        assert response is not None
+        if not self._opened:
+            self._opened = True
+            self.chunks = body_chunks(response)
+        return response
+
+    def _past_deadline(self) -> bool:
+        deadline = self._deadline
+        return deadline is not None and time.monotonic() > deadline
 
     # -- helper thread ---------------------------------------------------------------------------
 
@@ -203,8 +231,9 @@ class Exchange:
             response.close()
             return
         while not self._done.wait(_SLICE):
-            deadline = self._deadline
-            if self._cancel.is_set() or (deadline is not None and time.monotonic() > deadline):
+            expired = self._past_deadline()
+            if expired or self._cancel.is_set():
+                self._expired = expired
                 self._shutdown_sockets()
                 return
 

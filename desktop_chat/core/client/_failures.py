@@ -29,6 +29,8 @@ from desktop_chat.core.errors import (
     ContextLengthError,
     NotFoundError,
     RateLimitError,
+    ResponseTooLargeError,
+    ResponseTooSlowError,
     ServerError,
     StreamInterrupted,
     StreamStalled,
@@ -277,6 +279,31 @@ def error_from_response(
         error.message = error.args[0] + f" The reply was: “{snippet}”."
         error.args = (error.message,)
     return error
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):g} MB"
+
+
+def too_large_error(what: str, limit: int, status: int | None = None) -> ResponseTooLargeError:
+    """The error for a whole body (``what``: "reply", "model list") longer than ``limit`` bytes."""
+    return ResponseTooLargeError(
+        f"The server's {what} is larger than {_megabytes(limit)}, the most this app reads, so it "
+        "was not read to the end. Check the base URL in Settings: it must name the API (it "
+        "usually ends in /v1), not a file or another service.",
+        limit=limit,
+        status=status,
+    )
+
+
+def too_slow_error(what: str, seconds: float) -> ResponseTooSlowError:
+    """The error for a whole body (``what``) that was not complete after ``seconds``."""
+    return ResponseTooSlowError(
+        f"The server's {what} had not arrived in full after {seconds:g} s although the server "
+        "kept sending, so the request was stopped. Try again later; if it keeps happening, check "
+        "that the base URL in Settings names the API and not another service.",
+        seconds=seconds,
+    )
 
 
 def rejects_stream_options(error: ApiError) -> bool:

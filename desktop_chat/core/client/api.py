@@ -26,6 +26,7 @@ import certifi
 import httpx
 
 from desktop_chat import __version__
+from desktop_chat.core.client._body import ACCEPT_ENCODING
 from desktop_chat.core.client._endpoint import endpoint_url
 from desktop_chat.core.client._events import (
     Cancelled,
@@ -41,6 +42,8 @@ from desktop_chat.core.client._failures import (
     error_from_response,
     proxy_label,
     rejects_stream_options,
+    too_large_error,
+    too_slow_error,
     transport_error,
 )
 from desktop_chat.core.client._redact import mask_secret
@@ -73,6 +76,13 @@ __all__ = [
     "endpoint_url",
 ]
 
+#: The largest reply that is not a stream (a whole chat answer) read, after decompression.
+MAX_REPLY_BYTES = 16 * 1024 * 1024
+#: The largest model list read, after decompression.
+MAX_MODEL_LIST_BYTES = 8 * 1024 * 1024
+#: How much of an error body is read: its start is all a message quotes.
+_MAX_ERROR_BYTES = 1024 * 1024
+
 
 @dataclass(frozen=True, slots=True)
 class Completion:
@@ -96,6 +106,8 @@ class ChatClient:
         extra_headers: more headers for every request.
         connect_timeout: seconds allowed to connect.
         read_timeout: seconds the server may stay silent, before the headers or between chunks.
+        body_timeout: seconds a reply that is not a stream may take to arrive whole, from its
+            headers (a model list: from the request), however steadily it trickles.
         proxy: an explicit proxy URL (``http://``, ``https://`` or ``socks5://``).
         trust_env: honour ``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``,
             ``SSL_CERT_FILE`` and ``SSL_CERT_DIR``.
@@ -115,6 +127,7 @@ class ChatClient:
         extra_headers: Mapping[str, str] | None = None,
         connect_timeout: float = 10.0,
         read_timeout: float = 60.0,
+        body_timeout: float = 30.0,
         proxy: str | None = None,
         trust_env: bool = True,
         verify: bool | str = True,
@@ -131,6 +144,7 @@ class ChatClient:
             connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout
         )
         self._read_timeout = read_timeout
+        self._body_timeout = body_timeout
         self._proxy = proxy
         self._trust_env = trust_env
         self._verify = verify
@@ -232,7 +246,6 @@ class ChatClient:
                     return
                 try:
                     streaming = exchange.is_event_stream()
-                    reply = b"" if streaming else exchange.read_body()
                 except httpx.RequestError as exc:
                     if cancel.is_set():
                         yield Cancelled()
@@ -241,7 +254,9 @@ class ChatClient:
                 if streaming:
                     yield from self._read_stream(exchange, request, cancel)
                     return
-                if cancel.is_set():
+                exchange.set_deadline(self._body_timeout)
+                reply = self._read_whole(exchange, request, MAX_REPLY_BYTES, "reply", cancel)
+                if reply is None:
                     yield Cancelled()
                     return
                 error = error_from_response(
@@ -260,10 +275,15 @@ class ChatClient:
     def list_models(self) -> list[str]:
         """The ids of the models the server offers (``GET /models``), sorted.
 
+        The list is read up to :data:`MAX_MODEL_LIST_BYTES` (decompressed) and must arrive
+        whole within ``body_timeout`` of the request.
+
         Raises:
             ApiError: a subclass saying what went wrong.
         """
-        payload = self._json_request("GET", "/models", None)
+        payload = self._json_request(
+            "GET", "/models", None, limit=MAX_MODEL_LIST_BYTES, what="model list", from_start=True
+        )
         items: object = (
             payload.get("data", payload.get("models")) if isinstance(payload, dict) else payload
         )
@@ -282,11 +302,16 @@ class ChatClient:
     def complete(self, model: str, messages: list[dict[str, Any]], **params: Any) -> Completion:
         """Ask for a whole reply at once (``"stream": false``).
 
+        The reply is read up to :data:`MAX_REPLY_BYTES` (decompressed) and must arrive whole
+        within ``body_timeout`` of its headers.
+
         Raises:
             ApiError: a subclass saying what went wrong.
         """
         body = {"model": model, "messages": messages, **params, "stream": False}
-        payload = self._json_request("POST", "/chat/completions", body)
+        payload = self._json_request(
+            "POST", "/chat/completions", body, limit=MAX_REPLY_BYTES, what="reply", from_start=False
+        )
         text: list[str] = []
         reasoning: list[str] = []
         finish: str | None = None
@@ -326,7 +351,10 @@ class ChatClient:
                 proxy=self._proxy or None,
                 trust_env=self._trust_env,
                 verify=self._tls(),
-                headers={"User-Agent": f"desktop-chat/{__version__}"},
+                headers={
+                    "User-Agent": f"desktop-chat/{__version__}",
+                    "Accept-Encoding": ACCEPT_ENCODING,
+                },
             )
         except (ValueError, ImportError, httpx.InvalidURL) as exc:
             raise ConnectError(
@@ -430,30 +458,81 @@ class ChatClient:
             mask_secret(arg, key) if isinstance(arg, str) else arg for arg in error.args
         )
 
-    def _json_request(self, method: str, path: str, body: object) -> Any:
+    def _json_request(
+        self, method: str, path: str, body: object, *, limit: int, what: str, from_start: bool
+    ) -> Any:
         try:
-            return self._json_exchange(method, path, body)
+            return self._json_exchange(
+                method, path, body, limit=limit, what=what, from_start=from_start
+            )
         except ApiError as exc:
             self._redact(exc)
             raise
 
-    def _json_exchange(self, method: str, path: str, body: object) -> Any:
+    def _json_exchange(
+        self, method: str, path: str, body: object, *, limit: int, what: str, from_start: bool
+    ) -> Any:
+        """One JSON request: its body at most ``limit`` bytes, ``what`` names it in errors, and
+        the body deadline runs from the request when ``from_start``, else from the headers."""
         http = self._client()
         request = self._request(http, method, path, body, "application/json")
+        never = threading.Event()
+        exchange = Exchange(http, request, never, self._streams)
         try:
-            response = http.send(request)
+            if from_start:
+                exchange.set_deadline(self._body_timeout)
+            try:
+                response = exchange.wait_headers()
+            except httpx.RequestError as exc:
+                raise self._transport_error(exc, request, streaming=False) from _shown(exc)
+            if response is None:  # nothing cancels it: the deadline passed
+                raise too_slow_error(what, self._body_timeout)
+            if not from_start:
+                exchange.set_deadline(self._body_timeout)
+            content = self._read_whole(exchange, request, limit, what, never)
+            assert content is not None
+            error = error_from_response(
+                response.status_code, response.headers, content, url=str(request.url)
+            )
+            if error is not None:
+                raise error
+            return json.loads(content)
+        finally:
+            exchange.close()
+
+    def _read_whole(
+        self,
+        exchange: Exchange,
+        request: httpx.Request,
+        limit: int,
+        what: str,
+        cancel: threading.Event,
+    ) -> bytes | None:
+        """The body of a reply that is not a stream, or None when ``cancel`` was set meanwhile.
+
+        A success larger than ``limit`` is an error; of an error body only the start is read.
+
+        Raises:
+            ApiError: the body was too large, too slow, or could not be read.
+        """
+        response = exchange.response
+        assert response is not None
+        failed = response.status_code >= 400
+        try:
+            body, longer = exchange.read_body(_MAX_ERROR_BYTES if failed else limit)
         except httpx.RequestError as exc:
+            if cancel.is_set():
+                return None
+            if exchange.expired:
+                raise too_slow_error(what, self._body_timeout) from None
             raise self._transport_error(exc, request, streaming=False) from _shown(exc)
-        stream = response.extensions.get("network_stream")
-        if stream is not None:
-            self._streams.add(stream)  # a streamed request may reuse this connection
-        content = response.content
-        error = error_from_response(
-            response.status_code, response.headers, content, url=str(request.url)
-        )
-        if error is not None:
-            raise error
-        return json.loads(content)
+        if cancel.is_set():
+            return None
+        if exchange.expired:
+            raise too_slow_error(what, self._body_timeout)
+        if longer and not failed:
+            raise too_large_error(what, limit, status=response.status_code)
+        return body
 
     def _read_stream(
         self, exchange: Exchange, request: httpx.Request, cancel: threading.Event
