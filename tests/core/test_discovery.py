@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from desktop_chat.core.client.discovery import (
     probe_server,
 )
 from tests.ports import refused_port
+from tests.scripted_server import Reply, ScriptedServer
 
 
 def _port_of(server: DemoServer) -> int:
@@ -140,3 +142,34 @@ def test_nothing_listening_gives_an_empty_list_and_never_raises() -> None:
     assert probe_local_servers(ports=(), timeout=0.2) == []
     assert probe_local_servers(ports=(1,), timeout=0.2, host="256.0.0.1") == []
     assert probe_server("not a url at all") is None
+
+
+def _models(count: int) -> bytes:
+    return b'{"data": [' + b", ".join(b'{"id": "m%d"}' % i for i in range(count)) + b"]}"
+
+
+def test_a_compressed_answer_is_read(scripted_server: ScriptedServer) -> None:
+    scripted_server.add(Reply(200, [("Content-Encoding", "gzip")], [gzip.compress(_models(3))]))
+    assert probe_server(scripted_server.base_url, 2.0) == ["m0", "m1", "m2"]
+
+
+@pytest.mark.parametrize("encoding", [None, "gzip"])
+def test_an_answer_larger_than_a_megabyte_is_ignored(
+    scripted_server: ScriptedServer, encoding: str | None
+) -> None:
+    body = _models(60_000)  # about 1.1 MB, a valid list
+    assert len(body) > 1024 * 1024
+    headers = [("Content-Encoding", encoding)] if encoding else []
+    chunks = (
+        [gzip.compress(body)]
+        if encoding
+        else [body[i : i + 65536] for i in range(0, len(body), 65536)]
+    )
+    scripted_server.add(Reply(200, headers, chunks, framing="close"))
+    assert probe_server(scripted_server.base_url, 2.0) is None
+
+
+def test_an_answer_that_trickles_is_given_up(scripted_server: ScriptedServer) -> None:
+    body = _models(1000)
+    scripted_server.add(Reply(200, [], [bytes([b]) for b in body], delay=0.02, framing="chunked"))
+    assert probe_server(scripted_server.base_url, 2.0, total_timeout=0.3) is None

@@ -2,22 +2,29 @@
 
 Ollama, LM Studio, llama.cpp's server and vLLM listen on well-known loopback ports; each is asked
 for ``GET /v1/models`` at the same time, with a short timeout, so the settings screen can offer
-what is there in well under a second. Probing never raises.
+what is there in well under a second. Whatever listens on those ports is not trusted: an answer
+is read up to 1 MB and for at most a few seconds. Probing never raises.
 """
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import httpx
 
+from desktop_chat.core.client._body import ACCEPT_ENCODING
+from desktop_chat.core.client._exchange import Exchange, StreamRegistry
+
 __all__ = ["DEFAULT_PORTS", "LocalServer", "kind_for_port", "probe_local_servers", "probe_server"]
 
 DEFAULT_PORTS = (11434, 1234, 8080, 8000)
 _KIND_BY_PORT = {11434: "ollama", 1234: "lmstudio", 8080: "llamacpp", 8000: "vllm"}
 _MAX_MODELS = 1000
+_MAX_BODY = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,19 +58,46 @@ def _model_ids(payload: object) -> list[str] | None:
     return ids[:_MAX_MODELS]
 
 
-def probe_server(base_url: str, timeout: float = 0.5) -> list[str] | None:
-    """Ask ``base_url`` for its models; None when nothing usable answered. Never raises."""
+def probe_server(
+    base_url: str, timeout: float = 0.5, total_timeout: float | None = None
+) -> list[str] | None:
+    """Ask ``base_url`` for its models; None when nothing usable answered. Never raises.
+
+    Args:
+        base_url: the server's base URL.
+        timeout: seconds allowed to connect, and for each read.
+        total_timeout: seconds allowed for the whole answer (default: four times ``timeout``).
+    """
+    total = timeout * 4 if total_timeout is None else total_timeout
     try:
         # trust_env=False: a proxy from the environment must not intercept loopback probes.
-        with httpx.Client(timeout=timeout, trust_env=False) as client:
-            response = client.get(base_url.rstrip("/") + "/models")
-        if response.status_code != 200:
-            return None
-        return _model_ids(response.json())
+        with httpx.Client(
+            timeout=timeout, trust_env=False, headers={"Accept-Encoding": ACCEPT_ENCODING}
+        ) as client:
+            request = client.build_request("GET", base_url.rstrip("/") + "/models")
+            body = _answer(Exchange(client, request, threading.Event(), StreamRegistry()), total)
+        return None if body is None else _model_ids(json.loads(body))
     # An unreachable port, a bad URL, a body that is not JSON, or text that is not UTF-8 all mean
-    # "no usable server here".
-    except (httpx.HTTPError, httpx.InvalidURL, ValueError):
+    # "no usable server here"; RuntimeError, that no thread can start (at shutdown).
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError, RecursionError, RuntimeError):
         return None
+
+
+def _answer(exchange: Exchange, seconds: float) -> bytes | None:
+    """The body of a 200 answer that came whole within ``seconds`` and ``_MAX_BODY``, else None.
+
+    Raises:
+        httpx.HTTPError: the exchange failed.
+    """
+    try:
+        exchange.set_deadline(seconds)
+        response = exchange.wait_headers()
+        if response is None or response.status_code != 200:
+            return None
+        body, longer = exchange.read_body(_MAX_BODY)
+        return None if longer or exchange.expired else body
+    finally:
+        exchange.close()
 
 
 def probe_local_servers(
