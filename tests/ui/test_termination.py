@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
+
+from desktop_chat.core.config.providers import ProviderConfig
+from desktop_chat.core.config.settings import Settings, save_settings
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -45,4 +51,63 @@ def test_a_termination_signal_closes_the_window_and_the_database(
     assert process.returncode == 0, stderr.decode(errors="replace")
     # SQLite removes the write-ahead log when the last connection closes cleanly.
     assert not wal.exists()
+    assert b"Traceback" not in stderr
+
+
+class _SilentServer:
+    """A loopback server that takes requests and never answers them."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self.asked = threading.Event()
+        self._open: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                connection, _ = self._listener.accept()
+                self._open.append(connection)
+                if connection.recv(65536):
+                    self.asked.set()
+
+    def close(self) -> None:
+        for connection in self._open:
+            connection.close()
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept
+        self._listener.close()
+        self._thread.join()
+
+
+def test_quitting_while_the_model_list_waits_ends_cleanly(app_home: Path) -> None:
+    server = _SilentServer()
+    provider = ProviderConfig(
+        id="local",
+        name="Local",
+        kind="custom",
+        base_url=f"http://127.0.0.1:{server.port}/v1",
+        model="m",
+    )
+    save_settings(Settings(providers=[provider], active_provider_id="local"))
+    environment = dict(os.environ, QT_QPA_PLATFORM="offscreen", DESKTOP_CHAT_HOME=str(app_home))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "desktop_chat"],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert server.asked.wait(30), "the window never asked for the model list"
+        process.send_signal(signal.SIGTERM)  # the model list is still waiting for its answer
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        server.close()
+    assert process.returncode == 0, stderr.decode(errors="replace")
+    assert b"QThread" not in stderr
     assert b"Traceback" not in stderr
