@@ -53,6 +53,7 @@ from desktop_chat.core.client._stream import (
     parse_stream,
     usage_from,
 )
+from desktop_chat.core.client.proxies import proxy_for
 from desktop_chat.core.client.sse import SSEDecoder
 from desktop_chat.core.errors import (
     ApiError,
@@ -113,8 +114,10 @@ class ChatClient:
             ``SSL_CERT_FILE`` and ``SSL_CERT_DIR``.
         verify: False to skip TLS verification, or the path of a CA bundle file.
 
-    The connection is made lazily; configuration problems (an unreadable CA bundle, a bad proxy
-    URL) surface as :class:`~desktop_chat.core.errors.ConnectError` from the first request.
+    A server on this computer is never reached through a proxy, not even the explicit one (see
+    :mod:`~desktop_chat.core.client.proxies`). The connection is made lazily; configuration
+    problems (an unreadable CA bundle, a bad proxy URL) surface as
+    :class:`~desktop_chat.core.errors.ConnectError` from the first request.
     """
 
     def __init__(
@@ -146,6 +149,7 @@ class ChatClient:
         self._read_timeout = read_timeout
         self._body_timeout = body_timeout
         self._proxy = proxy
+        self._via: str | None = None
         self._trust_env = trust_env
         self._verify = verify
         self._http: httpx.Client | None = None
@@ -345,11 +349,14 @@ class ChatClient:
                 "https://api.openai.com/v1) in Settings.",
                 reason="other",
             )
+        self._via = proxy_for(self.base_url, self._proxy, trust_env=self._trust_env)
         try:
+            # The environment was read here and by _tls: trust_env=False keeps httpx from
+            # choosing a proxy of its own (one for this computer, say).
             return httpx.Client(
                 timeout=self._timeout,
-                proxy=self._proxy or None,
-                trust_env=self._trust_env,
+                proxy=self._via,
+                trust_env=False,
                 verify=self._tls(),
                 headers={
                     "User-Agent": f"desktop-chat/{__version__}",
@@ -357,9 +364,13 @@ class ChatClient:
                 },
             )
         except (ValueError, ImportError, httpx.InvalidURL) as exc:
+            if self._proxy:
+                where, fix = "setting", "Check it in Settings."
+            else:
+                where = "from the environment (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY)"
+                fix = "Correct or unset that variable, or set a proxy in Settings."
             raise ConnectError(
-                f"The proxy setting “{proxy_label(self._proxy or '')}” cannot be used ({exc}). "
-                "Check it in Settings.",
+                f"The proxy {where} “{proxy_label(self._via or '')}” cannot be used ({exc}). {fix}",
                 reason="proxy",
             ) from None
 
@@ -440,7 +451,7 @@ class ChatClient:
             read_timeout=self._read_timeout,
             streaming=streaming,
             partial_text=partial,
-            proxy=self._proxy,
+            proxy=self._via,
         )
 
     def _redact(self, error: ApiError) -> None:
