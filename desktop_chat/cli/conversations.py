@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -17,6 +16,7 @@ from desktop_chat.core.config.paths import database_path
 from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.core.history.models import Conversation, Message
 from desktop_chat.core.history.storage import Storage
+from desktop_chat.core.history.timestamps import stored_datetime
 from desktop_chat.core.transfer.export import PdfWriter, write_export
 from desktop_chat.core.transfer.importers import FileResult, import_files
 
@@ -52,10 +52,11 @@ def _list(storage: Storage, as_json: bool, stdout: TextIO) -> int:
         return EXIT_OK
     width = max(len(str(conversation.id)) for conversation in conversations)
     for conversation in conversations:
-        updated = datetime.fromtimestamp(conversation.updated_at).strftime("%Y-%m-%d %H:%M")
+        moment = stored_datetime(conversation.updated_at)
+        updated = "unknown date" if moment is None else moment.strftime("%Y-%m-%d %H:%M")
         pin = "*" if conversation.pinned else " "
         title = " ".join(conversation.title.split()) or "(untitled)"
-        print(f"{conversation.id:>{width}} {pin} {updated}  {title}", file=stdout)
+        print(f"{conversation.id:>{width}} {pin} {updated:16}  {title}", file=stdout)
     return EXIT_OK
 
 

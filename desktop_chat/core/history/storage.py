@@ -41,6 +41,7 @@ from desktop_chat.core.history.models import (
     UsageInput,
     usage_dict,
 )
+from desktop_chat.core.history.timestamps import stored_seconds
 
 __all__ = ["OpenResult", "Storage", "fts_query", "insert_message_row", "open_storage"]
 
@@ -129,17 +130,19 @@ def _usage_from_json(text: str | None) -> dict[str, Any] | None:
 
 
 def _message(row: tuple[Any, ...]) -> Message:
-    # Positional: this runs ten thousand times when a long conversation opens.
+    # Positional: this runs ten thousand times when a long conversation opens. A time no date
+    # can be made of (a damaged file, an old import) reads as unknown instead of breaking readers.
     return Message(
-        row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9],
-        _usage_from_json(row[10]), row[11], row[12], row[13], row[14],
+        row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], stored_seconds(row[8]),
+        row[9], _usage_from_json(row[10]), row[11], row[12], row[13], row[14],
     )  # fmt: skip
 
 
 def _conversation(row: tuple[Any, ...]) -> Conversation:
+    deleted_at = None if row[10] is None else stored_seconds(row[10])
     return Conversation(
-        row[0], row[1], row[2], row[3], bool(row[4]), row[5], row[6], row[7], row[8], row[9],
-        row[10], row[11], row[12],
+        row[0], row[1], stored_seconds(row[2]), stored_seconds(row[3]), bool(row[4]), row[5],
+        row[6], row[7], row[8], row[9], deleted_at, row[11], row[12],
     )  # fmt: skip
 
 
@@ -792,7 +795,7 @@ class Storage:
                 message_id=None,
                 title=row[1],
                 snippet=row[2],
-                created_at=row[3],
+                created_at=stored_seconds(row[3]),
             )
             for row in rows
         ]
@@ -845,7 +848,7 @@ class Storage:
                 title=row[2],
                 snippet=row[3],
                 role=row[4],
-                created_at=row[5],
+                created_at=stored_seconds(row[5]),
             )
             for row in rows
         ]

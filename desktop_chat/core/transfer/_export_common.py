@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import timezone
 
 from desktop_chat.core.history.models import Conversation, Message
+from desktop_chat.core.history.timestamps import stored_datetime
 
 __all__ = [
     "ROLE_LABELS",
@@ -43,11 +44,8 @@ def status_note(message: Message) -> str:
 
 def format_time(epoch: float) -> str:
     """Return ``epoch`` as ``YYYY-MM-DD HH:MM UTC`` (UTC so an export reads the same anywhere)."""
-    try:
-        moment = datetime.fromtimestamp(epoch, tz=timezone.utc)
-    except (OverflowError, OSError, ValueError):
-        return "unknown date"
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+    moment = stored_datetime(epoch, timezone.utc)
+    return "unknown date" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def shown_path(conversation: Conversation, messages: Sequence[Message]) -> list[Message]:

@@ -16,6 +16,7 @@ def group_label(key: GroupKey) -> str:
         "today": "Today",
         "yesterday": "Yesterday",
         "week": "Previous 7 days",
+        "unknown": "Unknown date",
     }
     if key.kind in fixed:
         return QCoreApplication.translate("HistoryGroups", fixed[key.kind])
