@@ -14,6 +14,7 @@ tested with an injected clock in ``tests/core/test_recorder.py``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -240,4 +241,75 @@ def test_killing_the_app_mid_reply_keeps_the_database_whole(qtbot: QtBot) -> Non
         window.close()
         opened.storage.close()
     finally:
+        server.stop()
+
+
+BURST = 40
+
+
+class PausingServer(TimedServer):
+    """Streams bursts of ``BURST`` pieces and waits, between bursts, until the test says go on.
+
+    A model that thinks, or a tool that runs, sends nothing for a while after a burst: what came
+    before the pause must reach the disk during it, not when the next piece arrives.
+    """
+
+    def __init__(self) -> None:
+        self.go_on = threading.Event()
+        super().__init__()
+
+    def _next_reply(self) -> Reply:
+        if str(getattr(self._where, "path", "")).endswith("/models"):
+            return json_reply(200, {"data": [{"id": "test-model"}]})
+        self._where.streaming = True
+        return sse_reply([_piece(n) for n in range(3 * BURST)], delay=0.0)
+
+    def _send(self, sock: object, data: bytes) -> None:
+        for pause_before in (BURST, 2 * BURST):
+            if _piece(pause_before).encode() in data:
+                self.go_on.wait()
+                self.go_on.clear()
+        super()._send(sock, data)
+
+
+def _wait_until_saved(database: Path, text: str, child: subprocess.Popen[bytes]) -> None:
+    """Poll the database until the reply reads ``text`` (the global test timeout bounds this)."""
+    while True:
+        assert child.poll() is None, "the app exited early"
+        if database.exists():
+            with contextlib.suppress(sqlite3.OperationalError, TypeError):
+                saved, _, _ = _last_reply(database)
+                if saved == text:
+                    return
+        time.sleep(0.02)
+
+
+def test_a_burst_then_a_pause_is_on_disk_before_the_kill() -> None:
+    server = PausingServer()
+    try:
+        save_kill_test_settings(server)
+        child = subprocess.Popen(
+            [sys.executable, "-c", _DRIVER],
+            cwd=ROOT,
+            env=_child_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            first = "".join(_piece(n) for n in range(BURST))
+            # Nothing arrives after the first burst: only a timer can save its tail.
+            _wait_until_saved(database_path(), first, child)
+            server.go_on.set()
+            both = "".join(_piece(n) for n in range(2 * BURST))
+            _wait_until_saved(database_path(), both, child)
+            child.send_signal(signal.SIGKILL)
+            child.wait(10)
+        finally:
+            server.go_on.set()
+            child.kill()
+            child.wait(10)
+        saved, status, count = _last_reply(database_path())
+        assert (saved, status, count) == (both, "streaming", 1)
+    finally:
+        server.go_on.set()
         server.stop()
