@@ -126,6 +126,17 @@ def _child_env() -> dict[str, str]:
     return env
 
 
+def _start_driver(stderr: int) -> subprocess.Popen[bytes]:
+    """The app, sending one message as soon as its window shows."""
+    return subprocess.Popen(
+        [sys.executable, "-c", _DRIVER],
+        cwd=ROOT,
+        env=_child_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+    )
+
+
 def _wait_for_first_piece(server: TimedServer, child: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 20
     while not server.log:
@@ -172,13 +183,7 @@ def run_kills(server: TimedServer, kills: int, seed: int) -> Iterator[Kill]:
     rng = random.Random(seed)
     for _ in range(kills):
         server.take_log()
-        child = subprocess.Popen(
-            [sys.executable, "-c", _DRIVER],
-            cwd=ROOT,
-            env=_child_env(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+        child = _start_driver(subprocess.PIPE)
         try:
             _wait_for_first_piece(server, child)
             time.sleep(rng.uniform(0.0, 1.2))
@@ -288,13 +293,7 @@ def test_a_burst_then_a_pause_is_on_disk_before_the_kill() -> None:
     server = PausingServer()
     try:
         save_kill_test_settings(server)
-        child = subprocess.Popen(
-            [sys.executable, "-c", _DRIVER],
-            cwd=ROOT,
-            env=_child_env(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        child = _start_driver(subprocess.DEVNULL)
         try:
             first = "".join(_piece(n) for n in range(BURST))
             # Nothing arrives after the first burst: only a timer can save its tail.
