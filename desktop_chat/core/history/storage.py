@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from desktop_chat.core.errors import StorageError
-from desktop_chat.core.history import _migrations, _schema
+from desktop_chat.core.history import _liveness, _migrations, _schema
 from desktop_chat.core.history.models import (
     ELLIPSIS,
     HIGHLIGHT_END,
@@ -88,6 +88,9 @@ _MESSAGE_FIELDS = frozenset(_WRITTEN_COLUMNS) - {"role", "created_at"}
 # A tree deeper than this can only come from a damaged file with a parent loop.
 _MAX_DEPTH = 10_000_000
 _SNIPPET_TOKENS = 16
+# How often, and how far apart, a file another process has open is checked again.
+_LIVE_CHECKS = 20
+_LIVE_PAUSE = 0.1
 #: The last word of a search matches as a prefix from this length on (any length if not ASCII).
 PREFIX_MIN_CHARS = 4
 
@@ -887,6 +890,36 @@ class OpenResult:
     interrupted: int = 0
 
 
+def _open_live(path: Path, verdict: StorageError) -> Storage | None:
+    """Check again a file found unreadable; None when the verdict stands and it may be set aside.
+
+    While another process has the file open its checks can race that process's writes, so they
+    are repeated until they pass or the other process lets go; only a check made while nobody
+    else writes may condemn the file.
+
+    Raises:
+        StorageError: the other process kept the file open and every check failed.
+    """
+    for _ in range(_LIVE_CHECKS):
+        if not _liveness.open_elsewhere(path):
+            break  # nobody else writes: the next check is final
+        time.sleep(_LIVE_PAUSE)
+        try:
+            return Storage.open(path)
+        except _migrations.UnreadableDatabaseError as again:
+            verdict = again
+    else:
+        raise StorageError(
+            f"The conversation database {path} is open in another program and could not be "
+            f"checked ({verdict}). Close other Desktop Chat windows and start again; the file "
+            "was left as it is."
+        )
+    try:
+        return Storage.open(path)
+    except _migrations.UnreadableDatabaseError:
+        return None
+
+
 def open_storage(path: Path | str, *, recover_streams: bool = True) -> OpenResult:
     """Open the application's database, never overwriting a file it cannot use.
 
@@ -913,12 +946,16 @@ def open_storage(path: Path | str, *, recover_streams: bool = True) -> OpenResul
         )
         storage = Storage.open(path)
     except _migrations.UnreadableDatabaseError as error:
-        kept_aside = _migrations.keep_aside(path, "unreadable")
-        notice = (
-            f"Your conversation history could not be read ({error}). The file was kept unchanged "
-            f"in {kept_aside} and a new, empty history was started."
-        )
-        storage = Storage.open(path)
+        live = _open_live(path, error)
+        if live is None:
+            kept_aside = _migrations.keep_aside(path, "unreadable")
+            notice = (
+                f"Your conversation history could not be read ({error}). The file was kept "
+                f"unchanged in {kept_aside} and a new, empty history was started."
+            )
+            storage = Storage.open(path)
+        else:
+            storage = live
     interrupted = storage.mark_interrupted_streams() if recover_streams else 0
     return OpenResult(
         storage=storage,
