@@ -5,11 +5,12 @@ from __future__ import annotations
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from desktop_chat.core.config.paths import database_path, settings_path
+from desktop_chat.core.config.paths import app_paths, database_path, settings_path
 from desktop_chat.core.config.secrets import SecretStore
 from desktop_chat.core.config.settings import load_settings
 from desktop_chat.core.errors import StorageError
 from desktop_chat.core.history.storage import open_storage
+from desktop_chat.ui.app.single_instance import InstanceGuard
 from desktop_chat.ui.app.startup import make_application
 from desktop_chat.ui.app.termination import TerminationWatcher
 from desktop_chat.ui.common.inert import plain_message
@@ -34,6 +35,9 @@ def run(qt_argv: list[str], self_test: bool = False) -> int:
 
         return run_self_test(qt_argv)
     app = make_application(qt_argv)
+    guard = InstanceGuard(app_paths().data_dir, app)
+    if not guard.claim():
+        return 0  # the profile's window is already open and was asked to come forward
     first_run = not settings_path().exists()
     loaded = load_settings()
     notices = [loaded.problem] if loaded.problem else []
@@ -46,6 +50,7 @@ def run(qt_argv: list[str], self_test: bool = False) -> int:
             QApplication.translate("App", "Desktop Chat"),
             error.message,
         ).exec()
+        guard.release()
         return 1
     if opened.notice:
         notices.append(opened.notice)
@@ -57,6 +62,7 @@ def run(qt_argv: list[str], self_test: bool = False) -> int:
         loaded.settings, opened.storage, database_path(), SecretStore(), first_run=first_run
     )
     QGuiApplication.styleHints().colorSchemeChanged.connect(window.on_system_color_scheme_changed)
+    guard.show_requested.connect(window.bring_forward)
     termination = TerminationWatcher(app)
     termination.requested.connect(window.close)
     window.show()
@@ -65,4 +71,5 @@ def run(qt_argv: list[str], self_test: bool = False) -> int:
     termination.restore()
     wait_for_background(2000)
     opened.storage.close()
+    guard.release()
     return int(code)

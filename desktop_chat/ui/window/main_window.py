@@ -1066,6 +1066,15 @@ class MainWindow(QMainWindow):
         self._quit_confirmed = True
         self.close()
 
+    @Slot()
+    def bring_forward(self) -> None:
+        """Show the window on top, restored if minimised (another launch asked for it)."""
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
     def show_notices(self, notices: list[str]) -> None:
         """Tell the user, once the window is up, about files that had to be set aside."""
         self._notices = list(notices)

@@ -1,0 +1,82 @@
+"""One window per profile: a second launch brings the first forward; a crash blocks nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from desktop_chat.core.config.paths import app_paths
+from desktop_chat.ui.app.single_instance import InstanceGuard
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+
+
+def _launch(app_home: Path) -> subprocess.Popen[bytes]:
+    environment = dict(os.environ, QT_QPA_PLATFORM="offscreen", DESKTOP_CHAT_HOME=str(app_home))
+    return subprocess.Popen(
+        [sys.executable, "-m", "desktop_chat"],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _wait_for_database(app_home: Path, process: subprocess.Popen[bytes]) -> None:
+    wal = app_home / "data" / "conversations.sqlite3-wal"
+    while not wal.exists():  # the global test timeout bounds this wait
+        assert process.poll() is None, process.communicate()[1].decode(errors="replace")
+        time.sleep(0.05)
+
+
+def test_a_second_launch_brings_the_first_forward_and_ends(qtbot: QtBot, app_home: Path) -> None:
+    first = InstanceGuard(app_paths().data_dir)
+    assert first.claim()
+    try:
+        with qtbot.waitSignal(first.show_requested, timeout=30_000):
+            second = _launch(app_home)
+            while second.poll() is None:
+                qtbot.wait(20)  # the first window's loop answers while the second waits
+        _, stderr = second.communicate()
+        assert second.returncode == 0, stderr.decode(errors="replace")
+        # The second launch opened nothing: no database of its own, no settings written.
+        assert not (app_home / "data" / "conversations.sqlite3").exists()
+    finally:
+        first.release()
+
+
+def test_the_guard_refuses_a_second_claim_until_released(qtbot: QtBot, app_home: Path) -> None:
+    del qtbot
+    first = InstanceGuard(app_paths().data_dir)
+    second = InstanceGuard(app_paths().data_dir)
+    assert first.claim()
+    try:
+        assert not second.claim()
+    finally:
+        first.release()
+    assert second.claim()
+    second.release()
+
+
+def test_a_killed_window_does_not_block_the_next_start(app_home: Path) -> None:
+    crashed = _launch(app_home)
+    _wait_for_database(app_home, crashed)
+    crashed.send_signal(signal.SIGKILL)
+    crashed.communicate()
+    assert (app_home / "data" / "instance.lock").exists()  # left behind by the crash
+    again = _launch(app_home)
+    try:
+        # The lock file names the process that holds it: the new window takes it over.
+        lock = app_home / "data" / "instance.lock"
+        while lock.read_text().split("\n")[0] != str(again.pid):
+            assert again.poll() is None, "the next start gave way to a window that is gone"
+            time.sleep(0.05)
+    finally:
+        again.kill()
+        again.communicate()
