@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -14,18 +13,9 @@ from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.config.paths import app_paths
 from desktop_chat.ui.app.single_instance import InstanceGuard
+from tests.app_process import start_app
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
-
-
-def _launch(app_home: Path) -> subprocess.Popen[bytes]:
-    environment = dict(os.environ, QT_QPA_PLATFORM="offscreen", DESKTOP_CHAT_HOME=str(app_home))
-    return subprocess.Popen(
-        [sys.executable, "-m", "desktop_chat"],
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
 
 
 def _wait_for_database(app_home: Path, process: subprocess.Popen[bytes]) -> None:
@@ -40,7 +30,7 @@ def test_a_second_launch_brings_the_first_forward_and_ends(qtbot: QtBot, app_hom
     assert first.claim()
     try:
         with qtbot.waitSignal(first.show_requested, timeout=30_000):
-            second = _launch(app_home)
+            second = start_app(app_home)
             while second.poll() is None:
                 qtbot.wait(20)  # the first window's loop answers while the second waits
         _, stderr = second.communicate()
@@ -65,12 +55,12 @@ def test_the_guard_refuses_a_second_claim_until_released(qtbot: QtBot, app_home:
 
 
 def test_a_killed_window_does_not_block_the_next_start(app_home: Path) -> None:
-    crashed = _launch(app_home)
+    crashed = start_app(app_home)
     _wait_for_database(app_home, crashed)
     crashed.send_signal(signal.SIGKILL)
     crashed.communicate()
     assert (app_home / "data" / "instance.lock").exists()  # left behind by the crash
-    again = _launch(app_home)
+    again = start_app(app_home)
     try:
         # The lock file names the process that holds it: the new window takes it over.
         lock = app_home / "data" / "instance.lock"

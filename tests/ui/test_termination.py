@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -16,6 +14,7 @@ import pytest
 
 from desktop_chat.core.config.providers import ProviderConfig
 from desktop_chat.core.config.settings import Settings, save_settings
+from tests.app_process import start_app
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -27,22 +26,11 @@ def _wait_for(path: Path, timeout: float) -> None:
         time.sleep(0.05)
 
 
-def _start_app(app_home: Path) -> subprocess.Popen[bytes]:
-    """The real app, off screen, on the test's home folder."""
-    environment = dict(os.environ, QT_QPA_PLATFORM="offscreen", DESKTOP_CHAT_HOME=str(app_home))
-    return subprocess.Popen(
-        [sys.executable, "-m", "desktop_chat"],
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-
-
 @pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGINT])
 def test_a_termination_signal_closes_the_window_and_the_database(
     app_home: Path, number: signal.Signals
 ) -> None:
-    process = _start_app(app_home)
+    process = start_app(app_home)
     try:
         wal = app_home / "data" / "conversations.sqlite3-wal"
         _wait_for(wal, 20)  # the database is open; the window follows at once
@@ -97,7 +85,7 @@ def test_quitting_while_the_model_list_waits_ends_cleanly(app_home: Path) -> Non
         model="m",
     )
     save_settings(Settings(providers=[provider], active_provider_id="local"))
-    process = _start_app(app_home)
+    process = start_app(app_home)
     try:
         assert server.asked.wait(30), "the window never asked for the model list"
         process.send_signal(signal.SIGTERM)  # the model list is still waiting for its answer
