@@ -4,6 +4,11 @@
 reply with its own database connection, so neither the network nor the disk ever blocks the GUI
 thread. It never touches a widget. Cancelling sets a ``threading.Event`` straight from the GUI
 thread; the client checks it between reads.
+
+Pieces of text are not sent one signal each: a server may send hundreds of thousands of
+one-character pieces, and as many queued signals would hold the GUI thread for seconds. The worker
+adds each piece to a batch and posts one notice while none is waiting; the GUI thread takes the
+whole batch when it gets to the notice. However fast the pieces come, at most one notice waits.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from desktop_chat.core.chat.runner import CANCELLED_REASON, TurnOutcome, run_turn, unsent_outcome
 from desktop_chat.core.chat.turns import Turn
@@ -29,10 +34,10 @@ class _Signals:
         self._streamer = streamer
 
     def on_content(self, text: str) -> None:
-        self._streamer.delta_received.emit(text)
+        self._streamer.add_to_batch(text, reasoning=False)
 
     def on_reasoning(self, text: str) -> None:
-        self._streamer.reasoning_received.emit(text)
+        self._streamer.add_to_batch(text, reasoning=True)
 
     def on_record_failed(self, message: str) -> None:
         self._streamer.record_failed.emit(message)
@@ -49,8 +54,8 @@ class Streamer(QThread):
         parent: the Qt parent.
 
     Signals:
-        delta_received(str): a piece of the answer text.
-        reasoning_received(str): a piece of the model's reasoning.
+        delta_received(str): the answer text that arrived since the last one (on the GUI thread).
+        reasoning_received(str): the model's reasoning that arrived since the last one.
         reply_finished(str, object): the reply ended: the finish reason (``"cancelled"`` when
             stopped) and the ``Usage`` or None. ``QThread.finished`` fires after it.
         failed(object): the request failed with this ``ApiError``; the text so far is in its
@@ -63,6 +68,7 @@ class Streamer(QThread):
     reply_finished = Signal(str, object)
     failed = Signal(object)
     record_failed = Signal(str)
+    _batch_posted = Signal()
 
     def __init__(
         self,
@@ -78,6 +84,31 @@ class Streamer(QThread):
         self._database = database
         self._cancel = threading.Event()
         self.outcome: TurnOutcome | None = None
+        self._batch_lock = threading.Lock()
+        self._content: list[str] = []
+        self._reasoning: list[str] = []
+        self._notice_waiting = False
+        self._batch_posted.connect(self._on_self_batch_posted, Qt.ConnectionType.QueuedConnection)
+
+    def add_to_batch(self, text: str, *, reasoning: bool) -> None:
+        """Add a piece of the reply (worker thread); the GUI thread is told once per batch."""
+        with self._batch_lock:
+            (self._reasoning if reasoning else self._content).append(text)
+            if self._notice_waiting:
+                return
+            self._notice_waiting = True
+        self._batch_posted.emit()
+
+    @Slot()
+    def _on_self_batch_posted(self) -> None:
+        with self._batch_lock:
+            content, self._content = self._content, []
+            reasoning, self._reasoning = self._reasoning, []
+            self._notice_waiting = False
+        if reasoning:
+            self.reasoning_received.emit("".join(reasoning))
+        if content:
+            self.delta_received.emit("".join(content))
 
     def cancel(self) -> None:
         """Ask the stream to stop; safe to call from any thread, any number of times."""
