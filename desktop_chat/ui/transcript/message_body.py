@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSizeF, Qt, QUrl, Signal, Slot
+from PySide6.QtCore import QMimeData, QSizeF, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import (
     QDesktopServices,
     QFontDatabase,
@@ -24,6 +24,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser, QWidget
 
+from desktop_chat.core.markdown.long_runs import BREAK, RunBreaker, break_long_runs
 from desktop_chat.ui.common.theme import is_dark
 
 if TYPE_CHECKING:
@@ -64,6 +65,7 @@ class MessageBody(QTextBrowser):
         self.document().setDocumentMargin(2)
         self._markdown = ""
         self._renderer: IncrementalRenderer | None = None
+        self._breaker = RunBreaker()
         self._tail_start = 0
         self._tail_block_format = QTextBlockFormat()
         self._tail_block_list: QTextList | None = None
@@ -84,13 +86,13 @@ class MessageBody(QTextBrowser):
 
         self._renderer = None
         self._markdown = text
-        self.setHtml(render_markdown(text, dark=is_dark()))
+        self.setHtml(render_markdown(break_long_runs(text), dark=is_dark()))
 
     def set_plain(self, text: str) -> None:
         """Show text literally (what the user typed is not Markdown-rendered)."""
         self._renderer = None
         self._markdown = text
-        self.setPlainText(text)
+        self.setPlainText(break_long_runs(text))
 
     def begin_stream(self, text: str = "") -> None:
         """Start showing a streamed message, optionally continuing after ``text``."""
@@ -102,6 +104,7 @@ class MessageBody(QTextBrowser):
         from desktop_chat.core.markdown.render import IncrementalRenderer  # noqa: PLC0415 - loaded when first used
 
         self._renderer = IncrementalRenderer(dark=is_dark())
+        self._breaker = RunBreaker()
         if text:
             self.append_markdown(text)
 
@@ -111,7 +114,7 @@ class MessageBody(QTextBrowser):
             self.begin_stream()
         assert self._renderer is not None
         self._markdown += delta
-        self._apply(self._renderer.append(delta))
+        self._apply(self._renderer.append(self._breaker.feed(delta)))
 
     def end_stream(self) -> None:
         """Render the last block as finished."""
@@ -185,6 +188,14 @@ class MessageBody(QTextBrowser):
         cursor.setPosition(start)
         cursor.deleteChar()
         cursor.setPosition(end - 1)
+
+    def createMimeDataFromSelection(self) -> QMimeData:
+        """A selection copies the text without the display-only breaks in long runs."""
+        selected = self.textCursor().selection()
+        data = QMimeData()
+        data.setText(selected.toPlainText().replace(BREAK, ""))
+        data.setHtml(selected.toHtml().replace(BREAK, ""))
+        return data
 
     def loadResource(self, kind: int, name: QUrl | str) -> object:
         """Refuse every resource: a message never makes the app fetch anything."""
