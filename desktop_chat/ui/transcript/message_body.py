@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 __all__ = ["MessageBody"]
 
 _OPEN_SCHEMES = frozenset({"http", "https", "mailto"})
+#: How many characters of one message are shown until the user asks for all of them: laying out
+#: and painting a document costs its length, and a server or an import can hand over megabytes.
+SHOWN_LIMIT = 100_000
 _PLACEHOLDER_HTML = "<p>\u2060</p>"
 
 
@@ -44,9 +47,12 @@ class MessageBody(QTextBrowser):
 
     Signals:
         code_copied(int): code block ``n`` was copied to the clipboard.
+        folded_changed(bool): the view now shows only the start of the message (True) or all of
+            it (False); see :data:`SHOWN_LIMIT`.
     """
 
     code_copied = Signal(int)
+    folded_changed = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -66,6 +72,8 @@ class MessageBody(QTextBrowser):
         self._markdown = ""
         self._renderer: IncrementalRenderer | None = None
         self._breaker = RunBreaker()
+        self._plain = False
+        self._folded = False
         self._tail_start = 0
         self._tail_block_format = QTextBlockFormat()
         self._tail_block_list: QTextList | None = None
@@ -80,24 +88,55 @@ class MessageBody(QTextBrowser):
         """The Markdown source shown (so far, while streaming)."""
         return self._markdown
 
-    def set_markdown(self, text: str) -> None:
-        """Show a finished message."""
+    @property
+    def folded(self) -> bool:
+        """Whether only the first :data:`SHOWN_LIMIT` characters are shown."""
+        return self._folded
+
+    def set_markdown(self, text: str, *, show_all: bool = False) -> None:
+        """Show a finished message (its start only, if huge, unless ``show_all``)."""
         from desktop_chat.core.markdown.render import render_markdown  # noqa: PLC0415 - loaded when first used
 
         self._renderer = None
         self._markdown = text
-        self.setHtml(render_markdown(break_long_runs(text), dark=is_dark()))
+        self._plain = False
+        shown = self._fold(text, show_all)
+        self.setHtml(render_markdown(break_long_runs(shown), dark=is_dark()))
 
-    def set_plain(self, text: str) -> None:
+    def set_plain(self, text: str, *, show_all: bool = False) -> None:
         """Show text literally (what the user typed is not Markdown-rendered)."""
         self._renderer = None
         self._markdown = text
-        self.setPlainText(break_long_runs(text))
+        self._plain = True
+        self.setPlainText(break_long_runs(self._fold(text, show_all)))
+
+    def show_all(self) -> None:
+        """Show the whole of a folded message."""
+        if self._folded and self._renderer is None:
+            if self._plain:
+                self.set_plain(self._markdown, show_all=True)
+            else:
+                self.set_markdown(self._markdown, show_all=True)
+
+    def _fold(self, text: str, show_all: bool) -> str:
+        """The part of ``text`` to show: all of it, or its start cut at a line end if huge."""
+        folded = not show_all and len(text) > SHOWN_LIMIT
+        if folded != self._folded:
+            self._folded = folded
+            self.folded_changed.emit(folded)
+        if not folded:
+            return text
+        cut = text.rfind("\n", SHOWN_LIMIT - 2000, SHOWN_LIMIT)
+        return text[: cut if cut > 0 else SHOWN_LIMIT]
 
     def begin_stream(self, text: str = "") -> None:
         """Start showing a streamed message, optionally continuing after ``text``."""
         self.clear()
         self._markdown = ""
+        self._plain = False
+        if self._folded:
+            self._folded = False
+            self.folded_changed.emit(False)
         self._tail_start = 0
         self._tail_block_format = QTextBlockFormat()
         self._tail_block_list = None
@@ -113,7 +152,14 @@ class MessageBody(QTextBrowser):
         if self._renderer is None:
             self.begin_stream()
         assert self._renderer is not None
+        room = SHOWN_LIMIT - len(self._markdown)
         self._markdown += delta
+        if room <= 0:
+            return  # folded: the text is kept, the view stops growing
+        if len(delta) > room:
+            delta = delta[:room]
+            self._folded = True
+            self.folded_changed.emit(True)
         self._apply(self._renderer.append(self._breaker.feed(delta)))
 
     def end_stream(self) -> None:
@@ -121,6 +167,8 @@ class MessageBody(QTextBrowser):
         if self._renderer is not None:
             self._apply(self._renderer.finish())
             self._renderer = None
+            if self._folded:
+                self.folded_changed.emit(True)  # the whole length is known now
 
     def _apply(self, update: RenderUpdate) -> None:
         cursor = QTextCursor(self.document())

@@ -83,6 +83,12 @@ class MessageView(QFrame):
         self.body.setObjectName("messageBody")
         self.body.setAccessibleName(self.tr("Message text"))
         layout.addWidget(self.body)
+        self._show_all = QPushButton(self)
+        self._show_all.setObjectName("showAllButton")
+        self._show_all.hide()
+        self._show_all.clicked.connect(self._on_show_all_clicked)
+        self.body.folded_changed.connect(self._on_body_folded_changed)
+        layout.addWidget(self._show_all, 0, Qt.AlignmentFlag.AlignLeft)
         for widget in (self, self.body):
             widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
             widget.customContextMenuRequested.connect(self._on_context_menu_requested)
@@ -208,6 +214,19 @@ class MessageView(QFrame):
         return button
 
     # Content -----------------------------------------------------------------------------------
+
+    @Slot(bool)
+    def _on_body_folded_changed(self, folded: bool) -> None:
+        self._show_all.setText(
+            self.tr("Show all ({count:,} characters; this may take a moment)").format(
+                count=len(self.body.markdown())
+            )
+        )
+        self._show_all.setVisible(folded)
+
+    @Slot()
+    def _on_show_all_clicked(self) -> None:
+        self.body.show_all()
 
     def markdown(self) -> str:
         """The message's Markdown source."""
