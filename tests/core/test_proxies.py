@@ -11,7 +11,7 @@ from desktop_chat.core.client import proxies
 from desktop_chat.core.client.api import ChatClient, ContentDelta, Finished
 from desktop_chat.core.client.demo_server import DemoServer
 from desktop_chat.core.client.discovery import probe_server
-from desktop_chat.core.client.proxies import environment_proxy, proxy_for
+from desktop_chat.core.client.proxies import ProxyRoute, environment_proxy, proxy_for, proxy_route
 from desktop_chat.core.config.providers import config_from_preset
 from desktop_chat.core.errors import ConnectError
 from tests.scripted_server import ScriptedServer, json_reply, sse_reply
@@ -195,4 +195,22 @@ def test_the_proxy_shown_has_no_credentials(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_public_surface() -> None:
-    assert sorted(proxies.__all__) == ["environment_proxy", "proxy_for"]
+    assert sorted(proxies.__all__) == [
+        "ProxyRoute",
+        "environment_proxy",
+        "proxy_for",
+        "proxy_route",
+    ]
+
+
+def test_the_route_names_where_the_proxy_comes_from(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://user:secret@env.proxy:3128")
+    assert proxy_route("http://localhost:11434/v1") == ProxyRoute("loopback")
+    assert proxy_route("https://api.example.com/v1").via == "environment"
+    assert "secret" not in proxy_route("https://api.example.com/v1").proxy
+    route = proxy_route("https://api.example.com/v1", "http://set.proxy:8080")
+    assert route == ProxyRoute("settings", "http://set.proxy:8080")
+    monkeypatch.delenv("HTTPS_PROXY")
+    assert proxy_route("https://api.example.com/v1") == ProxyRoute("direct")

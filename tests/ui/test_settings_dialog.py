@@ -6,6 +6,7 @@ from pathlib import Path
 
 import keyring
 import keyring.errors
+import pytest
 from keyring.backends import fail
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
@@ -175,3 +176,23 @@ def test_demo_provider_is_labelled_and_needs_no_key(qtbot: QtBot) -> None:
 def _wait_saved(qtbot: QtBot, dialog: SettingsDialog) -> None:
     """Save stores the keys in the background, then closes the dialog."""
     qtbot.waitUntil(lambda: dialog.isEnabled() and dialog.isHidden(), timeout=10_000)
+
+
+def test_the_proxy_a_provider_would_use_is_shown(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://user:hunter2@proxy.corp:3128")
+    dialog = _dialog(qtbot)
+    dialog.add_provider("custom")
+    dialog.base_url_edit.setText("https://llm.example.com/v1")
+    shown = dialog.proxy_status.text()
+    assert "proxy.corp:3128" in shown
+    assert "environment" in shown
+    assert "hunter2" not in shown
+    dialog.base_url_edit.setText("http://127.0.0.1:8080/v1")
+    assert "always reached directly" in dialog.proxy_status.text()
+    monkeypatch.delenv("HTTPS_PROXY")
+    dialog.base_url_edit.setText("https://llm.example.com/v1")
+    assert dialog.proxy_status.text() == "None (direct connection)"

@@ -17,11 +17,13 @@ from __future__ import annotations
 import ipaddress
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass
+from typing import Literal
 
 from desktop_chat.core.client._endpoint import endpoint_url, is_loopback_host
 from desktop_chat.core.client._failures import proxy_label
 
-__all__ = ["environment_proxy", "proxy_for"]
+__all__ = ["ProxyRoute", "environment_proxy", "proxy_for", "proxy_route"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -63,6 +65,31 @@ def environment_proxy(base_url: str) -> str | None:
     """The environment's proxy for ``base_url``, fit to show (no credentials); None if direct."""
     found = proxy_for(base_url)
     return proxy_label(found) if found else None
+
+
+@dataclass(frozen=True)
+class ProxyRoute:
+    """How requests to a provider travel, fit to show.
+
+    Attributes:
+        via: "loopback" (this computer: always direct), "direct", "settings" (the proxy set in
+            the settings file) or "environment" (HTTP_PROXY, HTTPS_PROXY or ALL_PROXY).
+        proxy: the proxy without its credentials, or "" when direct.
+    """
+
+    via: Literal["loopback", "direct", "settings", "environment"]
+    proxy: str = ""
+
+
+def proxy_route(base_url: str, explicit: str | None = None) -> ProxyRoute:
+    """The route :func:`proxy_for` chooses for ``base_url``, as :class:`ProxyRoute`."""
+    host = urllib.parse.urlsplit(endpoint_url(base_url)).hostname
+    if host is not None and is_loopback_host(host):
+        return ProxyRoute("loopback")
+    found = proxy_for(base_url, explicit)
+    if found is None:
+        return ProxyRoute("direct")
+    return ProxyRoute("settings" if explicit else "environment", proxy_label(found))
 
 
 def _bypassed(host: str, port: int | None, no_proxy: str) -> bool:

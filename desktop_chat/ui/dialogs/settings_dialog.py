@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from desktop_chat.core.chat.connection import list_models
 from desktop_chat.core.client.api import endpoint_url
+from desktop_chat.core.client.proxies import proxy_route
 from desktop_chat.core.config.providers import (
     AUTH_STYLES,
     PRESETS,
@@ -205,6 +206,10 @@ class SettingsDialog(QDialog):
         self.endpoint_preview.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.endpoint_preview.setWordWrap(True)
         form.addRow(self.tr("Requests go to"), self.endpoint_preview)
+        self.proxy_status = plain_label("", self._form_page)
+        self.proxy_status.setObjectName("proxyStatus")
+        self.proxy_status.setWordWrap(True)
+        form.addRow(self.tr("Proxy"), self.proxy_status)
         self.url_warning = plain_label("", self._form_page)
         self.url_warning.setObjectName("urlWarning")
         self.url_warning.setWordWrap(True)
@@ -449,6 +454,7 @@ class SettingsDialog(QDialog):
         else:
             preview = endpoint_url(url) + "/chat/completions" if url and problem is None else "—"
             self.endpoint_preview.setText(preview)
+        self.proxy_status.setText(self._proxy_text(url if problem is None and not demo else ""))
         warning = ""
         if problem is not None:
             warning = problem
@@ -463,6 +469,21 @@ class SettingsDialog(QDialog):
         self.url_warning.setProperty("warning", bool(problem) or is_cleartext_remote(url))
         self.url_warning.style().unpolish(self.url_warning)
         self.url_warning.style().polish(self.url_warning)
+
+    def _proxy_text(self, url: str) -> str:
+        """How requests to ``url`` travel: directly, or through which proxy (no credentials)."""
+        if not url:
+            return "—"
+        route = proxy_route(url, self._settings.proxy)
+        if route.via == "loopback":
+            return self.tr("None: a server on this computer is always reached directly")
+        if route.via == "direct":
+            return self.tr("None (direct connection)")
+        if route.via == "settings":
+            return self.tr("{proxy} (from the settings file)").format(proxy=route.proxy)
+        return self.tr(
+            "{proxy} (from the environment: HTTPS_PROXY, HTTP_PROXY or ALL_PROXY)"
+        ).format(proxy=route.proxy)
 
     @Slot(str)
     def _on_key_edit_text_edited(self, text: str) -> None:
