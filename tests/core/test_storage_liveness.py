@@ -111,7 +111,7 @@ def test_a_live_file_opens_once_the_other_process_has_finished_writing(
         pauses.append(seconds)
         _restore(path, header)  # the other process grew the file during the pause
 
-    monkeypatch.setattr(storage_module.time, "sleep", checkpoint_finishes)
+    monkeypatch.setattr(storage_module, "_pause_for_writer", checkpoint_finishes)
     opened = open_storage(path)
     assert len(pauses) == 1
     assert opened.notice is None

@@ -37,6 +37,10 @@ def _words(text: str) -> str:
     return " ".join(text.split())
 
 
+def _folded(view: MessageView) -> bool:
+    return view.body.folded
+
+
 def _huge(lines: int) -> str:
     return "".join(f"Line {n}: some words of a very long message.\n" for n in range(lines))
 
@@ -58,7 +62,7 @@ def test_a_huge_message_shows_its_start_until_show_all(qtbot: QtBot) -> None:
     assert view.markdown() == text  # Copy and exports take the whole message
 
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    assert not view.body.folded
+    assert not _folded(view)
     assert button.isHidden()
     assert _words(view.body.document().toPlainText()) == _words(text)
 

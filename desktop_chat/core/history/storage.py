@@ -19,7 +19,7 @@ import contextlib
 import json
 import sqlite3
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,6 +91,7 @@ _SNIPPET_TOKENS = 16
 # How often, and how far apart, a file another process has open is checked again.
 _LIVE_CHECKS = 20
 _LIVE_PAUSE = 0.1
+_pause_for_writer: Callable[[float], None] = time.sleep  # a test stands in for the other writer
 #: The last word of a search matches as a prefix from this length on (any length if not ASCII).
 PREFIX_MIN_CHARS = 4
 
@@ -903,7 +904,7 @@ def _open_live(path: Path, verdict: StorageError) -> Storage | None:
     for _ in range(_LIVE_CHECKS):
         if not _liveness.open_elsewhere(path):
             break  # nobody else writes: the next check is final
-        time.sleep(_LIVE_PAUSE)
+        _pause_for_writer(_LIVE_PAUSE)
         try:
             return Storage.open(path)
         except _migrations.UnreadableDatabaseError as again:
