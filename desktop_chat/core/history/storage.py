@@ -638,11 +638,31 @@ class Storage:
         return [_message(row) for row in rows]
 
     def current_path(self, conversation_id: int) -> list[Message]:
-        """Return the branch on screen: root to the conversation's current leaf ([] if none)."""
+        """Return the branch on screen: root to the conversation's current leaf ([] if none).
+
+        In a damaged file the saved leaf, or a parent on its way up, may belong to another
+        conversation. The path shown then never leaves this one: it is the branch of the
+        conversation's newest message, from the highest ancestor still inside it.
+        """
         conversation = self.get_conversation(conversation_id)
         if conversation is None or conversation.current_leaf_id is None:
             return []
-        return self.path_to(conversation.current_leaf_id)
+        path = self.path_to(conversation.current_leaf_id)
+        if all(message.conversation_id == conversation_id for message in path):
+            return path
+        with self._read() as db:
+            row = db.execute(
+                "SELECT id FROM messages WHERE conversation_id = ?"
+                " ORDER BY created_at DESC, id DESC LIMIT 1",
+                (conversation_id,),
+            ).fetchone()
+        if row is None:
+            return []
+        path = self.path_to(cast("int", row[0]))
+        outside = [
+            i for i, message in enumerate(path) if message.conversation_id != conversation_id
+        ]
+        return path[outside[-1] + 1 :] if outside else path
 
     def siblings(self, message_id: int) -> list[Message]:
         """Return the messages sharing ``message_id``'s parent (itself included), oldest first.
