@@ -127,8 +127,10 @@ def test_single_conversation_object_and_empty_list(storage: Storage, tmp_path: P
 def test_unknown_shapes_inside_nodes_are_skipped_not_fatal(
     storage: Storage, tmp_path: Path
 ) -> None:
+    # Times that are there but no date (a string, true) refuse the conversation instead:
+    # tests/core/test_import_dates.py.
     odd = [{
-        "title": 5, "create_time": "soon", "update_time": None,
+        "title": 5, "create_time": None, "update_time": None,
         "current_node": ["not", "a", "key"], "default_model_slug": None,
         "mapping": {
             "a": {"id": "a", "parent": None, "children": "nope",
@@ -137,7 +139,7 @@ def test_unknown_shapes_inside_nodes_are_skipped_not_fatal(
             "b": {"id": "b", "parent": "a", "children": [],
                   "message": {"author": {"role": "user"}, "metadata": [],
                               "content": {"content_type": "text", "parts": [None, 3, "kept"]},
-                              "create_time": True}},
+                              "create_time": None}},
             "c": {"id": "c", "parent": "c", "children": ["c"], "message": None},
             "d": {"id": "d", "parent": "b", "children": [],
                   "message": {"author": {"role": "assistant"},

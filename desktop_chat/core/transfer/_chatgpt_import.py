@@ -5,14 +5,15 @@ by ``current_node`` ends the path ChatGPT showed. Every path is kept as a branch
 kept (``text`` parts, and the string parts of ``multimodal_text``), plus ``thoughts`` nodes as
 the reasoning of the reply that follows them; hidden system nodes, tool calls and outputs,
 images, code and anything unknown are skipped and counted. A missing field
-never stops the import: the node or value is skipped or defaulted instead.
+never stops the import: the node or value is skipped or defaulted instead. A time that is there
+but no date can be made of (past year 9999, before 1970, not a number) leaves its conversation
+out, counted as "conversation with an impossible date": stored, it would break every reader.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
 import time
 from collections import Counter
 from collections.abc import Mapping
@@ -20,11 +21,17 @@ from pathlib import Path
 from typing import Any
 
 from desktop_chat.core.errors import ImportExportError
+from desktop_chat.core.history.timestamps import valid_seconds
 from desktop_chat.core.transfer._import_types import ImportedConversation, ImportedMessage
 
 __all__ = ["looks_like_chatgpt", "parse_chatgpt_conversation", "parse_chatgpt_export"]
 
 _FINISH_REASONS = {"stop": "stop", "max_tokens": "length", "interrupted": "stop"}
+_IMPOSSIBLE_DATE = "conversation with an impossible date"
+
+
+class _ImpossibleDateError(Exception):
+    """A conversation holds a time no date can be made of; it is left out of the import."""
 
 
 def looks_like_chatgpt(document: Any) -> bool:
@@ -36,14 +43,18 @@ def looks_like_chatgpt(document: Any) -> bool:
     )
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+def _time(value: Any) -> float | None:
+    """A time of the file in seconds, None when it is absent (null or missing).
+
+    Raises:
+        _ImpossibleDateError: the time is there, but no date can be made of it.
+    """
+    if value is None:
         return None
-    try:
-        number = float(value)
-    except OverflowError:  # an integer past float's range is no time stamp
-        return None
-    return number if math.isfinite(number) else None
+    seconds = valid_seconds(value)
+    if seconds is None:
+        raise _ImpossibleDateError
+    return seconds
 
 
 def _text(value: Any) -> str:
@@ -111,7 +122,7 @@ def _earliest_time(mapping: Any) -> float | None:
         for node in mapping.values()
         if isinstance(node, Mapping)
         and isinstance(node.get("message"), Mapping)
-        and (stamp := _number(node["message"].get("create_time"))) is not None
+        and (stamp := valid_seconds(node["message"].get("create_time"))) is not None
     ]
     return min(times, default=None)
 
@@ -123,7 +134,7 @@ def _message_fields(
     role = _text(author.get("role")) if isinstance(author, Mapping) else "user"
     metadata = message.get("metadata")
     metadata = metadata if isinstance(metadata, Mapping) else {}
-    created = _number(message.get("create_time"))
+    created = _time(message.get("create_time"))
     finish = metadata.get("finish_details")
     finish_type = _text(finish.get("type")) if isinstance(finish, Mapping) else ""
     model = _text(metadata.get("model_slug")) if role == "assistant" else ""
@@ -210,7 +221,13 @@ def _walk(
 
 
 def parse_chatgpt_conversation(item: Any, index: int, path: Path) -> ImportedConversation | None:
-    """Read one conversation of the list; None when it holds no usable message at all."""
+    """Read one conversation of the list; None when it holds no usable message at all.
+
+    Raises:
+        ImportExportError: the item is no conversation at all; the file is refused.
+        _ImpossibleDateError: the conversation or a message kept has a time no date can be
+            made of; the conversation is left out.
+    """
     if not isinstance(item, Mapping):
         raise ImportExportError(
             f"{path.name}: conversation {index + 1} is not an object.", path=path
@@ -221,8 +238,8 @@ def parse_chatgpt_conversation(item: Any, index: int, path: Path) -> ImportedCon
             f"{path.name}: conversation {index + 1} has no 'mapping' of messages.", path=path
         )
     # With no date at all, the import time is the least surprising one to show.
-    created = _number(item.get("create_time")) or _earliest_time(item.get("mapping")) or time.time()
-    updated = _number(item.get("update_time")) or created
+    created = _time(item.get("create_time")) or _earliest_time(item.get("mapping")) or time.time()
+    updated = _time(item.get("update_time")) or created
     default_model = _text(item.get("default_model_slug"))
     skipped: Counter[str] = Counter()
     nodes = {str(key): node for key, node in mapping.items() if isinstance(node, Mapping)}
@@ -259,21 +276,29 @@ def parse_chatgpt_conversation(item: Any, index: int, path: Path) -> ImportedCon
     )
 
 
-def parse_chatgpt_export(document: Any, path: Path) -> tuple[list[ImportedConversation], int]:
+def parse_chatgpt_export(
+    document: Any, path: Path
+) -> tuple[list[ImportedConversation], int, Counter[str]]:
     """Read a ChatGPT conversation list (or a single conversation object).
 
     Returns:
-        The conversations, and how many held no text at all and were skipped.
+        The conversations, how many held no text at all and were skipped, and the ones left
+        out for another reason, counted by reason.
     """
     items = [document] if isinstance(document, Mapping) else document
     if not isinstance(items, list):
         raise ImportExportError(f"{path.name}: not a ChatGPT conversation list.", path=path)
     conversations = []
     empty = 0
+    refused: Counter[str] = Counter()
     for index, item in enumerate(items):
-        parsed = parse_chatgpt_conversation(item, index, path)
+        try:
+            parsed = parse_chatgpt_conversation(item, index, path)
+        except _ImpossibleDateError:
+            refused[_IMPOSSIBLE_DATE] += 1
+            continue
         if parsed is None:
             empty += 1
         else:
             conversations.append(parsed)
-    return conversations, empty
+    return conversations, empty, refused

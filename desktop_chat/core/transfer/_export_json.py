@@ -21,6 +21,7 @@ from typing import Any
 from desktop_chat.core._json_values import has_type
 from desktop_chat.core.errors import ImportExportError
 from desktop_chat.core.history.models import ROLES, STATUSES, Conversation, Message
+from desktop_chat.core.history.timestamps import valid_seconds
 from desktop_chat.core.transfer._import_types import ImportedConversation, ImportedMessage
 
 __all__ = [
@@ -63,6 +64,8 @@ MESSAGE_FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
     "status": ((str,), False),
     "error": ((str,), True),
 }
+# A time no date can be made of would break every reader of the database: it refuses the file.
+_TIME_FIELDS = frozenset({"created_at", "updated_at", "deleted_at"})
 
 
 def to_json(conversation: Conversation, messages: Sequence[Message]) -> str:
@@ -96,6 +99,12 @@ def _checked_fields(
         if value is None and nullable:
             fields[name] = None
             continue
+        if name in _TIME_FIELDS and valid_seconds(value) is None:
+            raise ImportExportError(
+                f"{path.name}: {where} has an invalid '{name}' value: "
+                "not a date from 1970 to 9999.",
+                path=path,
+            )
         if not has_type(value, types):
             raise ImportExportError(
                 f"{path.name}: {where} has an invalid '{name}' value.", path=path

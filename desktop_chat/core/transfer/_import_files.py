@@ -10,6 +10,7 @@ import lzma
 import re
 import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -40,11 +41,18 @@ class ParsedFile:
     Attributes:
         conversations: every conversation with at least one message to keep.
         empty: conversations that held nothing to keep.
+        refused: conversations left out for another reason (an impossible date), by reason.
     """
 
-    def __init__(self, conversations: list[ImportedConversation], empty: int) -> None:
+    def __init__(
+        self,
+        conversations: list[ImportedConversation],
+        empty: int,
+        refused: Counter[str] | None = None,
+    ) -> None:
         self.conversations = conversations
         self.empty = empty
+        self.refused = Counter() if refused is None else refused
 
 
 def _size_text(size: int) -> str:
@@ -73,8 +81,7 @@ def _parse_document(document: Any, name: str, path: Path, *, required: bool) -> 
     if is_own_format(document):
         return ParsedFile([parse_own_json(document, path)], 0)
     if looks_like_chatgpt(document):
-        conversations, empty = parse_chatgpt_export(document, path)
-        return ParsedFile(conversations, empty)
+        return ParsedFile(*parse_chatgpt_export(document, path))
     if required:
         raise ImportExportError(
             f"{name}: neither a Desktop Chat conversation nor a ChatGPT export.", path=path
@@ -120,6 +127,7 @@ def _read_zip(path: Path) -> ParsedFile:
                 raise ImportExportError(f"{path.name}: the archive holds no JSON file.", path=path)
             conversations: list[ImportedConversation] = []
             empty = 0
+            refused: Counter[str] = Counter()
             found = False
             for info in sorted(members, key=lambda member: member.filename):
                 member_name = PurePosixPath(info.filename).name
@@ -141,6 +149,7 @@ def _read_zip(path: Path) -> ParsedFile:
                     found = True
                     conversations.extend(parsed.conversations)
                     empty += parsed.empty
+                    refused += parsed.refused
     except (zipfile.BadZipFile, zlib.error, lzma.LZMAError) as error:
         raise ImportExportError(f"{path.name}: damaged zip archive ({error}).", path=path) from None
     except (NotImplementedError, RuntimeError, EOFError, OSError) as error:
@@ -153,7 +162,7 @@ def _read_zip(path: Path) -> ParsedFile:
             "(conversations.json or a Desktop Chat export).",
             path=path,
         )
-    return ParsedFile(conversations, empty)
+    return ParsedFile(conversations, empty, refused)
 
 
 def read_import_file(path: Path) -> ParsedFile:

@@ -61,6 +61,7 @@ class FileResult:
         imported: ids of the conversations added.
         already_present: conversations skipped because an earlier import added them.
         empty: conversations skipped because they held no text to keep.
+        refused: conversations left out for another reason (an impossible date), by reason.
         skipped: messages left out, counted by reason.
         error: why the file was refused (nothing was imported from it), or None.
     """
@@ -69,6 +70,7 @@ class FileResult:
     imported: list[int] = field(default_factory=list)
     already_present: int = 0
     empty: int = 0
+    refused: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
     error: str | None = None
 
@@ -99,6 +101,7 @@ class ImportReport:
         reasons: Counter[str] = Counter()
         for result in self.files:
             reasons.update(result.skipped)
+            reasons.update(result.refused)
             if result.empty:
                 reasons["conversation with no text"] += result.empty
         skipped = sum(reasons.values())
@@ -169,7 +172,7 @@ def _store(db: sqlite3.Connection, conversation: ImportedConversation, source: s
 
 def _import_into(db: sqlite3.Connection, path: Path) -> FileResult:
     parsed = read_import_file(path)
-    result = FileResult(path=path, empty=parsed.empty)
+    result = FileResult(path=path, empty=parsed.empty, refused=parsed.refused)
     with _schema.immediate(db):
         for conversation in parsed.conversations:
             if _already_present(db, conversation.fingerprint):
