@@ -281,6 +281,9 @@ def test_reasoning_and_errors_show_as_plain_text(qtbot: QtBot) -> None:
 def test_a_huge_table_shows_in_the_view(spy: SpyBody, qtbot: QtBot) -> None:
     spy.set_markdown(HUGE_TABLE)
     _settle(qtbot, spy)
+    assert spy.folded  # over SHOWN_LIMIT: its start shows until Show all
+    spy.show_all()
+    _settle(qtbot, spy)
     assert "r1999c9" in spy.toPlainText()
     assert _remote(spy.asked) == []
 
@@ -302,6 +305,8 @@ def test_a_huge_table_streams_into_the_view(qtbot: QtBot, record_property: Recor
         slowest = max(slowest, time.perf_counter() - started)
     body.end_stream()
     record_property("slowest_delta_seconds", round(slowest, 3))
+    assert body.markdown() == HUGE_TABLE
+    body.show_all()
     assert "r1999c9" in body.toPlainText()
 
 
