@@ -185,3 +185,34 @@ def test_escape_anywhere_in_the_window_stops(
     qtbot.keyClick(window.transcript, Qt.Key.Key_Escape)
     _wait_idle(qtbot, window, 10_000)
     _assert_stopped_with(window, "y")
+
+
+def test_regenerate_then_stop_again_and_again_leaves_no_empty_versions(
+    qtbot: QtBot, window: MainWindow, scripted_server: ScriptedServer
+) -> None:
+    scripted_server.add(sse_reply(["The answer"]))
+    _send(qtbot, window)
+    _wait_idle(qtbot, window)
+    for _ in range(3):
+        scripted_server.add(sse_reply([], finish_reason=None, done=False, ending="stall"))
+        last = window.transcript.last_view()
+        assert last is not None
+        child(last, QToolButton, "regenerateButton").click()
+        assert window.session.is_streaming
+        window.stop_button.click()  # before any text arrived
+        _wait_idle(qtbot, window, 10_000)
+    views = window.transcript.views()
+    assert [view.markdown() for view in views] == ["Hello", "The answer"]
+    answer = window.storage.get_message(views[-1].message_id or -1)
+    assert answer is not None
+    assert [m.content for m in window.storage.siblings(answer.id)] == ["The answer"]
+
+
+def test_a_first_reply_stopped_before_any_text_stays_as_stopped(
+    qtbot: QtBot, window: MainWindow, scripted_server: ScriptedServer
+) -> None:
+    scripted_server.add(sse_reply([], finish_reason=None, done=False, ending="stall"))
+    _send(qtbot, window)
+    window.stop_button.click()
+    _wait_idle(qtbot, window, 10_000)
+    _assert_stopped_with(window, "")

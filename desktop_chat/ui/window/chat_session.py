@@ -572,9 +572,12 @@ class ChatSession(QObject):
             self._show_outcome(view, live.streamer.outcome)
         self._start_waiting()
         self.live_changed.emit(self.live_conversations)
+        discarded = self._discard_empty_version(live)
         if conversation_id == self._conversation_id:
             stored = self._safe_get(live.turn.reply.id)
-            if stored is not None and view is not None:
+            if discarded:
+                self.open(conversation_id)  # the version it would have replaced comes back
+            elif stored is not None and view is not None:
                 self._transcript.replace_message(stored)
                 view.set_can_continue(can_continue(stored))
             self.streaming_changed.emit(False)
@@ -582,6 +585,26 @@ class ChatSession(QObject):
             if outcome is not None:
                 self.reply_finished.emit(ReplyStats.of(outcome))
         self.conversation_changed.emit(conversation_id)
+
+    def _discard_empty_version(self, live: _Live) -> bool:
+        """Delete a reply stopped before any text came that has other versions; True if done.
+
+        Regenerate then Stop, again and again, would otherwise stack empty versions (< 5/5 >)
+        in front of the answer the user had.
+        """
+        outcome = live.streamer.outcome
+        if outcome is None or outcome.error is not None or outcome.reason != CANCELLED_REASON:
+            return False
+        stored = self._safe_get(live.turn.reply.id)
+        if stored is None or stored.content or stored.reasoning:
+            return False
+        try:
+            if len(self._storage.siblings(stored.id)) < 2:
+                return False  # the only reply to its question: "Stopped." says what happened
+            self._storage.delete_message(stored.id)
+        except (StorageError, KeyError):
+            return False
+        return True
 
     def _show_outcome(self, view: MessageView, outcome: TurnOutcome | None) -> None:
         if outcome is None:
