@@ -60,7 +60,7 @@ def test_json_of_another_kind(storage: Storage, tmp_path: Path) -> None:
 def test_deep_nesting_and_giant_numbers(storage: Storage, tmp_path: Path) -> None:
     deep = tmp_path / "deep.json"
     deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
-    _refused(storage, deep, "nested too deeply")
+    _refused(storage, deep, "the file nests too deeply to be a conversation export")
     digits = tmp_path / "digits.json"
     digits.write_text("[" + "9" * 50_000 + "]", encoding="utf-8")
     _refused(storage, digits, "digits.json")

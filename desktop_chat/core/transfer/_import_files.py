@@ -22,6 +22,7 @@ from desktop_chat.core.transfer._import_types import ImportedConversation
 
 __all__ = [
     "MAX_JSON_BYTES",
+    "MAX_JSON_DEPTH",
     "MAX_ZIP_MEMBERS",
     "MAX_ZIP_TOTAL_BYTES",
     "ParsedFile",
@@ -31,6 +32,9 @@ __all__ = [
 MAX_JSON_BYTES = 512 * 1024 * 1024
 MAX_ZIP_TOTAL_BYTES = 512 * 1024 * 1024
 MAX_ZIP_MEMBERS = 10_000
+#: Exports nest about a dozen levels. Far deeper, and the code that reads, stores and fingerprints
+#: a conversation would reach Python's recursion limit; the window reads it in a thread, too.
+MAX_JSON_DEPTH = 100
 
 _CHATGPT_MEMBER = re.compile(r"^conversations(-\d+)?\.json$", re.IGNORECASE)
 
@@ -59,9 +63,29 @@ def _size_text(size: int) -> str:
     return f"{size / (1024 * 1024):.0f} MB"
 
 
+def _nests_deeper_than(document: Any, limit: int) -> bool:
+    """Whether lists and objects in ``document`` nest deeper than ``limit``; never recurses."""
+    level = [document] if isinstance(document, (dict, list)) else []
+    for _ in range(limit):
+        inner: list[Any] = []
+        for container in level:
+            values = container.values() if isinstance(container, dict) else container
+            inner.extend(value for value in values if isinstance(value, (dict, list)))
+        if not inner:
+            return False
+        level = inner
+    return True
+
+
+def _too_deep(name: str, path: Path) -> ImportExportError:
+    return ImportExportError(
+        f"{name}: the file nests too deeply to be a conversation export.", path=path
+    )
+
+
 def _decode(data: bytes, name: str, path: Path) -> Any:
     try:
-        return json.loads(data)
+        document = json.loads(data)
     except json.JSONDecodeError as error:
         raise ImportExportError(
             f"{name}: not valid JSON (damaged or cut short?): {error.msg} at line {error.lineno}.",
@@ -70,11 +94,12 @@ def _decode(data: bytes, name: str, path: Path) -> Any:
     except UnicodeDecodeError:
         raise ImportExportError(f"{name}: not UTF-8 text.", path=path) from None
     except RecursionError:
-        raise ImportExportError(
-            f"{name}: nested too deeply to be a conversation.", path=path
-        ) from None
+        raise _too_deep(name, path) from None
     except ValueError as error:
         raise ImportExportError(f"{name}: unreadable JSON: {error}.", path=path) from None
+    if _nests_deeper_than(document, MAX_JSON_DEPTH):
+        raise _too_deep(name, path)
+    return document
 
 
 def _parse_document(document: Any, name: str, path: Path, *, required: bool) -> ParsedFile | None:
