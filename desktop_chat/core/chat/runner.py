@@ -5,7 +5,8 @@ foreground (the command line). Progress goes to a :class:`TurnProgress` whose me
 calling thread; the text is saved by a
 :class:`~desktop_chat.core.history.recorder.ReplyRecorder` with its own connection, so a crash
 loses at most the last save interval. Whatever happens, the reply row ends with a final status
-and the text that arrived.
+and the text that arrived. An echo of the API key in the reply is masked before the text is
+saved or reported.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from desktop_chat.core.client.api import (
     Cancelled,
     ChatClient,
     ContentDelta,
+    EchoMasker,
     Finished,
     ReasoningDelta,
     Usage,
@@ -83,8 +85,16 @@ class TurnOutcome:
 class _Run:
     """The mutable state of one running turn."""
 
-    def __init__(self, turn: Turn, database: Path | None, progress: TurnProgress) -> None:
+    def __init__(
+        self,
+        turn: Turn,
+        database: Path | None,
+        progress: TurnProgress,
+        client: ChatClient | None = None,
+    ) -> None:
         self.progress = progress
+        self.content_echo = client.echo_masker() if client is not None else EchoMasker("")
+        self.reasoning_echo = client.echo_masker() if client is not None else EchoMasker("")
         self.started = time.monotonic()
         self.parts: list[str] = [turn.prefix] if turn.prefix else []
         self.deltas = 0
@@ -104,6 +114,17 @@ class _Run:
         if self.ttft_ms is None:
             self.ttft_ms = round((time.monotonic() - self.started) * 1000)
 
+    def content(self, text: str) -> None:
+        if text:
+            self.parts.append(text)
+            self.record(ReplyRecorder.on_content, text)
+            self.progress.on_content(text)
+
+    def reasoning(self, text: str) -> None:
+        if text:
+            self.record(ReplyRecorder.on_reasoning, text)
+            self.progress.on_reasoning(text)
+
     def record(self, method: Callable[[ReplyRecorder, str], None], text: str) -> None:
         if self.recorder is None:
             return
@@ -114,6 +135,9 @@ class _Run:
             self.progress.on_record_failed(error.message)
 
     def outcome(self, error: ApiError | None) -> TurnOutcome:
+        # The reply ended: what was held back in case it began the key is only text now.
+        self.reasoning(self.reasoning_echo.flush())
+        self.content(self.content_echo.flush())
         text = "".join(self.parts)
         if error is not None and not error.partial_text:
             error.partial_text = text
@@ -155,36 +179,32 @@ def run_turn(
     reason :data:`CANCELLED_REASON`; the text so far is kept. The client is closed at the end.
     Never raises for a failed request: the error is in the outcome, its ``partial_text`` set.
     """
-    run = _Run(turn, database, progress)
+    run = _Run(turn, database, progress, client)
     with contextlib.ExitStack() as flushing:
         if run.recorder is not None:
             flushing.enter_context(PeriodicFlush(run.recorder))
-        return _stream(run, turn, client, progress, cancel)
+        return _stream(run, turn, client, cancel)
 
 
 def _stream(
     run: _Run,
     turn: Turn,
     client: ChatClient,
-    progress: TurnProgress,
     cancel: threading.Event,
 ) -> TurnOutcome:
     try:
         for event in client.stream_chat(turn.model, turn.messages, cancel=cancel, **turn.params):
             if isinstance(event, ContentDelta):
                 run.first_token()
-                run.parts.append(event.text)
                 run.deltas += 1
-                run.record(ReplyRecorder.on_content, event.text)
-                progress.on_content(event.text)
+                run.content(run.content_echo.feed(event.text))
             elif isinstance(event, ReasoningDelta):
                 run.first_token()
-                run.record(ReplyRecorder.on_reasoning, event.text)
-                progress.on_reasoning(event.text)
+                run.reasoning(run.reasoning_echo.feed(event.text))
             elif isinstance(event, Usage):
                 run.usage = event
             elif isinstance(event, Finished):
-                run.reason = event.reason
+                run.reason = run.content_echo.mask(event.reason)
             elif isinstance(event, Cancelled):
                 break
     except ApiError as error:

@@ -1,7 +1,8 @@
 """Turn failed HTTP exchanges into the typed errors of :mod:`desktop_chat.core.errors`.
 
 Messages are built from the status, the body the server sent and the request URL, never from the
-request headers, so the API key cannot end up in one.
+request headers, so the API key cannot end up in one. A URL is quoted without its user name and
+password.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from desktop_chat.core.client._redact import url_without_credentials
 from desktop_chat.core.errors import (
     ApiError,
     AuthenticationError,
@@ -192,7 +194,7 @@ def error_for(
             body_snippet=snippet,
         )
     if status == 404 or "not_found" in kinds:
-        where = f" at {url}" if url else ""
+        where = f" at {url_without_credentials(url)}" if url else ""
         return NotFoundError(
             f"Nothing was found{where} (404). Check the base URL and the model name in Settings."
             f"{said}",
@@ -414,7 +416,8 @@ def transport_error(
         )
     if isinstance(exc, httpx.UnsupportedProtocol):
         return ConnectError(
-            f"The URL {url} is not an http:// or https:// address. Check the base URL in Settings.",
+            f"The URL {url_without_credentials(str(url))} is not an http:// or https:// address. "
+            "Check the base URL in Settings.",
             reason="other",
         )
     if isinstance(exc, httpx.DecodingError):

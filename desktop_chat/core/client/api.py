@@ -9,7 +9,8 @@ Example::
                 print(event.text, end="")
 
 Every failure is one of the :class:`~desktop_chat.core.errors.ApiError` subclasses, whose message a
-user can act on; none of them ever contains the API key.
+user can act on; none of them ever contains the API key or the user name and password of a URL.
+A reply's text may still echo the key: :meth:`ChatClient.echo_masker` masks it there.
 """
 
 from __future__ import annotations
@@ -46,7 +47,12 @@ from desktop_chat.core.client._failures import (
     too_slow_error,
     transport_error,
 )
-from desktop_chat.core.client._redact import mask_secret
+from desktop_chat.core.client._redact import (
+    EchoMasker,
+    mask_secret,
+    mask_url,
+    url_without_credentials,
+)
 from desktop_chat.core.client._stream import (
     StreamState,
     completion_events,
@@ -69,6 +75,7 @@ __all__ = [
     "ChatClient",
     "Completion",
     "ContentDelta",
+    "EchoMasker",
     "Finished",
     "ReasoningDelta",
     "StreamEvent",
@@ -158,7 +165,7 @@ class ChatClient:
         self._streams = StreamRegistry()
 
     def __repr__(self) -> str:
-        return f"ChatClient(base_url={self.base_url!r})"
+        return f"ChatClient(base_url={url_without_credentials(self.base_url)!r})"
 
     def __enter__(self) -> ChatClient:
         return self
@@ -304,7 +311,7 @@ class ChatClient:
         return sorted(ids)
 
     def complete(self, model: str, messages: list[dict[str, Any]], **params: Any) -> Completion:
-        """Ask for a whole reply at once (``"stream": false``).
+        """Ask for a whole reply at once (``"stream": false``); an echo of the key is masked.
 
         The reply is read up to :data:`MAX_REPLY_BYTES` (decompressed) and must arrive whole
         within ``body_timeout`` of its headers.
@@ -326,7 +333,13 @@ class ChatClient:
                 reasoning.append(event.text)
             elif isinstance(event, Finished):
                 finish = event.reason
-        return Completion("".join(text), "".join(reasoning), finish, usage_from(payload))
+        echo = self.echo_masker()
+        return Completion(
+            echo.mask("".join(text)),
+            echo.mask("".join(reasoning)),
+            finish if finish is None else echo.mask(finish),
+            usage_from(payload),
+        )
 
     # -- plumbing --------------------------------------------------------------------------------
 
@@ -432,8 +445,8 @@ class ChatClient:
             )
         except httpx.InvalidURL as exc:
             raise ConnectError(
-                f"The base URL {self.base_url} is not a valid address ({exc}). Check it in "
-                "Settings.",
+                f"The base URL {url_without_credentials(self.base_url)} is not a valid address "
+                f"({mask_url(str(exc))}). Check it in Settings.",
                 reason="other",
             ) from None
 
@@ -454,20 +467,26 @@ class ChatClient:
             proxy=self._via,
         )
 
+    def echo_masker(self) -> EchoMasker:
+        """A masker of this client's API key, for the text of one streamed reply."""
+        return EchoMasker(self._api_key)
+
     def _redact(self, error: ApiError) -> None:
-        """Mask any echo of the API key (a server may quote it) in ``error``.
+        """Mask any echo of the API key (a server may quote it) and any URL's user name and
+        password in ``error``.
 
         The text may have been cut to a snippet, possibly in the middle of the key, so every run
         of characters that is part of the key is masked, not only the whole key.
         """
         key = self._api_key
-        if not key:
-            return
-        error.message = mask_secret(error.message, key)
-        error.body_snippet = mask_secret(error.body_snippet, key)
-        error.args = tuple(
-            mask_secret(arg, key) if isinstance(arg, str) else arg for arg in error.args
-        )
+
+        def clean(text: str) -> str:
+            return mask_url(mask_secret(text, key))
+
+        error.message = clean(error.message)
+        error.body_snippet = clean(error.body_snippet)
+        error.partial_text = EchoMasker(key).mask(error.partial_text)
+        error.args = tuple(clean(arg) if isinstance(arg, str) else arg for arg in error.args)
 
     def _json_request(
         self, method: str, path: str, body: object, *, limit: int, what: str, from_start: bool
