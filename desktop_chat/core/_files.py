@@ -103,11 +103,14 @@ def atomic_target(path: Path) -> Iterator[Path]:
 
     Whatever the block writes to the yielded path is flushed to disk and renamed over ``path``
     when the block ends normally; on an exception the temporary file is removed and ``path``
-    is left as it was. The folder must exist.
+    is left as it was. The folder must exist. When ``path`` is a symbolic link, the file it
+    points to is replaced and the link is kept (a settings file kept in a dotfiles folder).
 
     Raises:
         OSError: the temporary file could not be made, flushed or renamed.
     """
+    if path.is_symlink():
+        path = path.resolve()
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     os.close(handle)
     temporary_path = Path(temporary)

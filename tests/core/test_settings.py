@@ -345,3 +345,27 @@ def test_unreadable_file_gives_defaults(tmp_path: Path) -> None:
     assert loaded.problem is not None
     assert "could not be read" in loaded.problem
     assert folder.is_dir()
+
+
+def test_a_file_that_starts_with_a_byte_order_mark_is_read_whole(path: Path) -> None:
+    save_settings(Settings(theme="dark", font_size=15), path)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())  # as Notepad saves UTF-8
+    loaded = load_settings(path)
+    assert loaded.problem is None
+    assert (loaded.settings.theme, loaded.settings.font_size) == ("dark", 15)
+    assert [p.name for p in path.parent.iterdir()] == ["settings.json"]
+
+
+def test_saving_through_a_symbolic_link_keeps_the_link(tmp_path: Path, path: Path) -> None:
+    dotfiles = tmp_path / "dotfiles"
+    dotfiles.mkdir()
+    target = dotfiles / "desktop-chat.json"
+    save_settings(Settings(theme="light"), target)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.symlink_to(os.path.relpath(target, path.parent))  # a relative link, as dotfiles use
+    save_settings(Settings(theme="dark"), path)
+    assert path.is_symlink()
+    assert path.resolve() == target
+    assert json.loads(target.read_text(encoding="utf-8"))["theme"] == "dark"
+    assert load_settings(path).settings.theme == "dark"
+    assert sorted(p.name for p in dotfiles.iterdir()) == ["desktop-chat.json"]

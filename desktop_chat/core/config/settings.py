@@ -416,7 +416,8 @@ def load_settings(path: Path | None = None) -> SettingsLoad:
     if not raw.strip():
         return _unusable(path, "the file is empty", "empty")
     try:
-        data = json.loads(raw.decode("utf-8"))
+        # Windows editors (Notepad) start a UTF-8 file with a byte order mark.
+        data = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError):
         return _unusable(path, "the file is not valid JSON", "corrupt")
     except RecursionError:
