@@ -17,7 +17,8 @@ from desktop_chat.core.config.providers import (
     config_from_preset,
 )
 from desktop_chat.core.config.secrets import SecretStore
-from desktop_chat.core.config.settings import Settings, load_settings, save_settings
+from desktop_chat.core.config.settings import Settings, load_settings
+from desktop_chat.core.config.settings_file import SettingsFile
 from desktop_chat.core.errors import DesktopChatError
 
 __all__ = [
@@ -97,6 +98,8 @@ def add_provider(options: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> 
     if problem is not None:
         raise CommandError(problem)
     settings = _load()
+    # Saved as a change to what was read, so a window open meanwhile keeps its own changes.
+    settings_file = SettingsFile(settings)
     if any(p.name.strip().casefold() == name.casefold() for p in settings.providers):
         raise CommandError(f"a provider named {name!r} exists already.")
     provider = config_from_preset(_kind_for(base_url), name=name)
@@ -109,7 +112,7 @@ def add_provider(options: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> 
         secrets.set(provider.id, read_key(stdin))
     settings.providers.append(provider)
     settings.active_provider_id = provider.id
-    save_settings(settings)
+    settings_file.save(settings)
     model = provider.model or "no model chosen yet (use --model, or pick one in the window)"
     print(f"Added {provider.name} ({provider.base_url}), {model}; new chats use it.", file=stdout)
 

@@ -48,8 +48,8 @@ from desktop_chat.core.config.settings import (
     MAX_FONT_SIZE,
     MIN_FONT_SIZE,
     Settings,
-    save_settings,
 )
+from desktop_chat.core.config.settings_file import SettingsFile
 from desktop_chat.core.errors import DesktopChatError, SecretStoreError, SettingsError
 from desktop_chat.ui.common.inert import open_plain_message, plain_form_labels, plain_label
 from desktop_chat.ui.workers.background import start_background
@@ -113,6 +113,8 @@ class SettingsDialog(QDialog):
         secrets: SecretStore,
         demo_base_url: str = "",
         parent: QWidget | None = None,
+        *,
+        settings_file: SettingsFile | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("settingsDialog")
@@ -120,6 +122,7 @@ class SettingsDialog(QDialog):
         self.setWindowTitle(self.tr("Settings"))
         self.setMinimumSize(780, 560)
         self._settings = copy.deepcopy(settings)
+        self._settings_file = settings_file if settings_file is not None else SettingsFile(settings)
         self._secrets = secrets
         self._demo_base_url = demo_base_url
         self._keys: dict[str, str] = {}
@@ -636,7 +639,7 @@ class SettingsDialog(QDialog):
         self._removed.clear()
         self.setEnabled(True)
         try:
-            save_settings(self._settings)
+            self._settings = self._settings_file.save(self._settings)
         except SettingsError as error:
             open_plain_message(
                 self,

@@ -36,7 +36,8 @@ from desktop_chat.core.client.discovery import LocalServer
 from desktop_chat.core.config.paths import app_paths
 from desktop_chat.core.config.providers import ProviderConfig, config_from_preset
 from desktop_chat.core.config.secrets import SecretStore
-from desktop_chat.core.config.settings import DEMO_PROVIDER_ID, Settings, save_settings
+from desktop_chat.core.config.settings import DEMO_PROVIDER_ID, Settings
+from desktop_chat.core.config.settings_file import SettingsFile
 from desktop_chat.core.errors import DesktopChatError, SecretStoreError, SettingsError, StorageError
 from desktop_chat.core.history.storage import Storage
 from desktop_chat.ui.common.flash import flash
@@ -98,6 +99,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle(self.tr("Desktop Chat"))
         self.settings = settings
+        self._settings_file = SettingsFile(settings)
         self.storage = storage
         self.secrets = secrets
         self._save_enabled = save
@@ -595,9 +597,15 @@ class MainWindow(QMainWindow):
         if not self._save_enabled:
             return
         try:
-            save_settings(self.settings)
+            saved = self._settings_file.save(self.settings)
         except SettingsError as error:
             self.statusBar().showMessage(error.message, 8000)
+            return
+        if saved.providers != self.settings.providers:
+            # Another process (desktop-chat provider add) changed the providers meanwhile.
+            for name in ("providers", "active_provider_id"):
+                setattr(self.settings, name, getattr(saved, name))
+            self._fill_provider_picker()
 
     # Conversations -----------------------------------------------------------------------------
 
@@ -946,7 +954,9 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> SettingsDialog:
         """Show the Settings dialog (modal) and apply what was saved."""
         demo_url = self._demo.base_url or ""
-        dialog = SettingsDialog(self.settings, self.secrets, demo_url, self)
+        dialog = SettingsDialog(
+            self.settings, self.secrets, demo_url, self, settings_file=self._settings_file
+        )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(self._on_settings_dialog_accepted)
         dialog.open()
