@@ -35,6 +35,7 @@ def test_public_surface() -> None:
         "ChatClient",
         "Completion",
         "ContentDelta",
+        "EchoMasker",
         "Finished",
         "ReasoningDelta",
         "StreamEvent",

@@ -34,6 +34,8 @@ SPREAD_RUN = 12
 #: The shortest secret masked in a reply. Local servers take placeholders ("ollama",
 #: "lm-studio", "EMPTY") that are ordinary words in a reply, not secrets.
 MIN_ECHO = 12
+#: How many characters that begin the secret a reply may show before the rest is masked.
+_SHOWN_AT_ONCE = 2
 _CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s]*@")
 
 
@@ -119,22 +121,33 @@ class EchoMasker:
 
     :meth:`feed` holds back the end of a piece while it could be the start of the secret, so a
     secret split over pieces is still masked; :meth:`flush` gives what is held back at the end.
-    A secret shorter than :data:`MIN_ECHO` is not masked.
+    An end of one or two characters is not held back (a reply stalling after a word ending in
+    "s" must not hide that "s"), so the secret without its first one or two characters is
+    masked too: at most those lone characters are shown. A secret shorter than
+    :data:`MIN_ECHO` is not masked.
     """
 
     def __init__(self, secret: str) -> None:
-        needles = (secret, secret[::-1]) if len(secret) >= MIN_ECHO else ()
-        self._needles = tuple(dict.fromkeys(needles))
+        forms = (secret, secret[::-1]) if len(secret) >= MIN_ECHO else ()
+        needles = [form[cut:] for form in forms for cut in range(_SHOWN_AT_ONCE + 1)]
+        # Longest first, so that the whole secret is masked before any shorter form of it.
+        self._needles = tuple(sorted(dict.fromkeys(needles), key=len, reverse=True))
         self._held = ""
+        self._shown = ""
 
     def feed(self, text: str) -> str:
         """The part of ``text`` (after what was held back) that can be shown and saved now."""
         if not self._needles:
             return text
         pending = self.mask(self._held + text)
-        keep = max(_open_prefix(pending, needle) for needle in self._needles)
+        # The characters shown last may have begun the secret: they count towards what is open.
+        seen = self._shown + pending
+        keep = max(_open_prefix(seen, needle) for needle in self._needles)
+        keep = min(keep, len(pending)) if keep > _SHOWN_AT_ONCE else 0
         self._held = pending[len(pending) - keep :] if keep else ""
-        return pending[: len(pending) - keep]
+        shown = pending[: len(pending) - keep]
+        self._shown = (self._shown + shown)[-_SHOWN_AT_ONCE:]
+        return shown
 
     def flush(self) -> str:
         """What is still held back: the reply ended, so it cannot become the secret any more."""
