@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from desktop_chat.core.errors import StorageError
+from desktop_chat.core.history import _claims
 from desktop_chat.core.history.recorder import ReplyRecorder
 from desktop_chat.core.history.storage import Storage
 
@@ -222,6 +223,7 @@ for i in range(100000):
 @pytest.mark.slow
 def test_kill_9_mid_stream_loses_at_most_the_last_quarter_second(store: Storage) -> None:
     message_id = _streaming_reply(store)
+    _claims.release(store.path, message_id)  # the child process writes the reply
     sent_at: list[float] = []
     with subprocess.Popen(
         [sys.executable, "-c", _CHILD, str(store.path), str(message_id)],

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from desktop_chat.core.errors import StorageError
+from desktop_chat.core.history import _claims
 from desktop_chat.core.history import storage as storage_module
 from desktop_chat.core.history.storage import Storage
 
@@ -269,6 +270,8 @@ def test_mark_interrupted_streams(store: Storage, db_path: Path) -> None:
         conversation.id, question.id, "assistant", "half", status="streaming"
     )
     done = store.add_message(conversation.id, question.id, "assistant", "whole")
+    assert store.mark_interrupted_streams() == 0  # this process is still writing it
+    _claims.release(db_path, streaming.id)  # as when the process that wrote it ends
     assert store.mark_interrupted_streams() == 1
     assert store.mark_interrupted_streams() == 0
     interrupted = store.get_message(streaming.id)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from desktop_chat.core.errors import StorageError
-from desktop_chat.core.history import _schema
+from desktop_chat.core.history import _claims, _schema
 from desktop_chat.core.history._migrations import NewerSchemaError, UnreadableDatabaseError
 from desktop_chat.core.history.storage import Storage, open_storage
 
@@ -267,6 +267,7 @@ def test_open_storage_marks_replies_left_streaming(tmp_path: Path) -> None:
     with Storage.open(path) as store:
         conversation = store.create_conversation()
         reply = store.add_message(conversation.id, None, "assistant", "par", status="streaming")
+    _claims.release(path, reply.id)  # as when the process writing it is killed
     result = open_storage(path)
     with result.storage as store:
         assert result.interrupted == 1

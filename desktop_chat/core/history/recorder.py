@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from desktop_chat.core.errors import StorageError
-from desktop_chat.core.history import _schema
+from desktop_chat.core.history import _claims, _schema
 from desktop_chat.core.history.models import STATUSES, UsageInput, usage_dict
 
 __all__ = ["DEFAULT_INTERVAL", "PeriodicFlush", "ReplyRecorder"]
@@ -184,6 +184,7 @@ class ReplyRecorder:
         self.writes += 1
 
     def _close(self) -> None:
+        _claims.release(self._path, self.message_id)
         if self._connection is not None:
             self._connection.close()
             self._connection = None

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from desktop_chat.core.errors import StorageError
-from desktop_chat.core.history import _liveness, _migrations, _schema
+from desktop_chat.core.history import _claims, _liveness, _migrations, _schema
 from desktop_chat.core.history.models import (
     ELLIPSIS,
     HIGHLIGHT_END,
@@ -530,6 +530,9 @@ class Storage:
                     "UPDATE conversations SET current_leaf_id = ?, updated_at = ? WHERE id = ?",
                     (message_id, now, conversation_id),
                 )
+            if checked_status == "streaming":
+                # Claimed before the row is committed: no other start can see it unclaimed.
+                _claims.claim(self.path, message_id)
         return Message(
             id=message_id,
             conversation_id=conversation_id,
@@ -604,7 +607,10 @@ class Storage:
             ).fetchone()
             if row is None:
                 raise KeyError(f"No message has id {message_id}.")
-        return _message(row)
+        message = _message(row)
+        if message.status != "streaming":
+            _claims.release(self.path, message_id)
+        return message
 
     def conversation_messages(self, conversation_id: int) -> list[Message]:
         """Return every message of the conversation, all branches, oldest first (for export)."""
@@ -763,17 +769,27 @@ class Storage:
                 " AND current_leaf_id IS NULL",
                 (leaf, conversation_id),
             )
+        _claims.release(self.path, message_id)
 
     def mark_interrupted_streams(self) -> int:
-        """Mark every reply left ``streaming`` (by a crash or a kill) as ``interrupted``.
+        """Mark every reply left ``streaming`` by a crash or a kill as ``interrupted``.
 
-        Run once at startup, before any new reply streams. Returns how many were marked.
+        A reply another live process is still writing (``desktop-chat send`` beside the window)
+        is left alone. Run at startup. Returns how many were marked.
         """
         with self._write() as db:
-            cursor = db.execute(
-                "UPDATE messages SET status = 'interrupted' WHERE status = 'streaming'"
+            streaming = [
+                message_id
+                for (message_id,) in db.execute(
+                    "SELECT id FROM messages WHERE status = 'streaming'"
+                )
+            ]
+            orphans = [i for i in streaming if not _claims.claimed(self.path, i)]
+            db.executemany(
+                "UPDATE messages SET status = 'interrupted' WHERE id = ?",
+                [(message_id,) for message_id in orphans],
             )
-            return cursor.rowcount
+            return len(orphans)
 
     # -- search --------------------------------------------------------------------------------
 
