@@ -378,6 +378,26 @@ class Storage:
             ).fetchall()
         return [_conversation(row) for row in rows]
 
+    def change_counter(self) -> int:
+        """A number that changes whenever another connection commits a change to the file.
+
+        Reading it costs next to nothing, so a window can poll it to learn that another process
+        (``desktop-chat import``, ``desktop-chat send``) wrote to the database.
+        """
+        with self._read() as db:
+            (version,) = db.execute("PRAGMA data_version").fetchone()
+        return cast("int", version)
+
+    def list_mark(self) -> tuple[int, float, int]:
+        """What the conversation list looks like, in brief: it changes when a conversation is
+        added, deleted or restored, or gets a new message."""
+        with self._read() as db:
+            row = db.execute(
+                "SELECT count(*), coalesce(max(updated_at), 0), coalesce(max(id), 0)"
+                " FROM conversations WHERE deleted_at IS NULL"
+            ).fetchone()
+        return cast("int", row[0]), cast("float", row[1]), cast("int", row[2])
+
     def list_deleted(self) -> list[Conversation]:
         """Return the conversations in the trash, most recently deleted first."""
         with self._read() as db:

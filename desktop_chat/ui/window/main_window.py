@@ -9,7 +9,7 @@ import functools
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Slot
+from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -48,6 +48,7 @@ from desktop_chat.ui.dialogs.about import show_about
 from desktop_chat.ui.dialogs.chat_settings_dialog import ChatSettingsDialog
 from desktop_chat.ui.dialogs.settings_dialog import SettingsDialog
 from desktop_chat.ui.dialogs.welcome import WelcomeView
+from desktop_chat.ui.history.database_watch import DatabaseWatch
 from desktop_chat.ui.history.history_sidebar import UNDO_SECONDS, HistorySidebar
 from desktop_chat.ui.transcript.transcript import Transcript
 from desktop_chat.ui.transfer.export_actions import ExportActions
@@ -146,6 +147,9 @@ class MainWindow(QMainWindow):
         self.composer.set_send_key(settings.send_key)
         self._apply_font()
         self._fill_provider_picker()
+        # What the command line adds while the window runs shows up in the list.
+        self.database_watch = DatabaseWatch(storage, parent=self)
+        self.database_watch.list_changed.connect(self._on_database_watch_list_changed)
         self.refresh_conversations()
         self.new_chat()
         show_welcome = first_run and not self.conversation_list.count()
@@ -612,6 +616,17 @@ class MainWindow(QMainWindow):
     def refresh_conversations(self) -> None:
         """Reload the conversation list (newest first)."""
         self.conversation_list.reload(self.session_conversation_id())
+        self.database_watch.settle()
+
+    @Slot()
+    def _on_database_watch_list_changed(self) -> None:
+        self.refresh_conversations()
+
+    def changeEvent(self, event: QEvent) -> None:
+        """Look at the database when the user comes back to the window."""
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            self.database_watch.check()
+        super().changeEvent(event)
 
     @Slot(object)
     def _on_export_actions_conversations_imported(self, report: object) -> None:
@@ -1021,6 +1036,7 @@ class MainWindow(QMainWindow):
             return
         if not self._closing:
             self._closing = True
+            self.database_watch.stop()
             self.session.shutdown()
             self._draft_timer.stop()
             self._keep_draft()
