@@ -101,6 +101,7 @@ class _Run:
         self.ttft_ms: int | None = None
         self.usage: Usage | None = None
         self.reason = ""
+        self.save_problem: str | None = None
         self.recorder: ReplyRecorder | None = None
         if database is not None:
             try:
@@ -133,6 +134,16 @@ class _Run:
         except DesktopChatError as error:
             self.recorder = None
             self.progress.on_record_failed(error.message)
+            return
+        self.check_saving(self.recorder.last_error)
+
+    def check_saving(self, error: DesktopChatError | None) -> None:
+        """Report a failing save as soon as it fails, once until saving works again."""
+        if error is None:
+            self.save_problem = None
+        elif self.save_problem is None:
+            self.save_problem = error.message
+            self.progress.on_record_failed(error.message)
 
     def outcome(self, error: ApiError | None) -> TurnOutcome:
         # The reply ended: what was held back in case it began the key is only text now.
@@ -162,7 +173,8 @@ class _Run:
                 duration_ms=outcome.duration_ms,
             )
         except DesktopChatError as error:
-            self.progress.on_record_failed(error.message)
+            if self.save_problem is None:  # else the user was told while it streamed
+                self.progress.on_record_failed(error.message)
 
 
 def run_turn(

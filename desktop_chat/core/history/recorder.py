@@ -24,6 +24,9 @@ __all__ = ["DEFAULT_INTERVAL", "PeriodicFlush", "ReplyRecorder"]
 
 #: Seconds between two writes of a streaming reply: the most a crash can lose.
 DEFAULT_INTERVAL = 0.25
+# SQLite's primary result codes.
+_SQLITE_READONLY = 8
+_SQLITE_FULL = 13
 
 
 class ReplyRecorder:
@@ -180,7 +183,10 @@ class ReplyRecorder:
                         f"The reply being recorded (message {self.message_id}) no longer exists."
                     )
         except sqlite3.Error as error:
-            raise StorageError(f"The reply could not be saved: {error}.") from error
+            final = self._finished
+            raise StorageError(
+                f"The reply could not be saved: {_why(error, final=final)}"
+            ) from error
         self.writes += 1
 
     def _close(self) -> None:
@@ -188,6 +194,25 @@ class ReplyRecorder:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+def _why(error: sqlite3.Error, *, final: bool) -> str:
+    """Why a write failed, and what happens to the text, in words a user can act on."""
+    code = getattr(error, "sqlite_errorcode", None)
+    primary = None if code is None else code & 0xFF
+    if final:
+        what_now = "The text stays on screen until the chat is closed: copy it to keep it."
+    elif primary == _SQLITE_FULL or "disk is full" in str(error):
+        what_now = (
+            "The text keeps arriving on screen and is saved, all of it, as soon as there is room."
+        )
+    else:
+        what_now = "The text keeps arriving on screen."
+    if primary == _SQLITE_FULL or "disk is full" in str(error):
+        return f"the disk is full; free some space. {what_now}"
+    if primary == _SQLITE_READONLY or "readonly" in str(error):
+        return f"the conversation database is read-only. {what_now}"
+    return f"{error}. {what_now}"
 
 
 class PeriodicFlush:

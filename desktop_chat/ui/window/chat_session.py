@@ -620,9 +620,7 @@ class ChatSession(QObject):
 
     @Slot(str)
     def _on_streamer_record_failed(self, message: str) -> None:
-        self.problem_reported.emit(
-            self.tr("The reply could not be saved: {message}").format(message=message)
-        )
+        self.problem_reported.emit(message)  # the message says what failed and what to do
 
     def _safe_get(self, message_id: int) -> Message | None:
         try:
