@@ -103,6 +103,16 @@ def test_a_cut_off_reply_exits_non_zero_with_the_window_wording_and_keeps_the_te
     assert _saved(int(lines[0]))[-1] == ("assistant", "Half a ", "interrupted")
 
 
+def test_an_empty_reply_is_said_on_stderr(
+    scripted_server: ScriptedServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _use(scripted_server)
+    scripted_server.add(sse_reply([]))
+    assert main(["send", "say nothing"]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[1] == "desktop-chat: The model sent an empty reply. Regenerate to ask again."
+
+
 def test_an_unsendable_message_writes_nothing(
     scripted_server: ScriptedServer, capsys: pytest.CaptureFixture[str]
 ) -> None:

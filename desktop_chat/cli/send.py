@@ -17,7 +17,7 @@ from types import FrameType
 from typing import TextIO
 
 from desktop_chat.cli.providers import CommandError, find_provider
-from desktop_chat.core.chat.advice import describe_error
+from desktop_chat.core.chat.advice import describe_error, ending_note
 from desktop_chat.core.chat.connection import open_client
 from desktop_chat.core.chat.options import ChatOptions, options_for
 from desktop_chat.core.chat.runner import CANCELLED_REASON, run_turn
@@ -34,11 +34,6 @@ __all__ = ["EXIT_STOPPED", "MAX_MESSAGE_CHARS", "read_message", "send"]
 EXIT_STOPPED = 130
 #: The longest message read from standard input.
 MAX_MESSAGE_CHARS = 1_000_000
-
-_NOTES = {
-    "length": "The reply reached the length limit.",
-    "content_filter": "The provider's content filter ended the reply.",
-}
 
 
 def read_message(text: str, stdin: TextIO) -> str:
@@ -175,7 +170,7 @@ def send(options: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: Tex
     if outcome.reason == CANCELLED_REASON:
         print("desktop-chat: Stopped. The text received so far was saved.", file=stderr)
         return EXIT_STOPPED
-    note = _NOTES.get(outcome.reason)
-    if note is not None:
+    note = ending_note(outcome.reason, outcome.text, outcome.reasoning)
+    if note:
         print(f"desktop-chat: {note}", file=stderr)
     return 0

@@ -31,7 +31,12 @@ from desktop_chat.core.errors import (
     UnexpectedResponseError,
 )
 
-__all__ = ["ErrorAction", "ErrorAdvice", "describe_error"]
+__all__ = ["ErrorAction", "ErrorAdvice", "describe_error", "ending_note"]
+
+#: The finish reasons of a reply that ended as the model meant it to.
+_ORDINARY_ENDINGS = frozenset({"stop", "eos", "end_turn", "stop_sequence"})
+#: How much of an unknown finish reason is quoted.
+_REASON_SHOWN = 40
 
 
 class ErrorAction(Enum):
@@ -104,6 +109,38 @@ def describe_error(error: ApiError, translate: Callable[[str], str] = _same) -> 
     if isinstance(error, ServerError):
         return ErrorAdvice(_join(_tr("Failure on the server's side"), detail), ErrorAction.RETRY)
     return ErrorAdvice(_join(_tr("The request failed"), detail), ErrorAction.RETRY)
+
+
+def ending_note(
+    reason: str | None,
+    content: str,
+    reasoning: str = "",
+    translate: Callable[[str], str] = _same,
+) -> str:
+    """The note under a reply that ended without an error ("" when there is nothing to say).
+
+    A reply that ends early, empty, with only tool calls, or for a reason nobody documented
+    says so, instead of ending silently.
+    """
+    _tr = translate
+    if reason == "cancelled":
+        return _tr("Stopped.")
+    if reason == "length":
+        return _tr("The reply reached the length limit.")
+    if reason == "content_filter":
+        return _tr("The provider's content filter ended the reply.")
+    if reason in ("tool_calls", "function_call"):
+        return _tr("The model asked to use a tool, which this chat does not offer; nothing ran.")
+    if reason and reason not in _ORDINARY_ENDINGS:
+        shown = reason if len(reason) <= _REASON_SHOWN else reason[:_REASON_SHOWN] + "…"
+        return _tr("The reply ended for a reason Desktop Chat does not know: {reason}.").format(
+            reason=shown
+        )
+    if not content.strip():
+        if reasoning.strip():
+            return _tr("The model sent only its reasoning, no answer. Regenerate to ask again.")
+        return _tr("The model sent an empty reply. Regenerate to ask again.")
+    return ""
 
 
 def _join(headline: str, detail: str) -> str:

@@ -64,6 +64,7 @@ class TurnOutcome:
         ttft_ms: milliseconds to the first token, or None.
         duration_ms: milliseconds for the whole reply.
         deltas: how many pieces of text arrived.
+        reasoning: the model's reasoning that arrived ("" for none).
     """
 
     reason: str
@@ -73,6 +74,7 @@ class TurnOutcome:
     ttft_ms: int | None
     duration_ms: int
     deltas: int
+    reasoning: str = ""
 
     @property
     def status(self) -> str:
@@ -97,6 +99,7 @@ class _Run:
         self.reasoning_echo = client.echo_masker() if client is not None else EchoMasker("")
         self.started = time.monotonic()
         self.parts: list[str] = [turn.prefix] if turn.prefix else []
+        self.reasoning_parts: list[str] = []
         self.deltas = 0
         self.ttft_ms: int | None = None
         self.usage: Usage | None = None
@@ -123,6 +126,7 @@ class _Run:
 
     def reasoning(self, text: str) -> None:
         if text:
+            self.reasoning_parts.append(text)
             self.record(ReplyRecorder.on_reasoning, text)
             self.progress.on_reasoning(text)
 
@@ -154,7 +158,14 @@ class _Run:
             error.partial_text = text
         duration = round((time.monotonic() - self.started) * 1000)
         outcome = TurnOutcome(
-            self.reason, error, self.usage, text, self.ttft_ms, duration, self.deltas
+            self.reason,
+            error,
+            self.usage,
+            text,
+            self.ttft_ms,
+            duration,
+            self.deltas,
+            "".join(self.reasoning_parts),
         )
         self.finish_record(outcome)
         return outcome

@@ -11,7 +11,7 @@ from desktop_chat.core.chat import advice
 from desktop_chat.core.chat.advice import ErrorAction, ErrorAdvice
 from desktop_chat.core.errors import ApiError
 
-__all__ = ["ErrorAction", "ErrorAdvice", "describe_error"]
+__all__ = ["ErrorAction", "ErrorAdvice", "describe_error", "ending_note"]
 
 
 def _tr(text: str) -> str:
@@ -21,3 +21,8 @@ def _tr(text: str) -> str:
 def describe_error(error: ApiError) -> ErrorAdvice:
     """Return the advice for ``error`` (any ApiError, including unknown subclasses)."""
     return advice.describe_error(error, _tr)
+
+
+def ending_note(reason: str | None, content: str, reasoning: str = "") -> str:
+    """The note under a reply that ended without an error ("" when there is nothing to say)."""
+    return advice.ending_note(reason, content, reasoning, _tr)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from desktop_chat.core.chat.turns import can_continue
 from desktop_chat.core.history.models import Message
-from desktop_chat.ui.common.error_text import ErrorAction, ErrorAdvice
+from desktop_chat.ui.common.error_text import ErrorAction, ErrorAdvice, ending_note
 from desktop_chat.ui.common.inert import plain_label
 from desktop_chat.ui.common.timers import single_shot_timer
 from desktop_chat.ui.transcript.message_view import ASSISTANT, MessageView
@@ -256,8 +256,8 @@ class Transcript(QScrollArea):
                     interrupted=True,
                 )
             )
-        elif message.finish_reason == "length":
-            view.set_note(self.tr("The reply reached the length limit."))
+        elif message.role == ASSISTANT and message.status == "complete":
+            view.set_note(ending_note(message.finish_reason, message.content, message.reasoning))
         view.regenerate_requested.connect(self.regenerate_requested)
         view.edit_requested.connect(self.edit_requested)
         view.retry_requested.connect(self.retry_requested)

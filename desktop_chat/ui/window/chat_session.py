@@ -34,7 +34,7 @@ from desktop_chat.core.errors import ApiError, DesktopChatError, StorageError
 from desktop_chat.core.history.branches import branch_position, sibling_after_step
 from desktop_chat.core.history.models import Message
 from desktop_chat.core.history.storage import Storage
-from desktop_chat.ui.common.error_text import describe_error
+from desktop_chat.ui.common.error_text import describe_error, ending_note
 from desktop_chat.ui.common.timers import single_shot_timer
 from desktop_chat.ui.transcript.message_view import MessageView
 from desktop_chat.ui.transcript.transcript import Transcript
@@ -611,12 +611,8 @@ class ChatSession(QObject):
             view.set_note(self.tr("Stopped."))
         elif isinstance(outcome.error, ApiError):
             view.show_error(describe_error(outcome.error))
-        elif outcome.reason == CANCELLED_REASON:
-            view.set_note(self.tr("Stopped."))
-        elif outcome.reason == "length":
-            view.set_note(self.tr("The reply reached the length limit."))
-        elif outcome.reason == "content_filter":
-            view.set_note(self.tr("The provider's content filter ended the reply."))
+        else:
+            view.set_note(ending_note(outcome.reason, outcome.text, outcome.reasoning))
 
     @Slot(str)
     def _on_streamer_record_failed(self, message: str) -> None:
