@@ -8,7 +8,10 @@ are shortened, so that the tests do not sit out the five-second busy timeout.
 from __future__ import annotations
 
 import functools
+import os
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -184,3 +187,61 @@ def test_a_short_busy_timeout_turns_a_held_lock_into_a_busy_error(tmp_path: Path
         finally:
             other.close()
         assert storage.update_conversation(conversation.id, title="changed").title == "changed"
+
+
+def test_a_database_sqlite_cannot_open_for_writing_gets_a_sentence_and_stays(
+    folder: Path,
+) -> None:
+    path = folder / "conversations.sqlite3"
+    with Storage.open(path) as store:
+        store.create_conversation("kept")
+    # Something in the way of the write-ahead log: SQLite cannot open the file for writing.
+    (folder / "conversations.sqlite3-wal").mkdir()
+    with pytest.raises(StorageError) as raised:
+        open_storage(path)
+    assert not isinstance(raised.value, UnreadableDatabaseError)
+    assert raised.value.message == (
+        f"Desktop Chat cannot write its conversation database in {folder} (SQLite says: unable "
+        "to open database file). Your conversations there are unchanged. Make the folder and "
+        "its files writable, or set DESKTOP_CHAT_HOME to another folder."
+    )
+    assert _names(folder) == ["conversations.sqlite3"]
+
+
+_READ_ONLY_OPEN = """
+import sys
+from desktop_chat.core.errors import StorageError
+from desktop_chat.core.history.storage import open_storage
+try:
+    open_storage(sys.argv[1])
+except StorageError as error:
+    print(error.message)
+"""
+
+
+def test_a_profile_on_a_read_only_disk_says_so(folder: Path) -> None:
+    path = folder / "conversations.sqlite3"
+    with Storage.open(path) as store:
+        store.create_conversation("kept")
+    # A read-only mount of the folder, in a private mount namespace that ends with the process.
+    script = (
+        f'mount --bind "{folder}" "{folder}" && mount -o remount,ro,bind "{folder}" && '
+        f'exec "{sys.executable}" -c "$0" "{path}"'
+    )
+    probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True, check=False)
+    if probe.returncode != 0:
+        pytest.skip(f"no private mount namespace here: {probe.stderr.decode().strip()}")
+    done = subprocess.run(
+        ["unshare", "-rm", "sh", "-c", script, _READ_ONLY_OPEN],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])},
+    )
+    assert done.stdout.strip() == (
+        f"Desktop Chat cannot write its conversation database in {folder} (the disk it is on is "
+        "read-only). Your conversations there are unchanged. Make the folder and its files "
+        "writable, or set DESKTOP_CHAT_HOME to another folder."
+    )
+    with Storage.open(path) as store:
+        assert [c.title for c in store.list_conversations()] == ["kept"]

@@ -6,7 +6,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.ui.window.main_window import MainWindow
-from tests.scripted_server import ScriptedServer, chunk_json, sse_event, sse_reply
+from tests.scripted_server import Reply, ScriptedServer, chunk_json, sse_event, sse_reply
 
 
 def _tool_calls_only() -> list[bytes]:
@@ -39,7 +39,7 @@ def test_an_odd_ending_is_said_live_and_after_reopening(
     qtbot: QtBot,
     window: MainWindow,
     scripted_server: ScriptedServer,
-    reply: object,
+    reply: Reply,
     note: str,
 ) -> None:
     scripted_server.add(reply)

@@ -14,6 +14,7 @@ from pathlib import Path
 from desktop_chat.core._files import free_name, set_aside, timestamp
 from desktop_chat.core.errors import StorageError
 from desktop_chat.core.history import _schema
+from desktop_chat.core.history._access import unwritable_error
 
 _HEADER_MAGIC = b"SQLite format 3\x00"
 _HEADER_SIZE = 100
@@ -105,7 +106,9 @@ def probe(path: Path) -> None:
     try:
         connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as error:
-        raise StorageError(f"The conversation database cannot be opened: {error}.") from error
+        raise unwritable_error(path, error) or StorageError(
+            f"The conversation database cannot be opened: {error}."
+        ) from error
     try:
         (version,) = connection.execute("PRAGMA user_version").fetchone()
         tables = connection.execute(
@@ -118,7 +121,9 @@ def probe(path: Path) -> None:
     except sqlite3.DatabaseError as error:
         if is_damage(error):
             raise UnreadableDatabaseError(f"{path.name} cannot be read: {error}.") from error
-        raise StorageError(f"The conversation database cannot be opened: {error}.") from error
+        raise unwritable_error(path, error) or StorageError(
+            f"The conversation database cannot be opened: {error}."
+        ) from error
     finally:
         connection.close()
     if not isinstance(version, int) or version < 0:

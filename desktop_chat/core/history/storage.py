@@ -27,6 +27,7 @@ from typing import Any, cast
 
 from desktop_chat.core.errors import StorageError
 from desktop_chat.core.history import _claims, _liveness, _migrations, _schema
+from desktop_chat.core.history._access import unwritable_error
 from desktop_chat.core.history.models import (
     ELLIPSIS,
     HIGHLIGHT_END,
@@ -242,7 +243,9 @@ class Storage:
         try:
             connection = _schema.connect(path)
         except sqlite3.Error as error:
-            raise StorageError(f"The conversation database cannot be opened: {error}.") from error
+            raise unwritable_error(path, error) or StorageError(
+                f"The conversation database cannot be opened: {error}."
+            ) from error
         try:
             _schema.configure(connection)
             (version,) = connection.execute("PRAGMA user_version").fetchone()
@@ -263,7 +266,7 @@ class Storage:
                 raise _migrations.UnreadableDatabaseError(
                     f"{path.name} cannot be read: {error}."
                 ) from error
-            raise _storage_error(error) from error
+            raise unwritable_error(path, error) or _storage_error(error) from error
         except BaseException:
             connection.close()
             raise
