@@ -214,3 +214,35 @@ def test_the_route_names_where_the_proxy_comes_from(monkeypatch: pytest.MonkeyPa
     assert route == ProxyRoute("settings", "http://set.proxy:8080")
     monkeypatch.delenv("HTTPS_PROXY")
     assert proxy_route("https://api.example.com/v1") == ProxyRoute("direct")
+
+
+def test_a_provider_s_own_proxy_wins_and_none_ignores_the_environment(
+    proxy: ScriptedServer,
+) -> None:
+    remote = config_from_preset("custom")
+    remote.base_url = "http://example.invalid/v1"
+    with ScriptedServer() as own:
+        own.add(json_reply(200, {"data": [{"id": "through its own proxy"}]}))
+        remote.proxy = own.url("/")
+        assert list_models(remote, KEY, proxy="http://127.0.0.1:9") == ["through its own proxy"]
+        assert own.requests[0].path == "http://example.invalid/v1/models"
+    _untouched(proxy)
+
+    remote.proxy = "None"  # any case: connect directly, whatever the environment says
+    with pytest.raises(ConnectError) as info:
+        list_models(remote, KEY)
+    assert info.value.reason == "dns"
+    _untouched(proxy)
+
+    remote.proxy = ""  # the app's proxy, else the environment's
+    proxy.add(json_reply(200, {"data": [{"id": "through the environment"}]}))
+    assert list_models(remote, KEY) == ["through the environment"]
+
+
+def test_the_route_of_a_provider_s_own_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    _clear(monkeypatch)
+    monkeypatch.setenv("HTTPS_PROXY", "http://env.proxy:3128")
+    url = "https://api.example.com/v1"
+    own = proxy_route(url, "http://u:secret@own.proxy:8080", from_provider=True)
+    assert own == ProxyRoute("provider", "http://own.proxy:8080")
+    assert proxy_route(url, None, trust_env=False) == ProxyRoute("direct")

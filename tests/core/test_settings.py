@@ -55,6 +55,7 @@ def test_round_trip(path: Path) -> None:
     azure.system_prompt = "Be brief."
     azure.temperature = 0.3
     azure.max_tokens = 512
+    azure.proxy = "socks5://127.0.0.1:1081"
     settings = Settings(
         providers=[config_from_preset("openai", provider_id="oa"), azure],
         active_provider_id="az",

@@ -196,3 +196,24 @@ def test_the_proxy_a_provider_would_use_is_shown(
     monkeypatch.delenv("HTTPS_PROXY")
     dialog.base_url_edit.setText("https://llm.example.com/v1")
     assert dialog.proxy_status.text() == "None (direct connection)"
+
+
+def test_a_provider_s_own_proxy_is_typed_shown_and_saved(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
+    dialog = _dialog(qtbot)
+    provider = dialog.add_provider("custom")
+    dialog.base_url_edit.setText("https://llm.example.com/v1")
+    qtbot.keyClicks(dialog.proxy_edit, "socks5://me:pw@127.0.0.1:1080")
+    assert dialog.proxy_status.text() == "socks5://127.0.0.1:1080 (set for this provider)"
+    dialog.proxy_edit.clear()
+    qtbot.keyClicks(dialog.proxy_edit, "none")
+    assert dialog.proxy_status.text() == "None (direct connection)"
+    dialog.accept()
+    _wait_saved(qtbot, dialog)
+    saved = load_settings().settings.provider(provider.id)
+    assert saved is not None
+    assert saved.proxy == "none"

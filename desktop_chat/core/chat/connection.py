@@ -22,7 +22,11 @@ def make_client(
     connect_timeout: float = 10.0,
     read_timeout: float = 60.0,
 ) -> ChatClient:
-    """Return a client for ``provider``; ``base_url`` overrides the saved one (the demo's port)."""
+    """Return a client for ``provider``; ``base_url`` overrides the saved one (the demo's port).
+
+    ``proxy`` is the app's proxy; the provider's own proxy setting, when it has one, wins.
+    """
+    explicit, trust_env = provider.proxy_choice(proxy)
     return ChatClient(
         base_url if base_url is not None else provider.base_url,
         api_key or None,
@@ -30,7 +34,8 @@ def make_client(
         api_version=provider.api_version,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
-        proxy=proxy or None,
+        proxy=explicit,
+        trust_env=trust_env,
     )
 
 

@@ -72,24 +72,36 @@ class ProxyRoute:
     """How requests to a provider travel, fit to show.
 
     Attributes:
-        via: "loopback" (this computer: always direct), "direct", "settings" (the proxy set in
-            the settings file) or "environment" (HTTP_PROXY, HTTPS_PROXY or ALL_PROXY).
+        via: "loopback" (this computer: always direct), "direct", "provider" (the provider's
+            own proxy), "settings" (the proxy set in the settings file) or "environment"
+            (HTTP_PROXY, HTTPS_PROXY or ALL_PROXY).
         proxy: the proxy without its credentials, or "" when direct.
     """
 
-    via: Literal["loopback", "direct", "settings", "environment"]
+    via: Literal["loopback", "direct", "provider", "settings", "environment"]
     proxy: str = ""
 
 
-def proxy_route(base_url: str, explicit: str | None = None) -> ProxyRoute:
-    """The route :func:`proxy_for` chooses for ``base_url``, as :class:`ProxyRoute`."""
+def proxy_route(
+    base_url: str,
+    explicit: str | None = None,
+    *,
+    trust_env: bool = True,
+    from_provider: bool = False,
+) -> ProxyRoute:
+    """The route :func:`proxy_for` chooses for ``base_url``, as :class:`ProxyRoute`.
+
+    ``from_provider`` says that ``explicit`` is the provider's own proxy, not the app's.
+    """
     host = urllib.parse.urlsplit(endpoint_url(base_url)).hostname
     if host is not None and is_loopback_host(host):
         return ProxyRoute("loopback")
-    found = proxy_for(base_url, explicit)
+    found = proxy_for(base_url, explicit, trust_env=trust_env)
     if found is None:
         return ProxyRoute("direct")
-    return ProxyRoute("settings" if explicit else "environment", proxy_label(found))
+    if not explicit:
+        return ProxyRoute("environment", proxy_label(found))
+    return ProxyRoute("provider" if from_provider else "settings", proxy_label(found))
 
 
 def _bypassed(host: str, port: int | None, no_proxy: str) -> bool:

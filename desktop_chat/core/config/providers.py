@@ -149,6 +149,9 @@ class ProviderConfig:
         system_prompt: sent first in each new conversation ("" for none).
         temperature: sampling temperature, or None to leave the server's default.
         max_tokens: reply length limit, or None to leave the server's default.
+        proxy: this provider's own proxy: "" to use the app's (the settings file's, else the
+            environment's), a proxy URL, or ``none`` to connect directly whatever the
+            environment says.
     """
 
     id: str
@@ -161,6 +164,7 @@ class ProviderConfig:
     system_prompt: str = ""
     temperature: float | None = None
     max_tokens: int | None = None
+    proxy: str = ""
 
     @property
     def preset(self) -> ProviderPreset:
@@ -171,6 +175,21 @@ class ProviderConfig:
     def needs_key(self) -> bool:
         """Whether requests to this provider need an API key."""
         return self.preset.needs_key
+
+    def proxy_choice(self, app_proxy: str) -> tuple[str | None, bool]:
+        """The explicit proxy requests use, and whether the environment's proxy may apply.
+
+        Args:
+            app_proxy: the proxy of the settings file ("" for none).
+        """
+        own = self.proxy.strip()
+        if own.casefold() in DIRECT_PROXY_WORDS:
+            return None, False
+        return (own or app_proxy.strip() or None), True
+
+
+#: What a provider's proxy field holds to connect directly, whatever the environment says.
+DIRECT_PROXY_WORDS = ("none", "direct")
 
 
 def preset_for(kind: str) -> ProviderPreset:

@@ -185,6 +185,7 @@ def _provider_to_dict(provider: ProviderConfig) -> dict[str, Any]:
         "system_prompt": provider.system_prompt,
         "temperature": provider.temperature,
         "max_tokens": provider.max_tokens,
+        "proxy": provider.proxy,
     }
 
 
@@ -293,6 +294,7 @@ def _provider_from_dict(raw: Any, index: int, invalid: list[str]) -> ProviderCon
         system_prompt=read.text("system_prompt", ""),
         temperature=read.optional_number("temperature", 0.0, 2.0),
         max_tokens=read.optional_count("max_tokens", 1, 10_000_000),
+        proxy=read.text("proxy", ""),
     )
 
 

@@ -209,10 +209,7 @@ class SettingsDialog(QDialog):
         self.endpoint_preview.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.endpoint_preview.setWordWrap(True)
         form.addRow(self.tr("Requests go to"), self.endpoint_preview)
-        self.proxy_status = plain_label("", self._form_page)
-        self.proxy_status.setObjectName("proxyStatus")
-        self.proxy_status.setWordWrap(True)
-        form.addRow(self.tr("Proxy"), self.proxy_status)
+        self._build_proxy_rows(form)
         self.url_warning = plain_label("", self._form_page)
         self.url_warning.setObjectName("urlWarning")
         self.url_warning.setWordWrap(True)
@@ -240,6 +237,21 @@ class SettingsDialog(QDialog):
         self.auth_combo.addItem(self.tr("api-key header (Azure)"), "api-key")
         self.auth_combo.currentIndexChanged.connect(self._on_auth_combo_current_index_changed)
         form.addRow(self.tr("Send the key as"), self.auth_combo)
+
+    def _build_proxy_rows(self, form: QFormLayout) -> None:
+        """The provider's own proxy, and the route its requests take."""
+        self.proxy_edit = QLineEdit(self._form_page)
+        self.proxy_edit.setObjectName("providerProxy")
+        self.proxy_edit.setAccessibleName(self.tr("Proxy for this provider"))
+        self.proxy_edit.setPlaceholderText(
+            self.tr("As the system; or a proxy URL, or none to connect directly")
+        )
+        self.proxy_edit.textEdited.connect(self._on_proxy_edit_text_edited)
+        form.addRow(self.tr("Proxy"), self.proxy_edit)
+        self.proxy_status = plain_label("", self._form_page)
+        self.proxy_status.setObjectName("proxyStatus")
+        self.proxy_status.setWordWrap(True)
+        form.addRow("", self.proxy_status)
 
     def _build_model_rows(self, form: QFormLayout) -> None:
         """The model, Test connection, and what each request asks of it."""
@@ -370,6 +382,8 @@ class SettingsDialog(QDialog):
             self._show_key_placeholder(provider)
             self.auth_combo.setCurrentIndex(max(0, self.auth_combo.findData(provider.auth_style)))
             self.auth_combo.setEnabled(not demo)
+            self.proxy_edit.setText(provider.proxy)
+            self.proxy_edit.setEnabled(not demo)
             self.model_combo.clear()
             self.model_combo.setEditText(provider.model)
             self.system_prompt_edit.setPlainText(provider.system_prompt)
@@ -475,18 +489,29 @@ class SettingsDialog(QDialog):
 
     def _proxy_text(self, url: str) -> str:
         """How requests to ``url`` travel: directly, or through which proxy (no credentials)."""
-        if not url:
+        if not url or self._current is None:
             return "—"
-        route = proxy_route(url, self._settings.proxy)
+        explicit, trust_env = self._current.proxy_choice(self._settings.proxy)
+        own = bool(self._current.proxy.strip())
+        route = proxy_route(url, explicit, trust_env=trust_env, from_provider=own)
         if route.via == "loopback":
             return self.tr("None: a server on this computer is always reached directly")
         if route.via == "direct":
             return self.tr("None (direct connection)")
+        if route.via == "provider":
+            return self.tr("{proxy} (set for this provider)").format(proxy=route.proxy)
         if route.via == "settings":
             return self.tr("{proxy} (from the settings file)").format(proxy=route.proxy)
         return self.tr(
             "{proxy} (from the environment: HTTPS_PROXY, HTTP_PROXY or ALL_PROXY)"
         ).format(proxy=route.proxy)
+
+    @Slot(str)
+    def _on_proxy_edit_text_edited(self, text: str) -> None:
+        if self._current is not None:
+            self._current.proxy = text.strip()
+            self.test_result.clear()
+        self._update_url_feedback()
 
     @Slot(str)
     def _on_key_edit_text_edited(self, text: str) -> None:
