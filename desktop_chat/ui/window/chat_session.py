@@ -640,9 +640,11 @@ class ChatSession(QObject):
         for live in self._live.values():
             streamer = live.streamer
             streamer.cancel()
-            # Connected first: a thread that ends after the check still reports it.
+            # Connected first: a thread whose run() has not ended at the check reports it.
+            # isRunning() would not do: it is still true just after finished was emitted, and
+            # that emission, made before this connection, never reaches it.
             streamer.finished.connect(self._on_streamer_finished)
-            if streamer.isRunning():
+            if streamer.isRunning() and not streamer.run_ended:
                 self._ending.add(streamer)
         self._live.clear()
         return not self._ending
@@ -654,8 +656,9 @@ class ChatSession(QObject):
 
     @Slot()
     def _on_streamer_finished(self) -> None:
-        ended = self.sender()
-        if ended in self._ending:
-            self._ending.discard(ended)
+        # Not self.sender(): PySide6 sometimes gives None for a QThread's queued finished.
+        ended = {streamer for streamer in self._ending if streamer.run_ended}
+        if ended:
+            self._ending -= ended
             if not self._ending:
                 self.stopped.emit()

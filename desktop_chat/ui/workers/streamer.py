@@ -84,6 +84,8 @@ class Streamer(QThread):
         self._database = database
         self._cancel = threading.Event()
         self.outcome: TurnOutcome | None = None
+        #: True once ``run()`` has returned (QThread.finished follows).
+        self.run_ended = False
         self._batch_lock = threading.Lock()
         self._content: list[str] = []
         self._reasoning: list[str] = []
@@ -134,7 +136,12 @@ class Streamer(QThread):
                 self.turn, client, signals, database=self._database, cancel=self._cancel
             )
         self.outcome = outcome
-        if outcome.error is not None:
-            self.failed.emit(outcome.error)
-        else:
-            self.reply_finished.emit(outcome.reason, outcome.usage)
+        try:
+            if outcome.error is not None:
+                self.failed.emit(outcome.error)
+            else:
+                self.reply_finished.emit(outcome.reason, outcome.usage)
+        finally:
+            # Set before QThread.finished is emitted, unlike isRunning(), which stays true
+            # until after it: a receiver connected before reading False hears finished.
+            self.run_ended = True
