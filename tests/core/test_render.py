@@ -474,3 +474,9 @@ def test_every_intermediate_view_is_a_full_render_of_the_prefix(lines: list[str]
         update = renderer.append(text[end - 1])
         finished += update.finished_html
         assert finished + update.tail_html == render_markdown(text[:end])
+
+
+def test_a_single_line_break_is_a_line_break() -> None:
+    haiku = "An old silent pond\nA frog jumps into the pond\nSplash! Silence again."
+    assert render_markdown(haiku).count("<br />") == 2
+

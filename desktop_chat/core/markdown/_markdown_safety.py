@@ -140,7 +140,9 @@ def safe_parser(
             written; otherwise every link is parsed and an unsafe one shows as its text only.
             Either way no unsafe address is ever written into the HTML.
     """
-    md = MarkdownIt("commonmark", {"html": False, "maxNesting": MAX_NESTING})
+    # A single line break in a reply is a line break, as chat apps show it (a haiku keeps its
+    # three lines), not the space CommonMark makes of it.
+    md = MarkdownIt("commonmark", {"html": False, "maxNesting": MAX_NESTING, "breaks": True})
     md.enable(["table", "strikethrough"])
     if not keep_unsafe_link_source:
         # Every URL becomes a link token; the link rules below decide which survive.
