@@ -94,6 +94,11 @@ def _max_tokens(text: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the program with ``argv`` (default: the process arguments) and return its exit code."""
     arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments == ["--math-worker"]:
+        # The formula typesetter's child process (see core.markdown.math); not for users.
+        from desktop_chat.core.markdown._math_child import main as typeset  # noqa: PLC0415
+
+        return typeset()
     # Qt consumes its own options (-platform, -style ...), which all start with a dash.
     if arguments and (not arguments[0].startswith("-") or arguments[0] in _OURS):
         options = build_parser().parse_args(arguments)

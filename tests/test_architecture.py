@@ -88,6 +88,7 @@ THREAD_STARTERS = {
     "core/client/discovery.py",  # probes local ports side by side
     "core/client/demo_server.py",  # the built-in demo server
     "core/history/recorder.py",  # saves a streaming reply through pauses
+    "core/markdown/math.py",  # reads the formula typesetter's answers within a deadline
 }
 THREAD_NAMES = ("threading", "QThread", "QThreadPool", "ThreadPoolExecutor", "ThreadingHTTPServer")
 

@@ -12,6 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from desktop_chat.core.markdown import render as markdown_module
+from desktop_chat.core.markdown.math import Formula, MathCache, MathImage
 from desktop_chat.core.markdown.render import (
     LARGE_BLOCK_CHARS,
     IncrementalRenderer,
@@ -480,3 +482,27 @@ def test_a_single_line_break_is_a_line_break() -> None:
     haiku = "An old silent pond\nA frog jumps into the pond\nSplash! Silence again."
     assert render_markdown(haiku).count("<br />") == 2
 
+
+def test_formulas_show_their_source_until_typeset_and_money_stays_text() -> None:
+    rendered = render_markdown(r"Costs $5 and $10; $E = mc^2$ and \(a\,b\) here.")
+    assert "$5 and $10" in rendered
+    assert "<code>$E = mc^2$</code>" in rendered
+    assert r"<code>$a\,b$</code>" in rendered  # "\," is kept, not read as an escaped comma
+
+
+def test_a_typeset_formula_is_an_image_of_the_window_or_a_data_uri_in_exports() -> None:
+    cache = MathCache()
+    inline, block = Formula("x_1", False), Formula(r"\frac{a}{b}", True)
+    image = MathImage('<svg width="9"></svg>', 9, 12, 3)
+    cache.store(inline, image)
+    cache.store(block, image)
+    text = "See $x_1$.\n\n$$\n\\frac{a}{b}\n$$\n"
+    env: dict[str, object] = {"math": cache}
+    tokens = markdown_module._markdown().parse(text, env)
+    shown = markdown_module._render_tokens(tokens, env)
+    assert f'<img src="math:{inline.key}"' in shown
+    assert f'<p align="center"><img src="math:{block.key}"' in shown
+    env = {"math": cache, "math_color": "#000000"}
+    exported = markdown_module._render_tokens(markdown_module._markdown().parse(text, env), env)
+    assert 'src="data:image/svg+xml;base64,' in exported
+    assert "math:" not in exported

@@ -31,9 +31,13 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.texmath import texmath_plugin
 from pygments.lexer import Lexer
 from pygments.lexers import get_all_lexers, get_lexer_by_name
 from pygments.util import ClassNotFound
+
+from desktop_chat.core.markdown.math import Formula, MathImage, formula_html
 
 __all__ = [
     "MAX_NESTING",
@@ -144,6 +148,10 @@ def safe_parser(
     # three lines), not the space CommonMark makes of it.
     md = MarkdownIt("commonmark", {"html": False, "maxNesting": MAX_NESTING, "breaks": True})
     md.enable(["table", "strikethrough"])
+    # Formulas are read before escapes and emphasis, so "\," or "a_1 b_2" inside one stay as
+    # written; "$5 and $10" stays money (no space inside the dollars, no digit after them).
+    md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
+    md.use(texmath_plugin, delimiters="brackets")
     if not keep_unsafe_link_source:
         # Every URL becomes a link token; the link rules below decide which survive.
         md.validateLink = lambda url: True  # type: ignore[method-assign]
@@ -179,4 +187,36 @@ def safe_parser(
     md.add_render_rule("link_open", link_open)
     md.add_render_rule("link_close", link_close)
     md.add_render_rule("image", image)
+    for kind in _MATH_TOKENS:
+        md.add_render_rule(kind, _render_math)
     return md
+
+
+_MATH_TOKENS = (
+    "math_inline",
+    "math_inline_double",
+    "math_block",
+    "math_block_label",
+    "math_block_eqno",
+)
+
+
+def _render_math(
+    renderer: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    """A formula: its typeset image where the render env can give one, else its source.
+
+    ``env["math"]`` (a :class:`~desktop_chat.core.markdown.math.MathCache`, optional) gives the
+    images; with ``env["math_color"]`` set they are written as ``data:`` URIs in that colour
+    (exports), else as ``math:<key>`` resources the window supplies.
+    """
+    token = tokens[idx]
+    display = token.type.startswith("math_block") or token.type == "math_inline_double"
+    latex = token.content.strip()
+    formula = Formula(latex, display)
+    source = f"$${latex}$$" if display else f"${latex}$"
+    cache = env.get("math")
+    found = cache.lookup(formula) if cache is not None else None
+    color = env.get("math_color")
+    uri = found.data_uri(color) if color and isinstance(found, MathImage) else ""
+    return formula_html(formula, found, source=source, data_uri=uri) + ("\n" if display else "")
