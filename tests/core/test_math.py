@@ -16,6 +16,8 @@ from desktop_chat.core.markdown.math import (
     MathImage,
     MathRenderer,
     formula_html,
+    parse_resource_name,
+    resource_name,
     worker_command,
 )
 
@@ -122,15 +124,19 @@ def test_the_cache_notes_what_was_wanted_and_keeps_what_was_typeset() -> None:
 def test_the_html_of_a_formula() -> None:
     image = MathImage('<svg width="10"></svg>', 10.4, 12.6, 3.2)
     inline = Formula("x_1", False)
-    assert formula_html(inline, image, source="$x_1$") == (
-        f'<img src="math:{inline.key}" width="10" height="13" alt="x_1" '
-        'style="vertical-align: -3px;">'
+    src = resource_name(inline, "#1f2328")
+    assert src == f"math:{inline.key}-1f2328"
+    assert parse_resource_name(src) == (inline.key, "#1f2328")
+    assert parse_resource_name("math:nothing") is None
+    assert formula_html(inline, image, src=src) == (
+        f'<img src="{src}" width="10" height="13" alt="x_1" style="vertical-align: -3px;">'
     )
     block = Formula("a < b", True)
-    assert formula_html(block, image, source="$$a < b$$").startswith('<p align="center"><img ')
-    assert 'alt="a &lt; b"' in formula_html(block, image, source="$$a < b$$")
-    assert formula_html(inline, None, source="$<x>$") == "<code>$&lt;x&gt;$</code>"
-    assert formula_html(inline, MathFailure("no"), source="$x$") == "<code>$x$</code>"
+    shown = formula_html(block, image, src="math:b")
+    assert shown.startswith('<p align="center"><img ')
+    assert 'alt="a &lt; b"' in shown
+    assert formula_html(Formula("<x>", False), None, src="") == "<code>$&lt;x&gt;$</code>"
+    assert formula_html(block, MathFailure("no"), src="") == "<code>$$a &lt; b$$</code>"
     uri = image.data_uri("#123456")
     assert base64.b64decode(uri.split(",", 1)[1]).decode() == (
         '<svg fill="#123456" width="10"></svg>'

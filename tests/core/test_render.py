@@ -497,11 +497,11 @@ def test_a_typeset_formula_is_an_image_of_the_window_or_a_data_uri_in_exports() 
     cache.store(inline, image)
     cache.store(block, image)
     text = "See $x_1$.\n\n$$\n\\frac{a}{b}\n$$\n"
-    env: dict[str, object] = {"math": cache}
+    env: dict[str, object] = {"math": cache, "math_ink": "#1f2328"}
     tokens = markdown_module._markdown().parse(text, env)
     shown = markdown_module._render_tokens(tokens, env)
-    assert f'<img src="math:{inline.key}"' in shown
-    assert f'<p align="center"><img src="math:{block.key}"' in shown
+    assert f'<img src="math:{inline.key}-1f2328"' in shown
+    assert f'<p align="center"><img src="math:{block.key}-1f2328"' in shown
     env = {"math": cache, "math_color": "#000000"}
     exported = markdown_module._render_tokens(markdown_module._markdown().parse(text, env), env)
     assert 'src="data:image/svg+xml;base64,' in exported

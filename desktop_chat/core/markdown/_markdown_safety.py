@@ -29,6 +29,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.dollarmath import dollarmath_plugin
@@ -37,7 +38,7 @@ from pygments.lexer import Lexer
 from pygments.lexers import get_all_lexers, get_lexer_by_name
 from pygments.util import ClassNotFound
 
-from desktop_chat.core.markdown.math import Formula, MathImage, formula_html
+from desktop_chat.core.markdown.math import Formula, MathImage, formula_html, resource_name
 
 __all__ = [
     "MAX_NESTING",
@@ -152,6 +153,7 @@ def safe_parser(
     # written; "$5 and $10" stays money (no space inside the dollars, no digit after them).
     md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
     md.use(texmath_plugin, delimiters="brackets")
+    md.inline.ruler.before("escape", "math_inline_brackets", _inline_display_math)
     if not keep_unsafe_link_source:
         # Every URL becomes a link token; the link rules below decide which survive.
         md.validateLink = lambda url: True  # type: ignore[method-assign]
@@ -201,22 +203,44 @@ _MATH_TOKENS = (
 )
 
 
+def _inline_display_math(state: StateInline, silent: bool) -> bool:
+    r"""``\[…\]`` inside a paragraph ("the sum \[ \sum i \] is"), as models often write it."""
+    start = state.pos
+    if not state.src.startswith("\\[", start):
+        return False
+    end = state.src.find("\\]", start + 2)
+    if end < 0 or not state.src[start + 2 : end].strip():
+        return False
+    if not silent:
+        token = state.push("math_inline_double", "math", 0)
+        token.content = state.src[start + 2 : end]
+        token.markup = "\\["
+    state.pos = end + 2
+    return True
+
+
 def _render_math(
     renderer: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
     """A formula: its typeset image where the render env can give one, else its source.
 
     ``env["math"]`` (a :class:`~desktop_chat.core.markdown.math.MathCache`, optional) gives the
-    images; with ``env["math_color"]`` set they are written as ``data:`` URIs in that colour
-    (exports), else as ``math:<key>`` resources the window supplies.
+    images. With ``env["math_color"]`` set they are written as ``data:`` URIs in that colour
+    (exports); else as ``math:`` resources in the ink ``env["math_ink"]``, which the window
+    supplies.
     """
     token = tokens[idx]
     display = token.type.startswith("math_block") or token.type == "math_inline_double"
-    latex = token.content.strip()
-    formula = Formula(latex, display)
-    source = f"$${latex}$$" if display else f"${latex}$"
+    formula = Formula(token.content.strip(), display)
+    inside_text = token.type == "math_inline_double"
     cache = env.get("math")
     found = cache.lookup(formula) if cache is not None else None
     color = env.get("math_color")
-    uri = found.data_uri(color) if color and isinstance(found, MathImage) else ""
-    return formula_html(formula, found, source=source, data_uri=uri) + ("\n" if display else "")
+    if color and isinstance(found, MathImage):
+        src = found.data_uri(color)
+    else:
+        src = resource_name(formula, env.get("math_ink", "#000000"))
+    shown = formula_html(formula, found, src=src, centred=not inside_text)
+    if inside_text and isinstance(found, MathImage):
+        return f"<br />{shown}<br />"  # on a line of its own, inside the paragraph
+    return shown + ("\n" if display and not inside_text else "")

@@ -20,7 +20,11 @@ _VIEW_BOX = re.compile(r'<svg [^>]*viewBox="([^"]+)"')
 
 
 def _typeset(request: Any) -> dict[str, Any]:
-    from ziamath.zmath import Latex  # noqa: PLC0415 - only the child process loads it
+    from ziamath.config import config  # noqa: PLC0415 - only the child process loads it
+    from ziamath.zmath import Latex  # noqa: PLC0415
+
+    # SVG 1.1 glyphs drawn in place: Qt's SVG renderer does not draw <symbol> references.
+    config.svg2 = False
 
     latex = str(request["latex"])
     size = float(request.get("size", 16.0))

@@ -35,6 +35,8 @@ __all__ = [
     "MathRenderer",
     "formula_html",
     "math_cache",
+    "parse_resource_name",
+    "resource_name",
     "worker_command",
 ]
 
@@ -164,28 +166,42 @@ def math_cache() -> MathCache:
 
 
 def formula_html(
-    formula: Formula, found: MathImage | MathFailure | None, *, source: str, data_uri: str = ""
+    formula: Formula, found: MathImage | MathFailure | None, *, src: str, centred: bool = True
 ) -> str:
     """The HTML of one formula.
 
     Args:
         formula: the formula.
-        found: its typeset image, its failure, or None (not typeset yet).
-        source: the formula as written, delimiters included, shown when there is no image.
-        data_uri: the image's ``data:`` URI (exports); else it is the resource ``math:<key>``.
+        found: its typeset image, its failure, or None (not typeset yet): then its source is
+            shown, delimiters included.
+        src: where the image is found (a ``math:`` resource or a ``data:`` URI).
+        centred: a display formula is a centred paragraph of its own (not inside text).
     """
     if not isinstance(found, MathImage):
+        source = f"$${formula.latex}$$" if formula.display else f"${formula.latex}$"
         return f"<code>{html.escape(source, quote=False)}</code>"
-    src = data_uri or f"math:{formula.key}"
     alt = html.escape(formula.latex, quote=True)
     width, height = round(found.width), round(found.height)
     # Qt's rich text aligns an image's bottom with the baseline: lower it by its depth.
     shift = round(found.depth)
     image = (
-        f'<img src="{src}" width="{width}" height="{height}" alt="{alt}" '
-        f'style="vertical-align: -{shift}px;">'
+        f'<img src="{html.escape(src, quote=True)}" width="{width}" height="{height}" '
+        f'alt="{alt}" style="vertical-align: -{shift}px;">'
     )
-    return f'<p align="center">{image}</p>' if formula.display else image
+    return f'<p align="center">{image}</p>' if formula.display and centred else image
+
+
+def resource_name(formula: Formula, ink: str) -> str:
+    """The ``math:`` resource a window supplies for ``formula`` drawn in ``ink`` (``#rrggbb``)."""
+    return f"math:{formula.key}-{ink.lstrip('#')}"
+
+
+def parse_resource_name(name: str) -> tuple[str, str] | None:
+    """The formula key and ink (``#rrggbb``) of a :func:`resource_name`, or None."""
+    key, _, ink = name.removeprefix("math:").partition("-")
+    if len(ink) != 6 or not all(c in "0123456789abcdefABCDEF" for c in ink):
+        return None
+    return key, f"#{ink}"
 
 
 def worker_command() -> list[str]:

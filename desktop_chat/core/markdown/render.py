@@ -29,6 +29,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 
 from desktop_chat.core.markdown._markdown_safety import MAX_NESTING, builtin_lexer, safe_parser
+from desktop_chat.core.markdown.math import MathCache
 
 __all__ = [
     "COPY_SCHEME",
@@ -61,6 +62,7 @@ class Palette:
         muted: secondary text (code language label, block quotes).
         link: link colour.
         border: table and code block borders.
+        text: the colour of text (and of formulas).
     """
 
     pygments_style: str
@@ -69,10 +71,11 @@ class Palette:
     muted: str
     link: str
     border: str
+    text: str
 
 
-_LIGHT = Palette("default", "#f6f8fa", "#eaeef2", "#57606a", "#0969da", "#d0d7de")
-_DARK = Palette("github-dark", "#161b22", "#21262d", "#8b949e", "#58a6ff", "#30363d")
+_LIGHT = Palette("default", "#f6f8fa", "#eaeef2", "#57606a", "#0969da", "#d0d7de", "#1f2328")
+_DARK = Palette("github-dark", "#161b22", "#21262d", "#8b949e", "#58a6ff", "#30363d", "#e6edf3")
 
 
 def palette(dark: bool) -> Palette:
@@ -222,8 +225,12 @@ def _markdown() -> MarkdownIt:
     return md
 
 
-def _env(dark: bool, code_index: int = 0) -> dict[str, Any]:
-    return {"dark": dark, "code_index": code_index}
+def _env(dark: bool, code_index: int = 0, math: MathCache | None = None) -> dict[str, Any]:
+    env: dict[str, Any] = {"dark": dark, "code_index": code_index}
+    if math is not None:
+        env["math"] = math
+        env["math_ink"] = palette(dark).text
+    return env
 
 
 def _render_tokens(tokens: Sequence[Token], env: dict[str, Any]) -> str:
@@ -231,14 +238,16 @@ def _render_tokens(tokens: Sequence[Token], env: dict[str, Any]) -> str:
     return str(md.renderer.render(tokens, md.options, env))
 
 
-def render_markdown(text: str, *, dark: bool = False) -> str:
+def render_markdown(text: str, *, dark: bool = False, math: MathCache | None = None) -> str:
     """Render untrusted Markdown to safe HTML for ``QTextDocument``.
 
     Args:
-        text: the Markdown (CommonMark plus tables, strikethrough and task lists).
+        text: the Markdown (CommonMark plus tables, strikethrough, task lists and formulas).
         dark: use the dark theme's colours and code style.
+        math: where typeset formulas are found (as ``math:`` resources); without it, and for
+            formulas not typeset yet, the source is shown.
     """
-    env = _env(dark)
+    env = _env(dark, math=math)
     return _render_tokens(_markdown().parse(text, env), env)
 
 
@@ -278,10 +287,12 @@ class IncrementalRenderer:
 
     Args:
         dark: use the dark theme's colours and code style.
+        math: where typeset formulas are found (see :func:`render_markdown`).
     """
 
-    def __init__(self, *, dark: bool = False) -> None:
+    def __init__(self, *, dark: bool = False, math: MathCache | None = None) -> None:
         self.dark = dark
+        self.math = math
         self._open = ""  # text not yet handed out as finished blocks
         self._pending_cr = False
         self._code_index = 0  # code blocks already handed out
@@ -324,7 +335,7 @@ class IncrementalRenderer:
         if self._pending_cr:
             self._open += "\n"
             self._pending_cr = False
-        env = _env(self.dark, self._code_index)
+        env = _env(self.dark, self._code_index, self.math)
         finished = _render_tokens(_markdown().parse(self._open, env), env)
         self._code_index = env["code_index"]
         self._text_parts.append(self._open)
@@ -337,7 +348,7 @@ class IncrementalRenderer:
     def _render_open(self) -> str:
         if not self._open:
             return ""
-        env = _env(self.dark, self._code_index)
+        env = _env(self.dark, self._code_index, self.math)
         return _render_tokens(_markdown().parse(self._open, env), env)
 
     def _may_cut(self, delta: str, size: int) -> bool:
@@ -355,7 +366,7 @@ class IncrementalRenderer:
     def _cut_finished_blocks(self) -> str:
         self._checked_chars = len(self._open)
         complete = self._open[: self._open.rfind("\n") + 1]
-        env = _env(self.dark, self._code_index)
+        env = _env(self.dark, self._code_index, self.math)
         tokens = _markdown().parse(complete, env)
         starts = _top_level_starts(tokens)
         if len(starts) < 2:

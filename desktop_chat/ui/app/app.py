@@ -69,6 +69,9 @@ def run(qt_argv: list[str], self_test: bool = False) -> int:
     window.show_notices(notices)
     code = app.exec()
     termination.restore()
+    from desktop_chat.ui.workers.math_typesetter import close_typesetter  # noqa: PLC0415
+
+    close_typesetter()  # its child process first: a formula being typeset then ends at once
     wait_for_background(2000)
     opened.storage.close()
     guard.release()

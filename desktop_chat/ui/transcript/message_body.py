@@ -9,6 +9,7 @@ open tail block is replaced, so a delta costs the same at the end of a long repl
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMimeData, QSizeF, Qt, QUrl, Signal, Slot
@@ -16,9 +17,11 @@ from PySide6.QtGui import (
     QDesktopServices,
     QFontDatabase,
     QGuiApplication,
+    QImage,
     QTextBlockFormat,
     QTextCharFormat,
     QTextCursor,
+    QTextDocument,
     QTextList,
     QWheelEvent,
 )
@@ -79,6 +82,7 @@ class MessageBody(QTextBrowser):
         self._tail_block_list: QTextList | None = None
         self._tail_html = ""
         self._tail_text_start: int | None = None
+        self._formulas_shown_as_source = False
         self.anchorClicked.connect(self._on_self_anchor_clicked)
         layout = self.document().documentLayout()
         layout.documentSizeChanged.connect(self._on_layout_document_size_changed)
@@ -95,13 +99,15 @@ class MessageBody(QTextBrowser):
 
     def set_markdown(self, text: str, *, show_all: bool = False) -> None:
         """Show a finished message (its start only, if huge, unless ``show_all``)."""
+        from desktop_chat.core.markdown.math import math_cache  # noqa: PLC0415 - loaded when first used
         from desktop_chat.core.markdown.render import render_markdown  # noqa: PLC0415 - loaded when first used
 
         self._renderer = None
         self._markdown = text
         self._plain = False
         shown = self._fold(text, show_all)
-        self.setHtml(render_markdown(break_long_runs(shown), dark=is_dark()))
+        self.setHtml(render_markdown(break_long_runs(shown), dark=is_dark(), math=math_cache()))
+        self._ask_for_formulas()
 
     def set_plain(self, text: str, *, show_all: bool = False) -> None:
         """Show text literally (what the user typed is not Markdown-rendered)."""
@@ -140,9 +146,10 @@ class MessageBody(QTextBrowser):
         self._tail_start = 0
         self._tail_block_format = QTextBlockFormat()
         self._tail_block_list = None
+        from desktop_chat.core.markdown.math import math_cache  # noqa: PLC0415 - loaded when first used
         from desktop_chat.core.markdown.render import IncrementalRenderer  # noqa: PLC0415 - loaded when first used
 
-        self._renderer = IncrementalRenderer(dark=is_dark())
+        self._renderer = IncrementalRenderer(dark=is_dark(), math=math_cache())
         self._breaker = RunBreaker()
         if text:
             self.append_markdown(text)
@@ -169,6 +176,33 @@ class MessageBody(QTextBrowser):
             self._renderer = None
             if self._folded:
                 self.folded_changed.emit(True)  # the whole length is known now
+            if self._formulas_shown_as_source:
+                # Blocks finished while their formulas were being typeset show them as source.
+                self._rerender()
+
+    def _ask_for_formulas(self) -> None:
+        """Have the formulas just shown as source typeset; render again when they are."""
+        from desktop_chat.core.markdown.math import math_cache  # noqa: PLC0415 - loaded when first used
+
+        wanted = math_cache().take_wanted()
+        if not wanted:
+            return
+        self._formulas_shown_as_source = True
+        from desktop_chat.ui.workers.math_typesetter import typesetter  # noqa: PLC0415 - only with math
+
+        typesetter().typeset.connect(
+            self._on_typesetter_typeset, Qt.ConnectionType.UniqueConnection
+        )
+        typesetter().request(wanted)
+
+    @Slot()
+    def _on_typesetter_typeset(self) -> None:
+        if self._formulas_shown_as_source and self._renderer is None and not self._plain:
+            self._rerender()
+
+    def _rerender(self) -> None:
+        self._formulas_shown_as_source = False
+        self.set_markdown(self._markdown, show_all=not self._folded)
 
     def _apply(self, update: RenderUpdate) -> None:
         cursor = QTextCursor(self.document())
@@ -198,6 +232,7 @@ class MessageBody(QTextBrowser):
         if update.tail_text:
             self._set_tail_text(cursor, update.tail_text)
         cursor.endEditBlock()
+        self._ask_for_formulas()
 
     def _set_tail_text(self, cursor: QTextCursor, text: str) -> None:
         """Show ``text`` unformatted (fixed pitch) after the tail's rendering, replacing the old."""
@@ -246,9 +281,11 @@ class MessageBody(QTextBrowser):
         return data
 
     def loadResource(self, kind: int, name: QUrl | str) -> object:
-        """Refuse every resource: a message never makes the app fetch anything."""
-        del kind, name
-        return None
+        """Supply typeset formulas; refuse every other resource: nothing is ever fetched."""
+        url = name if isinstance(name, QUrl) else QUrl(name)
+        if kind != QTextDocument.ResourceType.ImageResource.value or url.scheme() != "math":
+            return None
+        return _formula_image(url.toString(), self.devicePixelRatioF())
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         """Let the transcript scroll: this view has no scroll range of its own."""
@@ -284,3 +321,30 @@ class MessageBody(QTextBrowser):
     def _wanted_height(self) -> int:
         margins = self.contentsMargins()
         return math.ceil(self.document().size().height()) + margins.top() + margins.bottom()
+
+
+#: Formulas are drawn at this many times the screen's pixel density, so they stay sharp when
+#: the transcript is zoomed.
+_FORMULA_OVERSAMPLING = 2.0
+_SVG_SIZE = re.compile(r'^<svg ([^>]*?)width="([\d.]+)" height="([\d.]+)"')
+
+
+def _formula_image(name: str, pixel_ratio: float) -> QImage | None:
+    """The image of the typeset formula a ``math:`` resource names, drawn sharp for the screen."""
+    from desktop_chat.core.markdown.math import math_cache, parse_resource_name  # noqa: PLC0415
+
+    parsed = parse_resource_name(name)
+    image = None if parsed is None else math_cache().image(parsed[0])
+    if parsed is None or image is None:
+        return None
+    scale = max(1.0, pixel_ratio) * _FORMULA_OVERSAMPLING
+    svg = _SVG_SIZE.sub(
+        lambda found: (
+            f'<svg {found.group(1)}width="{float(found.group(2)) * scale:.3f}" '
+            f'height="{float(found.group(3)) * scale:.3f}"'
+        ),
+        image.colored(parsed[1]),
+        count=1,
+    )
+    drawn = QImage.fromData(svg.encode())  # the format is told by the content
+    return None if drawn.isNull() else drawn
