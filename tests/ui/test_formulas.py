@@ -29,14 +29,19 @@ def _html(window: MainWindow) -> str:
     return view.body.toHtml()
 
 
+def _reply(qtbot: QtBot, window: MainWindow, server: ScriptedServer, pieces: list[str]) -> None:
+    """Send a question and wait for the reply made of ``pieces`` to end."""
+    server.add(sse_reply(pieces))
+    window.composer.setPlainText("A question")
+    with qtbot.waitSignal(window.session.reply_finished, timeout=5000):
+        window.send_button.click()
+
+
 def test_a_formula_shows_as_source_then_typeset(
     qtbot: QtBot, window: MainWindow, scripted_server: ScriptedServer
 ) -> None:
     formula = Formula(r"\frac{a}{b} + x_{1}", display=False)
-    scripted_server.add(sse_reply(["Here: $\\frac{a}{b}", " + x_{1}$ and $5 or $10."]))
-    window.composer.setPlainText("Show me a fraction")
-    with qtbot.waitSignal(window.session.reply_finished, timeout=5000):
-        window.send_button.click()
+    _reply(qtbot, window, scripted_server, ["Here: $\\frac{a}{b}", " + x_{1}$ and $5 or $10."])
     qtbot.waitUntil(lambda: "math:" in _html(window), timeout=30_000)
     view = window.transcript.last_view()
     assert view is not None
@@ -55,10 +60,7 @@ def test_a_formula_shows_as_source_then_typeset(
 def test_a_formula_the_typesetter_refuses_stays_its_source(
     qtbot: QtBot, window: MainWindow, scripted_server: ScriptedServer
 ) -> None:
-    scripted_server.add(sse_reply(["Broken: $\\frac{a}{$ end."]))
-    window.composer.setPlainText("Show me something broken")
-    with qtbot.waitSignal(window.session.reply_finished, timeout=5000):
-        window.send_button.click()
+    _reply(qtbot, window, scripted_server, ["Broken: $\\frac{a}{$ end."])
     qtbot.waitUntil(
         lambda: math_cache().lookup(Formula(r"\frac{a}{", False)) is not None, timeout=30_000
     )
@@ -81,10 +83,7 @@ def test_no_resource_but_a_typeset_formula_is_ever_loaded(qtbot: QtBot) -> None:
 def test_closing_the_typesetter_ends_its_process(
     qtbot: QtBot, window: MainWindow, scripted_server: ScriptedServer
 ) -> None:
-    scripted_server.add(sse_reply(["$y^{2}$"]))
-    window.composer.setPlainText("y squared")
-    with qtbot.waitSignal(window.session.reply_finished, timeout=5000):
-        window.send_button.click()
+    _reply(qtbot, window, scripted_server, ["$y^{2}$"])
     qtbot.waitUntil(lambda: "math:" in _html(window), timeout=30_000)
     child = math_typesetter.typesetter()._renderer._child
     assert child is not None
