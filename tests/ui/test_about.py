@@ -19,5 +19,5 @@ def test_about_names_the_version_and_the_folders(app_home: Path) -> None:
 def test_the_help_menu_offers_about(window: MainWindow) -> None:
     menus = [action.text() for action in window.menuBar().actions()]
     assert "&Help" in menus
-    assert window.about_action.isEnabled()
-    assert window.about_action.text() == "About Desktop Chat"
+    assert window.menus.about_action.isEnabled()
+    assert window.menus.about_action.text() == "&About Desktop Chat"

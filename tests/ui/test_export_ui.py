@@ -74,10 +74,13 @@ def test_file_menu_holds_the_commands(window: MainWindow, actions: ExportActions
     assert actions.menu in menus
     names = [action.objectName() for action in actions.menu.actions() if action.objectName()]
     assert names == [
+        "newChatAction",
         "exportConversationAction",
         "exportAllAction",
         "importAction",
         "copyConversationAction",
+        "settingsAction",
+        "quitAction",
     ]
     assert actions.copy_conversation_action.shortcut().toString() == "Ctrl+Shift+C"
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QMimeData, QSizeF, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import (
     QDesktopServices,
+    QFont,
     QFontDatabase,
     QGuiApplication,
     QImage,
@@ -115,6 +116,22 @@ class MessageBody(QTextBrowser):
         self._markdown = text
         self._plain = True
         self.setPlainText(break_long_runs(self._fold(text, show_all)))
+
+    def restyle(self) -> None:
+        """Render again in the current theme's colours (a streaming message, from its next
+        block on, and whole when it ends)."""
+        if self._renderer is not None:
+            self._renderer.dark = is_dark()
+            self._formulas_shown_as_source = True  # so that it is rendered whole at the end
+        elif self._plain:
+            self.set_plain(self._markdown, show_all=not self._folded)
+        else:
+            self.set_markdown(self._markdown, show_all=not self._folded)
+
+    def set_text_font(self, font: QFont) -> None:
+        """Use ``font`` for the text, code and lists (its size is the text size)."""
+        self.setFont(font)
+        self.document().setDefaultFont(font)
 
     def show_all(self) -> None:
         """Show the whole of a folded message."""

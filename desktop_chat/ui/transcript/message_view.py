@@ -425,10 +425,17 @@ class MessageView(QFrame):
             self._thinking.setText(self.reasoning())
         self._thinking.setVisible(checked)
 
+    def request_regenerate(self) -> bool:
+        """Ask for a new version of this reply, as its Regenerate button does; False when it
+        offers none (a user message, or a reply still streaming)."""
+        if not self._can_regenerate or self._busy or self.message_id is None:
+            return False
+        self.regenerate_requested.emit(self.message_id)
+        return True
+
     @Slot()
     def _on_regenerate_button_clicked(self) -> None:
-        if self.message_id is not None:
-            self.regenerate_requested.emit(self.message_id)
+        self.request_regenerate()
 
     @Slot()
     def _on_edit_button_clicked(self) -> None:

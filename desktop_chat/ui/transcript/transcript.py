@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -96,6 +96,7 @@ class Transcript(QScrollArea):
         self.setWidget(canvas)
 
         self._messages: list[Message] = []
+        self._text_font: QFont | None = None
         self._branch_lookup: Callable[[Message], tuple[int, int]] | None = None
         self._reveal_target: MessageView | None = None
         self._first_shown = 0
@@ -178,6 +179,18 @@ class Transcript(QScrollArea):
         """Every message of the path, shown or not yet created."""
         return list(self._messages)
 
+    def set_text_font(self, font: QFont) -> None:
+        """Show every message, and the ones to come, in ``font`` (the text size)."""
+        self._text_font = QFont(font)
+        self.setFont(font)
+        for view in self._views:
+            view.body.set_text_font(font)
+
+    def restyle(self) -> None:
+        """Render every message again in the current theme (its colours are in the rendering)."""
+        for view in self._views:
+            view.body.restyle()
+
     def views(self) -> list[MessageView]:
         """The message widgets that exist (the newest ones)."""
         return list(self._views)
@@ -232,6 +245,8 @@ class Transcript(QScrollArea):
 
     def _make_view(self, message: Message) -> MessageView:
         view = MessageView(message.role, message.id, self._column)
+        if self._text_font is not None:
+            view.body.set_text_font(self._text_font)
         view.set_content(message.content, message.reasoning)
         if message.role == ASSISTANT:
             view.set_origin(message.model, message.created_at)

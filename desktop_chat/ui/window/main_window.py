@@ -36,7 +36,13 @@ from desktop_chat.core.client.discovery import LocalServer
 from desktop_chat.core.config.paths import app_paths
 from desktop_chat.core.config.providers import ProviderConfig, config_from_preset
 from desktop_chat.core.config.secrets import SecretStore
-from desktop_chat.core.config.settings import DEMO_PROVIDER_ID, Settings
+from desktop_chat.core.config.settings import (
+    DEFAULT_FONT_SIZE,
+    DEMO_PROVIDER_ID,
+    MAX_FONT_SIZE,
+    MIN_FONT_SIZE,
+    Settings,
+)
 from desktop_chat.core.config.settings_file import SettingsFile
 from desktop_chat.core.errors import DesktopChatError, SecretStoreError, SettingsError, StorageError
 from desktop_chat.core.history.storage import Storage
@@ -47,14 +53,17 @@ from desktop_chat.ui.common.timers import single_shot_timer
 from desktop_chat.ui.dialogs.about import show_about
 from desktop_chat.ui.dialogs.chat_settings_dialog import ChatSettingsDialog
 from desktop_chat.ui.dialogs.settings_dialog import SettingsDialog
+from desktop_chat.ui.dialogs.shortcuts_dialog import ShortcutsDialog
 from desktop_chat.ui.dialogs.welcome import WelcomeView
 from desktop_chat.ui.history.database_watch import DatabaseWatch
 from desktop_chat.ui.history.history_sidebar import UNDO_SECONDS, HistorySidebar
+from desktop_chat.ui.transcript.message_view import ASSISTANT
 from desktop_chat.ui.transcript.transcript import Transcript
 from desktop_chat.ui.transfer.export_actions import ExportActions
 from desktop_chat.ui.window.chat_session import ChatSession, ReplyStats
 from desktop_chat.ui.window.composer import Composer
 from desktop_chat.ui.window.find_bar import FindBar
+from desktop_chat.ui.window.menus import WindowMenus
 from desktop_chat.ui.workers.background import start_background
 from desktop_chat.ui.workers.title_maker import TitleMaker
 
@@ -178,6 +187,7 @@ class MainWindow(QMainWindow):
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.addToolBar(toolbar)
         self.new_chat_action = QAction(self.tr("New chat"), self)
+        self.new_chat_action.setObjectName("newChatAction")
         self.new_chat_action.setShortcut(QKeySequence(QKeySequence.StandardKey.New))
         self.new_chat_action.triggered.connect(self.new_chat)
         toolbar.addAction(self.new_chat_action)
@@ -219,40 +229,97 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(self.settings_button)
 
     def _build_menus(self) -> None:
-        self.menuBar().addMenu(self.export_actions.menu)
-        help_menu = self.menuBar().addMenu(self.tr("&Help"))
-        self.about_action = help_menu.addAction(self.tr("About Desktop Chat"))
-        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
-        self.about_action.triggered.connect(self._on_about_action_triggered)
+        self.menus = WindowMenus(self, self, self.export_actions.menu, self.new_chat_action)
+        self.menus.show_theme(self.settings.theme)
 
     def _add_shortcuts(self) -> None:
-        """Keys that work anywhere in the window: stop, find, search, quit, settings."""
+        """Esc stops the reply anywhere in the window (the menus hold the other keys)."""
         stop_action = QAction(self.tr("Stop the reply"), self)
         stop_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
         stop_action.triggered.connect(self._on_composer_stop_requested)
         self.addAction(stop_action)
-        find_action = QAction(self.tr("Find in conversation"), self)
-        find_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
-        find_action.triggered.connect(self._on_find_action_triggered)
-        self.addAction(find_action)
-        search_action = QAction(self.tr("Search all conversations"), self)
-        search_action.setShortcut(QKeySequence("Ctrl+K"))
-        search_action.triggered.connect(self._on_search_action_triggered)
-        self.addAction(search_action)
-        quit_action = QAction(self.tr("Quit"), self)
-        quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
-        quit_action.triggered.connect(self.request_quit)
-        self.addAction(quit_action)
-        preferences = QAction(self)
-        preferences.setShortcuts(
-            [QKeySequence(QKeySequence.StandardKey.Preferences), QKeySequence("Ctrl+,")]
-        )
-        preferences.triggered.connect(self.open_settings)
-        self.addAction(preferences)
+
+    # Menu commands -----------------------------------------------------------------------------
 
     @Slot()
-    def _on_about_action_triggered(self) -> None:
+    def show_about(self) -> None:
+        """Show the About box."""
         show_about(self)
+
+    @Slot()
+    def show_shortcuts(self) -> None:
+        """Show the keyboard shortcuts sheet."""
+        dialog = ShortcutsDialog(self.menus.actions, self.settings.send_key, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    @Slot()
+    def copy_selection(self) -> None:
+        """Copy what is selected in the widget that has the keyboard focus."""
+        focused = QApplication.focusWidget()
+        copy_text = getattr(focused, "copy", None)
+        if callable(copy_text):
+            copy_text()
+
+    @Slot()
+    def show_find_bar(self) -> None:
+        """Find in the open conversation (Ctrl+F)."""
+        if self._stack.currentWidget() is self._chat_page:
+            self.find_bar.open_bar()
+
+    @Slot()
+    def show_search(self) -> None:
+        """Search every conversation (Ctrl+K); shows the list of chats if it was hidden."""
+        if not self._sidebar.isVisible():
+            self.set_sidebar_shown(True)
+        self.history.focus_search()
+
+    @Slot()
+    def focus_composer(self) -> None:
+        """Put the cursor in the message box (Ctrl+L)."""
+        if self._stack.currentWidget() is self._chat_page:
+            self.composer.setFocus()
+
+    @Slot()
+    def regenerate_last(self) -> None:
+        """Ask again for the last reply of the open conversation (Ctrl+R)."""
+        views = [v for v in self.transcript.views() if v.role == ASSISTANT]
+        if views and not self.session.is_streaming:
+            views[-1].request_regenerate()
+
+    def set_sidebar_shown(self, shown: bool) -> None:
+        """Show or hide the list of chats (Ctrl+B); the choice is kept for the next start."""
+        self._sidebar.setVisible(shown)
+        self.menus.sidebar_action.setChecked(shown)
+        if self._save_enabled:
+            self._view_state().setValue("sidebar", shown)
+
+    def zoom(self, step: int) -> None:
+        """Make the text larger (``1``), smaller (``-1``) or its usual size (``0``); kept."""
+        size = DEFAULT_FONT_SIZE if step == 0 else self.settings.font_size + step
+        size = max(MIN_FONT_SIZE, min(MAX_FONT_SIZE, size))
+        if size != self.settings.font_size:
+            self.settings.font_size = size
+            self._apply_font()
+            self._save_settings()
+        self.statusBar().showMessage(self.tr("Text size {size} pt").format(size=size), 2000)
+
+    def set_theme(self, theme: str) -> None:
+        """Use the ``system``, ``light`` or ``dark`` theme, at once, and keep it."""
+        if theme == self.settings.theme:
+            return
+        self.settings.theme = theme
+        self._apply_theme()
+        self._save_settings()
+
+    def step_chat(self, offset: int) -> None:
+        """Open the chat ``offset`` places down the list (up when negative), wrapping around."""
+        ids = self.conversation_list.ids()
+        if not ids:
+            return
+        current = self.session.conversation_id
+        index = ids.index(current) + offset if current in ids else (0 if offset > 0 else -1)
+        self.open_conversation(ids[index % len(ids)])
 
     def _build_central(self) -> None:
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -290,6 +357,8 @@ class MainWindow(QMainWindow):
     def _build_sidebar(self, splitter: QSplitter) -> QWidget:
         """New chat above the history list and its search."""
         sidebar = QWidget(splitter)
+        sidebar.setObjectName("sidebar")
+        self._sidebar = sidebar
         sidebar_layout = QVBoxLayout(sidebar)
         sidebar_layout.setContentsMargins(8, 8, 0, 8)
         new_button = QPushButton(self.tr("+ New chat"), sidebar)
@@ -301,6 +370,8 @@ class MainWindow(QMainWindow):
         sidebar_layout.addWidget(new_button)
         self.history = HistorySidebar(self.storage, sidebar)
         self.conversation_list = self.history.conversation_list
+        # A chat renamed in the list renames the window too.
+        self.conversation_list.model().dataChanged.connect(self._on_list_model_data_changed)
         self.history.conversation_selected.connect(self._on_list_conversation_selected)
         self.history.result_chosen.connect(self._on_history_result_chosen)
         self.history.conversation_deleted.connect(self._on_history_conversation_deleted)
@@ -617,6 +688,22 @@ class MainWindow(QMainWindow):
         """Reload the conversation list (newest first)."""
         self.conversation_list.reload(self.session_conversation_id())
         self.database_watch.settle()
+        self._update_window_title()
+
+    @Slot()
+    def _on_list_model_data_changed(self) -> None:
+        self._update_window_title()
+
+    def _update_window_title(self) -> None:
+        """The open chat's title, then the app's name (a window title is always plain text)."""
+        conversation_id = self.session_conversation_id()
+        conversation = None
+        if conversation_id is not None:
+            with contextlib.suppress(StorageError):
+                conversation = self.storage.get_conversation(conversation_id)
+        title = " ".join(conversation.title.split())[:80] if conversation is not None else ""
+        app_name = self.tr("Desktop Chat")
+        self.setWindowTitle(f"{title} — {app_name}" if title else app_name)
 
     @Slot()
     def _on_database_watch_list_changed(self) -> None:
@@ -664,6 +751,7 @@ class MainWindow(QMainWindow):
         self.composer.moveCursor(self.composer.textCursor().MoveOperation.End)
         self._draft_timer.stop()
         self._fill_provider_picker()
+        self._update_window_title()
         if self.find_bar.isVisible():
             self.find_bar.refresh()
 
@@ -715,17 +803,8 @@ class MainWindow(QMainWindow):
             flash(view)
 
     @Slot()
-    def _on_find_action_triggered(self) -> None:
-        if self._stack.currentWidget() is self._chat_page:
-            self.find_bar.open_bar()
-
-    @Slot()
     def _on_find_bar_closed(self) -> None:
         self.composer.setFocus()
-
-    @Slot()
-    def _on_search_action_triggered(self) -> None:
-        self.history.focus_search()
 
     @Slot()
     def _on_composer_text_changed(self) -> None:
@@ -990,9 +1069,7 @@ class MainWindow(QMainWindow):
         self._model_lists.clear()
         self._models_asked.clear()
         self.composer.set_send_key(settings.send_key)
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            apply_theme(app, settings.theme)
+        self._apply_theme()
         self._apply_font()
         self._fill_provider_picker()
         if self._stack.currentWidget() is self.welcome and settings.providers:
@@ -1001,8 +1078,16 @@ class MainWindow(QMainWindow):
     def _apply_font(self) -> None:
         font = QFont(self.transcript.font())
         font.setPointSize(self.settings.font_size)
-        self.transcript.setFont(font)
+        self.transcript.set_text_font(font)
         self.composer.setFont(font)
+
+    def _apply_theme(self) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, self.settings.theme)
+        self.menus.show_theme(self.settings.theme)
+        # Messages carry their colours in their rendering: render them again.
+        self.transcript.restyle()
 
     # Window state ------------------------------------------------------------------------------
 
@@ -1018,6 +1103,7 @@ class MainWindow(QMainWindow):
         splitter = state.value("splitter")
         if isinstance(splitter, QByteArray):
             self._splitter.restoreState(splitter)
+        self.set_sidebar_shown(state.value("sidebar", True, type=bool) is not False)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Ask first while replies stream; then stop them, keep the draft and the window state."""
@@ -1119,9 +1205,8 @@ class MainWindow(QMainWindow):
     def on_system_color_scheme_changed(self, scheme: Qt.ColorScheme) -> None:
         """Follow the system's light/dark switch when the theme is "system"."""
         del scheme
-        app = QApplication.instance()
-        if self.settings.theme == "system" and isinstance(app, QApplication):
-            apply_theme(app, "system")
+        if self.settings.theme == "system":
+            self._apply_theme()
 
     def is_welcome_shown(self) -> bool:
         """Whether the first-run screen is showing."""
