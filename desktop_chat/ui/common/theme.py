@@ -157,6 +157,7 @@ def stylesheet(dark: bool) -> str:
 #stopButton {{ background: {c["stop"]}; color: white; border: none; border-radius: 8px;
     padding: 6px 16px; font-weight: 600; }}
 #jumpToLatestButton {{ border-radius: 12px; padding: 5px 12px; }}
+#welcome, #welcomeContent {{ background: transparent; }}
 #welcomeTitle {{ font-size: 20pt; font-weight: 600; }}
 #welcomeCard {{ background: {c["composer"]}; border: 1px solid {c["border"]};
     border-radius: 12px; }}

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QFrame,
-    QHBoxLayout,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -22,10 +24,17 @@ from desktop_chat.ui.workers.background import start_background
 __all__ = ["WelcomeView"]
 
 _SERVER_ROLE = Qt.ItemDataRole.UserRole
+_CARD_MIN_WIDTH = 220
+_CARD_MAX_WIDTH = 340
+_NO_LIMIT = 16777215  # Qt's QWIDGETSIZE_MAX
+#: The narrowest view that holds the three cards side by side (their minimum widths, the gaps
+#: between them and the margins).
+_SIDE_BY_SIDE_WIDTH = 3 * _CARD_MIN_WIDTH + 2 * 16 + 2 * 40
 
 
-class WelcomeView(QWidget):
-    """Offers the three ways to start chatting.
+class WelcomeView(QScrollArea):
+    """Offers the three ways to start chatting, side by side, or one above the other (and
+    scrolling) when the window is too narrow for three.
 
     Signals:
         openai_key_submitted(str): use OpenAI with this key.
@@ -40,34 +49,57 @@ class WelcomeView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("welcome")
-        outer = QVBoxLayout(self)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        content = QWidget(self)
+        content.setObjectName("welcomeContent")
+        self._content = content
+        outer = QVBoxLayout(content)
         outer.setContentsMargins(40, 32, 40, 32)
         outer.addStretch(1)
-        title = plain_label(self.tr("Welcome to Desktop Chat"), self)
+        title = plain_label(self.tr("Welcome to Desktop Chat"), content)
         title.setObjectName("welcomeTitle")
         title.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         outer.addWidget(title)
         hint = plain_label(
-            self.tr("Chat with any OpenAI-compatible model. Choose how to start:"), self
+            self.tr("Chat with any OpenAI-compatible model. Choose how to start:"), content
         )
         hint.setObjectName("welcomeHint")
         hint.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         outer.addWidget(hint)
         outer.addSpacing(16)
-        cards = QHBoxLayout()
-        cards.setSpacing(16)
-        cards.addWidget(self._openai_card())
-        cards.addWidget(self._local_card())
-        cards.addWidget(self._demo_card())
-        outer.addLayout(cards)
+        self._cards = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self._cards.setSpacing(16)
+        self._card_frames = [self._openai_card(), self._local_card(), self._demo_card()]
+        for card in self._card_frames:
+            self._cards.addWidget(card)
+        outer.addLayout(self._cards)
         outer.addStretch(2)
+        self.setWidget(content)
+
+    @property
+    def stacked(self) -> bool:
+        """Whether the cards stand one above the other (a narrow window)."""
+        return self._cards.direction() == QBoxLayout.Direction.TopToBottom
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Three cards side by side when they fit, else one above the other."""
+        fits = event.size().width() >= _SIDE_BY_SIDE_WIDTH
+        direction = QBoxLayout.Direction.LeftToRight if fits else QBoxLayout.Direction.TopToBottom
+        if self._cards.direction() != direction:
+            self._cards.setDirection(direction)
+            # One above the other, each card takes the whole width, so its text wraps to fit.
+            for card in self._card_frames:
+                card.setMaximumWidth(_CARD_MAX_WIDTH if fits else _NO_LIMIT)
+        super().resizeEvent(event)
 
     def _card(self, title: str, text: str) -> tuple[QFrame, QVBoxLayout]:
-        card = QFrame(self)
+        card = QFrame(self._content)
         card.setObjectName("welcomeCard")
         card.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        card.setMinimumWidth(220)
-        card.setMaximumWidth(340)
+        card.setMinimumWidth(_CARD_MIN_WIDTH)
+        card.setMaximumWidth(_CARD_MAX_WIDTH)
         layout = QVBoxLayout(card)
         layout.setContentsMargins(18, 16, 18, 16)
         layout.setSpacing(10)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -1100,10 +1100,34 @@ class MainWindow(QMainWindow):
         geometry = state.value("geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
+        self._fit_to_screen()
         splitter = state.value("splitter")
         if isinstance(splitter, QByteArray):
             self._splitter.restoreState(splitter)
         self.set_sidebar_shown(state.value("sidebar", True, type=bool) is not False)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Fit the window to its screen again once shown: only then are its frame's sizes known."""
+        super().showEvent(event)
+        if not event.spontaneous():
+            self._fit_to_screen()
+
+    def _fit_to_screen(self) -> None:
+        """Keep the whole window on its screen: a size saved on a larger screen, or at another
+        scale factor, is cut to what this one has free, and the window moved onto it."""
+        free = self.screen().availableGeometry()
+        frame = self.frameGeometry()
+        extra_width = frame.width() - self.width()
+        extra_height = frame.height() - self.height()
+        width = min(self.width(), free.width() - extra_width)
+        height = min(self.height(), free.height() - extra_height)
+        if (width, height) != (self.width(), self.height()):
+            self.resize(max(width, self.minimumWidth()), max(height, self.minimumHeight()))
+        frame = self.frameGeometry()
+        left = min(max(frame.left(), free.left()), free.right() - frame.width() + 1)
+        top = min(max(frame.top(), free.top()), free.bottom() - frame.height() + 1)
+        if (left, top) != (frame.left(), frame.top()):
+            self.move(left, top)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Ask first while replies stream; then stop them, keep the draft and the window state."""
