@@ -47,15 +47,20 @@ def scripted_settings(server: ScriptedServer) -> Settings:
     return Settings(providers=[provider], active_provider_id=SCRIPTED_ID)
 
 
-@pytest.fixture
-def window(qtbot: QtBot, storage: Storage, scripted_server: ScriptedServer) -> MainWindow:
-    """The main window talking to the scripted server (key stored in the memory keyring)."""
+def open_window(qtbot: QtBot, storage: Storage, server: ScriptedServer) -> MainWindow:
+    """A main window talking to ``server`` (key stored in the memory keyring), shown."""
     secrets = SecretStore()
     secrets.set(SCRIPTED_ID, TEST_KEY)
     # The window lists the provider's models when it opens: answer that first.
-    scripted_server.add(json_reply(200, {"data": [{"id": "test-model"}, {"id": "other"}]}))
-    main = MainWindow(scripted_settings(scripted_server), storage, database_path(), secrets)
+    server.add(json_reply(200, {"data": [{"id": "test-model"}, {"id": "other"}]}))
+    main = MainWindow(scripted_settings(server), storage, database_path(), secrets)
     qtbot.addWidget(main)
     main.show()
-    qtbot.waitUntil(lambda: main.model_picker.count() == 2, timeout=3000)
+    qtbot.waitUntil(lambda: main.model_picker.count() == 2, timeout=5000)
     return main
+
+
+@pytest.fixture
+def window(qtbot: QtBot, storage: Storage, scripted_server: ScriptedServer) -> MainWindow:
+    """The main window talking to the scripted server (key stored in the memory keyring)."""
+    return open_window(qtbot, storage, scripted_server)

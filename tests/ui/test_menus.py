@@ -6,14 +6,12 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QTableWidget, QWidget
 from pytestqt.qtbot import QtBot
 
-from desktop_chat.core.config.paths import database_path
-from desktop_chat.core.config.secrets import SecretStore
 from desktop_chat.core.config.settings import DEFAULT_FONT_SIZE, load_settings
 from desktop_chat.core.history.storage import Storage
 from desktop_chat.ui.dialogs.shortcuts_dialog import ShortcutsDialog
 from desktop_chat.ui.window.main_window import MainWindow
-from tests.scripted_server import ScriptedServer, json_reply, sse_reply
-from tests.ui.conftest import SCRIPTED_ID, TEST_KEY, scripted_settings
+from tests.scripted_server import ScriptedServer, sse_reply
+from tests.ui.conftest import open_window
 from tests.widgets import child
 
 
@@ -66,13 +64,7 @@ def test_the_sidebar_hides_and_the_next_window_remembers(
     _trigger(window, "sidebarAction")
     assert not sidebar.isVisible()
     window.close()
-    secrets = SecretStore()
-    secrets.set(SCRIPTED_ID, TEST_KEY)
-    scripted_server.add(json_reply(200, {"data": [{"id": "test-model"}]}))
-    again = MainWindow(scripted_settings(scripted_server), storage, database_path(), secrets)
-    qtbot.addWidget(again)
-    again.show()
-    qtbot.waitUntil(lambda: again.model_picker.count() == 1, timeout=5000)  # its model list
+    again = open_window(qtbot, storage, scripted_server)
     assert not child(again, QWidget, "sidebar").isVisible()
     assert not again.menus.sidebar_action.isChecked()
     again.show_search()  # searching brings the list back

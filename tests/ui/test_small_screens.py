@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from pytestqt.qtbot import QtBot
 
-from desktop_chat.core.config.paths import database_path
-from desktop_chat.core.config.secrets import SecretStore
 from desktop_chat.core.history.storage import Storage
 from desktop_chat.ui.dialogs.welcome import WelcomeView
 from desktop_chat.ui.window.main_window import MainWindow
-from tests.scripted_server import ScriptedServer, json_reply
-from tests.ui.conftest import SCRIPTED_ID, TEST_KEY, scripted_settings
+from tests.scripted_server import ScriptedServer
+from tests.ui.conftest import open_window
 
 
 def test_the_window_fits_an_800_by_600_screen(qtbot: QtBot, window: MainWindow) -> None:
@@ -28,13 +26,7 @@ def test_a_window_saved_larger_than_the_screen_opens_inside_it(
     window.resize(free.width() * 3, free.height() * 3)  # as saved at another scale factor
     window.move(free.right() + 500, free.bottom() + 500)
     window.close()  # saves the geometry
-    secrets = SecretStore()
-    secrets.set(SCRIPTED_ID, TEST_KEY)
-    scripted_server.add(json_reply(200, {"data": [{"id": "test-model"}]}))
-    again = MainWindow(scripted_settings(scripted_server), storage, database_path(), secrets)
-    qtbot.addWidget(again)
-    again.show()
-    qtbot.waitUntil(lambda: again.model_picker.count() == 1, timeout=5000)
+    again = open_window(qtbot, storage, scripted_server)
     assert free.contains(again.frameGeometry())
 
 
