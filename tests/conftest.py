@@ -10,6 +10,7 @@ import keyring
 import pytest
 from hypothesis import settings
 
+from desktop_chat.core.config.secrets import forget_session_keys
 from tests.memory_keyring import MemoryKeyring
 from tests.threads import no_dangling_threads
 
@@ -43,3 +44,4 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+    forget_session_keys()  # keys kept for "this session" must not outlive the test

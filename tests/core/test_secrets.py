@@ -246,3 +246,32 @@ def test_store_can_be_given_a_backend_explicitly() -> None:
     backend = MemoryKeyring()
     SecretStore(backend=backend).set("p", KEY)
     assert backend.passwords == {("desktop-chat", "p"): KEY}
+
+
+def test_a_key_the_keyring_refuses_can_be_kept_for_the_session(
+    app_home: Path,
+) -> None:
+    keyring.set_keyring(RefusingKeyring(keyring.errors.InitError("Prompt dismissed..")))
+    store = SecretStore()
+    with pytest.raises(SecretStoreError) as caught:
+        store.set("p", KEY)
+    assert "(Prompt dismissed)." in caught.value.message  # not "(Prompt dismissed..)."
+    store.keep_for_session("p", KEY)
+    assert store.kept_for_session("p")
+    assert store.get("p") == KEY  # no keyring read: it would fail again
+    assert SecretStore().get("p") == KEY  # another store of this process sees it too
+    with pytest.raises(SecretStoreError):
+        store.delete("p")  # the keyring still refuses...
+    assert not store.kept_for_session("p")  # ...but the session's key is gone
+    assert _files_containing(app_home, KEY) == []
+
+
+def test_a_key_the_keyring_takes_later_replaces_the_session_one(
+    memory_keyring: MemoryKeyring,
+) -> None:
+    store = SecretStore()
+    store.keep_for_session("p", "sk-session-only-0123456789")
+    store.set("p", KEY)
+    assert not store.kept_for_session("p")
+    assert store.get("p") == KEY
+    assert memory_keyring.passwords == {("desktop-chat", "p"): KEY}

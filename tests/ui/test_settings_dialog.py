@@ -8,7 +8,7 @@ import keyring
 import keyring.errors
 import pytest
 from keyring.backends import fail
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.config.paths import settings_path
@@ -18,6 +18,7 @@ from desktop_chat.ui.dialogs.settings_dialog import SettingsDialog
 from tests.memory_keyring import MemoryKeyring
 from tests.scripted_server import ScriptedServer, json_reply
 from tests.ui.conftest import scripted_settings
+from tests.widgets import child
 
 SECRET = "sk-live-SECRET-9f8e7d6c5b4a"
 
@@ -83,20 +84,51 @@ class _LockedKeyring(MemoryKeyring):
         raise keyring.errors.KeyringLocked("locked")
 
 
-def test_keyring_error_is_shown_and_the_dialog_stays_open(qtbot: QtBot, app_home: Path) -> None:
+def _keyring_problem(qtbot: QtBot, dialog: SettingsDialog) -> QMessageBox:
+    qtbot.waitUntil(
+        lambda: any(b.isVisible() for b in dialog.findChildren(QMessageBox, "keyringProblem")),
+        timeout=10_000,
+    )
+    (box,) = [b for b in dialog.findChildren(QMessageBox, "keyringProblem") if b.isVisible()]
+    return box
+
+
+def test_a_refused_key_keeps_the_other_settings_and_the_dialog_open(
+    qtbot: QtBot, app_home: Path
+) -> None:
     keyring.set_keyring(_LockedKeyring())
     dialog = _dialog(qtbot)
-    dialog.add_provider("openai")
+    provider = dialog.add_provider("openai")
     qtbot.keyClicks(dialog.key_edit, SECRET)
+    dialog.font_spin.setValue(15)
     dialog.accept()
-    qtbot.waitUntil(lambda: bool(_problems(dialog)), timeout=10_000)
-    shown = _problems(dialog)
+    box = _keyring_problem(qtbot, dialog)
+    assert "locked" in box.text()
+    assert "Your other settings are saved." in box.text()
+    assert SECRET not in box.text()
+    saved = load_settings().settings
+    assert saved.font_size == 15
+    assert saved.provider(provider.id) is not None
+    child(box, QPushButton, "backToSettingsButton").click()
     assert dialog.isVisible()
     assert dialog.isEnabled()
-    assert len(shown) == 1
-    assert "locked" in shown[0]
-    assert SECRET not in shown[0]
-    assert not settings_path().exists()
+    assert not SecretStore().kept_for_session(provider.id)
+    assert _files_containing(app_home, SECRET) == []
+
+
+def test_a_refused_key_can_be_kept_for_the_session(qtbot: QtBot, app_home: Path) -> None:
+    keyring.set_keyring(_LockedKeyring())
+    dialog = _dialog(qtbot)
+    provider = dialog.add_provider("openai")
+    qtbot.keyClicks(dialog.key_edit, SECRET)
+    dialog.accept()
+    box = _keyring_problem(qtbot, dialog)
+    with qtbot.waitSignal(dialog.accepted, timeout=5000):
+        child(box, QPushButton, "keepForSessionButton").click()
+    store = SecretStore()
+    assert store.kept_for_session(provider.id)
+    assert store.get(provider.id) == SECRET
+    assert _files_containing(app_home, SECRET) == []
 
 
 def test_endpoint_preview_and_cleartext_warning(qtbot: QtBot) -> None:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import keyring
+import keyring.errors
 import pytest
-from PySide6.QtWidgets import QApplication
+from keyring.backends import fail
+from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.client.discovery import LocalServer
@@ -94,3 +97,44 @@ def test_theme_choice_overrides_the_system(qapp: QApplication) -> None:
         assert not is_dark()
     finally:
         apply_theme(qapp, "system")
+
+
+class _DismissedKeyring(MemoryKeyring):
+    """A Secret Service whose unlock prompt cannot show (D-Bus up, no agent)."""
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise keyring.errors.InitError("Prompt dismissed..")
+
+
+def test_a_key_the_keyring_refuses_can_be_kept_for_the_session(
+    qtbot: QtBot, storage: Storage
+) -> None:
+    keyring.set_keyring(_DismissedKeyring())
+    window = MainWindow(Settings(), storage, database_path(), SecretStore(), first_run=True)
+    qtbot.addWidget(window)
+    window.show()
+    welcome = window.welcome
+    welcome.key_edit.setText("sk-welcome-session-123")
+    welcome.use_key_button.click()
+    qtbot.waitUntil(welcome.keep_session_button.isVisible, timeout=10_000)
+    assert "(Prompt dismissed)." in welcome.key_error.text()
+    welcome.keep_session_button.click()
+    assert not window.is_welcome_shown()
+    provider = window.active_provider()
+    assert provider is not None
+    assert provider.kind == "openai"
+    assert SecretStore().get(provider.id) == "sk-welcome-session-123"
+    assert "session only" in window.statusBar().currentMessage()
+    window.close()
+
+
+def test_the_welcome_card_says_where_a_key_goes_without_a_secure_keyring(
+    qtbot: QtBot, storage: Storage
+) -> None:
+    keyring.set_keyring(fail.Keyring())
+    window = MainWindow(Settings(), storage, database_path(), SecretStore(), first_run=True)
+    qtbot.addWidget(window)
+    texts = [label.text() for label in window.welcome.findChildren(QLabel)]
+    assert any("kept in memory for this session only" in text for text in texts)
+    assert not any("It is kept in the system keyring" in text for text in texts)
+    window.close()

@@ -154,9 +154,10 @@ class SecretStore:
         Raises:
             SecretStoreError: the keyring is locked or refused.
         """
-        if self._backend is None:
-            with _session_lock:
-                return _session_keys.get((self.service, provider_id))
+        with _session_lock:
+            kept = _session_keys.get((self.service, provider_id))
+        if kept is not None or self._backend is None:
+            return kept
         backend = self._backend
         value = self._call("read", lambda: backend.get_password(self.service, provider_id))
         return value if isinstance(value, str) and value else None
@@ -176,7 +177,23 @@ class SecretStore:
             return
         backend = self._backend
         self._call("save", lambda: backend.set_password(self.service, provider_id, key), key)
+        with _session_lock:  # the keyring holds it now: a key kept for the session is stale
+            _session_keys.pop((self.service, provider_id), None)
         _log.debug("stored the key of provider %s in %s", provider_id, self.backend_name)
+
+    def keep_for_session(self, provider_id: str, key: str) -> None:
+        """Keep ``key`` in this process's memory only, when the keyring cannot take it.
+
+        It is used until the application ends (before anything the keyring holds) and is never
+        written anywhere; :meth:`set` and :meth:`delete` drop it.
+        """
+        with _session_lock:
+            _session_keys[(self.service, provider_id)] = key
+
+    def kept_for_session(self, provider_id: str) -> bool:
+        """Whether the key of ``provider_id`` is kept in memory for this session only."""
+        with _session_lock:
+            return (self.service, provider_id) in _session_keys
 
     def delete(self, provider_id: str) -> None:
         """Remove the key of ``provider_id``; nothing happens when there is none.
@@ -184,9 +201,9 @@ class SecretStore:
         Raises:
             SecretStoreError: the keyring is locked or refused.
         """
+        with _session_lock:
+            _session_keys.pop((self.service, provider_id), None)
         if self._backend is None:
-            with _session_lock:
-                _session_keys.pop((self.service, provider_id), None)
             return
         backend = self._backend
         try:
@@ -237,4 +254,4 @@ def _detail(exc: BaseException, secret: str) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     if not text or (secret and secret in text) or len(text) > 200:
         return f" ({type(exc).__name__})"
-    return f" ({text})"
+    return f" ({text.rstrip('.').strip()})"  # "Prompt dismissed.." would read "..)."

@@ -51,7 +51,12 @@ from desktop_chat.core.config.settings import (
 )
 from desktop_chat.core.config.settings_file import SettingsFile
 from desktop_chat.core.errors import DesktopChatError, SecretStoreError, SettingsError
-from desktop_chat.ui.common.inert import open_plain_message, plain_form_labels, plain_label
+from desktop_chat.ui.common.inert import (
+    open_plain_message,
+    plain_form_labels,
+    plain_label,
+    plain_message,
+)
 from desktop_chat.ui.workers.background import start_background
 
 __all__ = ["SettingsDialog"]
@@ -419,8 +424,10 @@ class SettingsDialog(QDialog):
             self.key_edit.setPlaceholderText(self._key_placeholder(provider, bool(state)))
 
     def _key_placeholder(self, provider: ProviderConfig, stored: bool) -> str:
+        if stored and (not self._secrets.is_secure or self._secrets.kept_for_session(provider.id)):
+            return self.tr("A key is kept for this session only; type to replace it")
         if stored:
-            return self.tr("A key is stored ({backend}); type to replace it").format(
+            return self.tr("A key is stored in {backend}; type to replace it").format(
                 backend=self._secrets.backend_name
             )
         if provider.needs_key:
@@ -681,6 +688,41 @@ class SettingsDialog(QDialog):
         del name
         self.setEnabled(True)
         message = error.message if isinstance(error, DesktopChatError) else str(error)
-        open_plain_message(
-            self, QMessageBox.Icon.Warning, self.tr("Settings"), message, "settingsProblem"
+        # The keyring's trouble is no reason to lose the other changes: they are saved now.
+        try:
+            self._settings = self._settings_file.save(self._settings)
+        except SettingsError as problem:
+            message += "\n\n" + problem.message
+            saved = False
+        else:
+            saved = True
+        box = plain_message(
+            self,
+            QMessageBox.Icon.Warning,
+            self.tr("Settings"),
+            message
+            + "\n\n"
+            + (self.tr("Your other settings are saved. ") if saved else "")
+            + self.tr(
+                "You can keep the key in memory for this session only: it is used until "
+                "Desktop Chat closes and is never written to disk."
+            ),
+            QMessageBox.StandardButton.NoButton,
         )
+        box.setObjectName("keyringProblem")
+        keep = box.addButton(self.tr("Keep for this session"), QMessageBox.ButtonRole.AcceptRole)
+        keep.setObjectName("keepForSessionButton")
+        back = box.addButton(self.tr("Back to Settings"), QMessageBox.ButtonRole.RejectRole)
+        back.setObjectName("backToSettingsButton")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.accepted.connect(self._on_keyring_problem_accepted)
+        box.open()
+
+    @Slot()
+    def _on_keyring_problem_accepted(self) -> None:
+        for provider_id, key in self._keys.items():
+            if key:
+                self._secrets.keep_for_session(provider_id, key)
+        self._keys.clear()
+        self._removed.clear()
+        super().accept()

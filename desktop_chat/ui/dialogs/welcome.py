@@ -7,6 +7,7 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
     QFrame,
+    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -38,11 +39,14 @@ class WelcomeView(QScrollArea):
 
     Signals:
         openai_key_submitted(str): use OpenAI with this key.
+        session_key_chosen(str): use OpenAI with this key, kept in memory for this session only
+            (the keyring refused it).
         local_server_chosen(object): use this ``LocalServer``.
         demo_chosen(): use the built-in offline demo.
     """
 
     openai_key_submitted = Signal(str)
+    session_key_chosen = Signal(str)
     local_server_chosen = Signal(object)
     demo_chosen = Signal()
 
@@ -118,6 +122,7 @@ class WelcomeView(QScrollArea):
             self.tr("Use OpenAI"),
             self.tr("Paste an API key from platform.openai.com. It is kept in the system keyring."),
         )
+        self._key_text = card.findChildren(QLabel, "welcomeHint")[-1]
         self.key_edit = QLineEdit(card)
         self.key_edit.setObjectName("welcomeKey")
         self.key_edit.setAccessibleName(self.tr("OpenAI API key"))
@@ -134,8 +139,24 @@ class WelcomeView(QScrollArea):
         self.key_error.setWordWrap(True)
         self.key_error.hide()
         layout.addWidget(self.key_error)
+        self.keep_session_button = QPushButton(self.tr("Keep it for this session only"), card)
+        self.keep_session_button.setObjectName("keepSessionButton")
+        self.keep_session_button.clicked.connect(self._on_keep_session_clicked)
+        self.keep_session_button.hide()
+        layout.addWidget(self.keep_session_button)
         layout.addStretch(1)
         return card
+
+    def set_key_storage(self, secure: bool) -> None:
+        """Say where a pasted key goes: the system keyring, or memory for this session."""
+        if secure:
+            return
+        self._key_text.setText(
+            self.tr(
+                "Paste an API key from platform.openai.com. No secure keyring was found on this "
+                "computer, so it is kept in memory for this session only, never on disk."
+            )
+        )
 
     def _local_card(self) -> QFrame:
         card, layout = self._card(
@@ -180,10 +201,19 @@ class WelcomeView(QScrollArea):
         layout.addStretch(1)
         return card
 
-    def show_key_error(self, message: str) -> None:
-        """Say why the key could not be stored."""
+    def show_key_error(self, message: str, *, offer_session: bool = False) -> None:
+        """Say why the key could not be stored; with ``offer_session``, offer to keep it in
+        memory for this session instead."""
         self.key_error.setText(message)
         self.key_error.setVisible(bool(message))
+        self.keep_session_button.setVisible(offer_session)
+
+    @Slot()
+    def _on_keep_session_clicked(self) -> None:
+        key = self.key_edit.text().strip()
+        if key:
+            self.show_key_error("")
+            self.session_key_chosen.emit(key)
 
     @Slot()
     def _on_use_key_clicked(self) -> None:

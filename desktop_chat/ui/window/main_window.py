@@ -330,6 +330,8 @@ class MainWindow(QMainWindow):
         self._stack = QStackedWidget(splitter)
         self.welcome = WelcomeView(self._stack)
         self.welcome.openai_key_submitted.connect(self._on_welcome_openai_key_submitted)
+        self.welcome.session_key_chosen.connect(self._on_welcome_session_key_chosen)
+        self.welcome.set_key_storage(self.secrets.is_secure)
         self.welcome.local_server_chosen.connect(self._on_welcome_local_server_chosen)
         self.welcome.demo_chosen.connect(self._on_welcome_demo_chosen)
         self._stack.addWidget(self.welcome)
@@ -1022,7 +1024,16 @@ class MainWindow(QMainWindow):
         self._welcome_provider = None
         self.welcome.use_key_button.setEnabled(True)
         message = error.message if isinstance(error, DesktopChatError) else str(error)
-        self.welcome.show_key_error(message)
+        self.welcome.show_key_error(message, offer_session=True)
+
+    @Slot(str)
+    def _on_welcome_session_key_chosen(self, key: str) -> None:
+        provider = config_from_preset("openai")
+        self.secrets.keep_for_session(provider.id, key)
+        self._use_provider(provider)
+        self.statusBar().showMessage(
+            self.tr("The key is kept in memory for this session only."), 15000
+        )
 
     @Slot(object)
     def _on_welcome_local_server_chosen(self, server: object) -> None:
