@@ -132,3 +132,10 @@ def test_how_the_reply_is_cut_never_changes_what_is_masked(
         assert re.fullmatch(allowed, shown), shown
         assert KEY[2:] not in shown
         assert KEY[::-1][2:] not in shown
+
+
+def test_a_server_s_own_partial_mask_is_folded_into_ours() -> None:
+    text = "Incorrect API key provided: sk-test-********cdef. You can find your key online."
+    assert mask_secret(text, KEY) == (
+        f"Incorrect API key provided: {MASK}. You can find your key online."
+    )

@@ -36,6 +36,7 @@ SPREAD_RUN = 12
 MIN_ECHO = 12
 #: How many characters that begin the secret a reply may show before the rest is masked.
 _SHOWN_AT_ONCE = 2
+_AFTER_MASK = re.compile(re.escape(MASK) + r"[*•·xX]{2,}[A-Za-z0-9_-]{0,8}")
 _CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s]*@")
 
 
@@ -58,7 +59,8 @@ def mask_secret(text: str, secret: str) -> str:
     if run >= MIN_RUN:
         for found in (wanted, wanted[::-1]):
             spans += [(where[s], where[e - 1] + 1) for s, e in _runs(letters, found, run)]
-    return _masked(text, spans)
+    # A server's own partial mask ("sk-test-****cdef") would leave "[API key]****cdef".
+    return _AFTER_MASK.sub(MASK, _masked(text, spans))
 
 
 def mask_url(text: str) -> str:

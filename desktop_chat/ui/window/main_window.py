@@ -974,7 +974,11 @@ class MainWindow(QMainWindow):
                 )
             )
         elif stats.deltas:
-            parts.append(self.tr("{count} pieces, no token count").format(count=stats.deltas))
+            parts.append(
+                self.tr("{count} pieces (the server sent no token count)").format(
+                    count=stats.deltas
+                )
+            )
         return " · ".join(parts)
 
     @Slot(str)
