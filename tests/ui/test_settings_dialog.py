@@ -184,7 +184,19 @@ def test_test_connection_lists_models(qtbot: QtBot, scripted_server: ScriptedSer
     with qtbot.waitSignal(dialog.models_listed, timeout=5000):
         dialog.test_button.click()
     assert "2 models" in dialog.test_result.text()
-    assert [dialog.model_combo.itemText(i) for i in range(2)] == ["m-a", "m-b"]
+    assert [dialog.model_combo.itemText(i) for i in range(2)] == ["m-b", "m-a"]
+
+
+def test_test_connection_offers_the_server_s_first_model(
+    qtbot: QtBot, scripted_server: ScriptedServer
+) -> None:
+    scripted_server.add(json_reply(200, {"data": [{"id": "loaded-model"}, {"id": "another"}]}))
+    dialog = _dialog(qtbot)
+    dialog.add_provider("llamacpp")
+    dialog.base_url_edit.setText(scripted_server.base_url)
+    with qtbot.waitSignal(dialog.models_listed, timeout=5000):
+        dialog.test_button.click()
+    assert dialog.model_combo.currentText() == "loaded-model"
 
 
 def test_test_connection_shows_the_exact_error(

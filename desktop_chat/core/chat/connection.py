@@ -46,7 +46,7 @@ def list_models(
     with make_client(
         provider, api_key, base_url=base_url, proxy=proxy, connect_timeout=5.0, read_timeout=15.0
     ) as client:
-        return sorted(client.list_models())
+        return client.list_models()
 
 
 def client_for(

@@ -284,7 +284,7 @@ class ChatClient:
                 exchange.close()
 
     def list_models(self) -> list[str]:
-        """The ids of the models the server offers (``GET /models``), sorted.
+        """The ids of the models the server offers (``GET /models``), in its order.
 
         The list is read up to :data:`MAX_MODEL_LIST_BYTES` (decompressed) and must arrive
         whole within ``body_timeout`` of the request.
@@ -303,12 +303,14 @@ class ChatClient:
                 "The server's model list is not in the expected format (a JSON object with a "
                 "'data' list). Check the base URL in Settings."
             )
-        ids = {
+        # In the server's order, which is meaningful (llama.cpp lists the model it has loaded,
+        # Ollama the newest first): the first one is the one to offer by default.
+        ids = (
             str(item.get("id") or item.get("name")) if isinstance(item, dict) else str(item)
             for item in items
             if not isinstance(item, dict) or item.get("id") or item.get("name")
-        }
-        return sorted(ids)
+        )
+        return list(dict.fromkeys(ids))
 
     def complete(self, model: str, messages: list[dict[str, Any]], **params: Any) -> Completion:
         """Ask for a whole reply at once (``"stream": false``); an echo of the key is masked.
