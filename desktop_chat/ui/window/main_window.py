@@ -742,6 +742,8 @@ class MainWindow(QMainWindow):
 
     def _open(self, conversation_id: int | None) -> None:
         self._keep_draft()
+        if conversation_id != self.session.conversation_id:
+            self.reply_status.clear()  # the figures were the other chat's last reply
         self.session.open(conversation_id)
         self.export_actions.update_enabled()
         self.conversation_list.select(conversation_id)
