@@ -21,14 +21,42 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 __all__ = [
+    "PRIVATE_FILE",
+    "PRIVATE_FOLDER",
     "atomic_target",
     "atomic_write_bytes",
     "atomic_write_text",
     "copy_aside",
     "free_name",
+    "make_private",
+    "private_folder",
     "set_aside",
     "timestamp",
 ]
+
+#: The permissions of a file of the user's data: theirs alone (POSIX; Windows ignores them).
+PRIVATE_FILE = 0o600
+#: The permissions of a folder of the user's data.
+PRIVATE_FOLDER = 0o700
+
+
+def make_private(path: Path, mode: int = PRIVATE_FILE) -> None:
+    """Let only the user read ``path`` (best effort: a file made by an older version, or on a
+    file system without permissions, is left as it is)."""
+    with contextlib.suppress(OSError):
+        if path.exists() and path.stat().st_mode & 0o077:
+            path.chmod(mode)
+
+
+def private_folder(folder: Path) -> Path:
+    """Create ``folder`` (and its parents) if missing, readable by the user alone; return it.
+
+    Raises:
+        OSError: it cannot be created.
+    """
+    folder.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+    make_private(folder, PRIVATE_FOLDER)
+    return folder
 
 
 def timestamp() -> str:

@@ -51,6 +51,7 @@ def test_version_1_database_is_backed_up_then_upgraded_with_its_data(tmp_path: P
         assert backup is not None
         assert backup.parent == tmp_path
         assert backup.name.startswith("conversations.sqlite3.backup-v1-")
+        assert backup.stat().st_mode & 0o077 == 0  # readable by the user alone
         conversation = store.get_conversation(1)
         assert conversation is not None
         assert (conversation.title, conversation.pinned, conversation.model) == (

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import platformdirs
 
+from desktop_chat.core._files import private_folder
+
 __all__ = ["APP_NAME", "HOME_ENV", "AppPaths", "app_paths", "database_path", "settings_path"]
 
 APP_NAME = "desktop-chat"
@@ -34,7 +36,7 @@ class AppPaths:
     def ensure(self) -> AppPaths:
         """Create the folders if they are missing and return self."""
         for folder in (self.config_dir, self.data_dir):
-            folder.mkdir(parents=True, exist_ok=True)
+            private_folder(folder)
         return self
 
 

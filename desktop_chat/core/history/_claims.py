@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from desktop_chat.core._files import private_folder
 from desktop_chat.core._locks import FileLock
 
 __all__ = ["claim", "claimed", "claims_folder", "release"]
@@ -44,7 +45,7 @@ def claim(database: Path, message_id: int) -> None:
     """
     lock = FileLock(_lock_path(database, message_id))
     try:
-        claims_folder(database).mkdir(exist_ok=True)
+        private_folder(claims_folder(database))
         taken = lock.acquire()
     except OSError:
         return

@@ -11,7 +11,7 @@ import sqlite3
 import struct
 from pathlib import Path
 
-from desktop_chat.core._files import free_name, set_aside, timestamp
+from desktop_chat.core._files import free_name, make_private, set_aside, timestamp
 from desktop_chat.core.errors import StorageError
 from desktop_chat.core.history import _schema
 from desktop_chat.core.history._access import unwritable_error
@@ -154,6 +154,7 @@ def backup(connection: sqlite3.Connection, path: Path, version: int) -> Path:
         raise StorageError(
             f"The conversation database could not be backed up before upgrading it: {error}."
         ) from error
+    make_private(target)
     return target
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from desktop_chat.core._files import PRIVATE_FILE, make_private
 from desktop_chat.core.errors import StorageError
 from desktop_chat.core.history import _claims, _liveness, _migrations, _schema
 from desktop_chat.core.history._access import unwritable_error
@@ -239,6 +241,7 @@ class Storage:
             raise StorageError(
                 f"The folder for the conversation database cannot be created: {error.strerror}."
             ) from error
+        _keep_private(path)
         _migrations.probe(path)
         try:
             connection = _schema.connect(path)
@@ -929,6 +932,19 @@ class Storage:
             raise ValueError(
                 f"Message {message_id} belongs to conversation {row[0]}, not {conversation_id}."
             )
+
+
+def _keep_private(path: Path) -> None:
+    """Make the database, and the files SQLite keeps beside it, readable by the user alone.
+
+    A new file is created so before SQLite opens it (SQLite gives its ``-wal`` and ``-shm``
+    files the database's permissions); one made by an older version is tightened.
+    """
+    with contextlib.suppress(OSError):
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+        os.close(descriptor)
+    for suffix in ("", "-wal", "-shm"):
+        make_private(path.with_name(path.name + suffix))
 
 
 @dataclass(frozen=True, slots=True)
