@@ -106,6 +106,9 @@ def test_retry_after_an_error_streams_a_new_reply(
     views = window.transcript.views()
     assert [v.markdown() for v in views] == ["Hello", "Fine now"]
     assert not views[-1].error_text()
+    # The failed attempt was replaced, not kept as a version "1/2" beside the answer.
+    switcher = views[-1].branch_switcher
+    assert switcher is None or switcher.isHidden()
 
 
 def test_unreachable_server_says_so(qtbot: QtBot, window: MainWindow) -> None:

@@ -179,14 +179,20 @@ def regenerate_turn(
 ) -> Turn:
     """Plan a new version of reply ``reply_id`` (a sibling; the old one is kept).
 
+    A failed attempt that holds no text is replaced instead: Retry after Retry after an error
+    would otherwise stack versions that all say the same failure.
+
     Raises:
         UnsendableError: it is not a reply to a user message, or no model is chosen.
         StorageError, KeyError, ValueError: the database refused a write.
     """
     _check(options)
-    user, _reply = _user_before(storage, reply_id)
+    user, reply = _user_before(storage, reply_id)
     storage.update_conversation(user.conversation_id, **options.stored_fields())
-    return _reply_turn(storage, user, options, provider_name)
+    turn = _reply_turn(storage, user, options, provider_name)
+    if reply.status in ("error", "interrupted") and not reply.content and not reply.reasoning:
+        storage.delete_message(reply.id)
+    return turn
 
 
 def continue_turn(

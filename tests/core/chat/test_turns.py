@@ -110,6 +110,22 @@ def test_regenerate_adds_a_version_of_any_reply_with_the_current_options(
     assert conversation.model == "model-b"  # Retry saves the choice too
 
 
+def test_retrying_a_failed_attempt_replaces_it_instead_of_stacking_versions(
+    storage: Storage,
+) -> None:
+    first = send_turn(storage, None, "one", OPTIONS)
+    storage.update_message(first.reply.id, status="error", error="Could not reach the server.")
+    second = regenerate_turn(storage, first.reply.id, OPTIONS)
+    assert storage.get_message(first.reply.id) is None
+    assert [m.id for m in storage.siblings(second.reply.id)] == [second.reply.id]
+    path = storage.current_path(first.conversation_id)
+    assert [m.id for m in path] == [first.user.id, second.reply.id]
+    # A cut-off attempt that holds text is a version worth keeping.
+    storage.update_message(second.reply.id, status="interrupted", content="Half of it")
+    third = regenerate_turn(storage, second.reply.id, OPTIONS)
+    assert [m.id for m in storage.siblings(third.reply.id)] == [second.reply.id, third.reply.id]
+
+
 def test_continue_starts_the_new_version_with_the_kept_text(storage: Storage) -> None:
     first = send_turn(storage, None, "write a poem", OPTIONS)
     storage.update_message(
