@@ -32,6 +32,7 @@ server's reply (where an echo of the key is masked) and the request's URL, never
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "ApiError",
@@ -102,7 +103,16 @@ class AuthenticationError(ApiError):
 
 
 class NotFoundError(ApiError):
-    """404: the base URL is wrong or the model does not exist on this server."""
+    """404: the base URL is wrong or the model does not exist on this server.
+
+    Attributes:
+        model_missing: the server said it is the model that does not exist (so the base URL
+            reached it).
+    """
+
+    def __init__(self, message: str, *, model_missing: bool = False, **details: Any) -> None:
+        super().__init__(message, **details)
+        self.model_missing = model_missing
 
 
 class RateLimitError(ApiError):

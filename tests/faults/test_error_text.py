@@ -42,7 +42,7 @@ CASES: dict[str, tuple[errors.ApiError, str, ErrorAction]] = {
     "refused": (
         errors.ConnectError("Nothing is listening at h:1 (connection refused).", reason="refused"),
         "Could not reach the server",
-        ErrorAction.RETRY,
+        ErrorAction.OPEN_SETTINGS,
     ),
     "unexpected": (
         errors.UnexpectedResponseError("The server answered with a web page instead."),
@@ -133,3 +133,22 @@ def test_every_kind_of_error_has_its_own_headline(kind: type[errors.ApiError]) -
     headline, _, detail = advice.text.partition("\n")
     assert headline != "The request failed"
     assert detail == "Details of what happened."
+
+
+@pytest.mark.parametrize(
+    ("error", "field"),
+    [
+        (errors.MissingKeyError("No API key is stored."), "api_key"),
+        (error_for(401, "Incorrect API key provided"), "api_key"),
+        (error_for(404, "The model `gpt-9` does not exist", code="model_not_found"), "model"),
+        (error_for(404, ""), "base_url"),
+        (errors.ConnectError("Nothing is listening.", reason="refused"), "base_url"),
+        (errors.ConnectError("No such host.", reason="dns"), "base_url"),
+        (errors.ConnectError("The proxy refused.", reason="proxy"), "proxy"),
+    ],
+    ids=["no-key", "401", "404-model", "404-address", "refused", "dns", "proxy"],
+)
+def test_open_settings_names_the_field_to_fix(error: errors.ApiError, field: str) -> None:
+    advice = describe_error(error)
+    assert advice.action is ErrorAction.OPEN_SETTINGS
+    assert advice.settings_field == field

@@ -137,6 +137,27 @@ def test_missing_key_offers_settings(qtbot: QtBot, window: MainWindow) -> None:
     dialog = window.findChild(SettingsDialog)
     assert isinstance(dialog, SettingsDialog)
     assert dialog.isVisible()
+    assert dialog.focusWidget() is dialog.key_edit  # at the field to fix, on the chat's provider
+    assert dialog.name_edit.text() == "Scripted"
+    dialog.reject()
+
+
+def test_an_unreachable_server_offers_settings_at_the_address(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    provider = window.active_provider()
+    assert provider is not None
+    provider.base_url = f"http://127.0.0.1:{refused_port()}/v1"
+    _send_and_wait(qtbot, window)
+    view = window.transcript.last_view()
+    assert view is not None
+    button = child(view, QPushButton, "errorActionButton")
+    assert button.text() == "Open Settings"
+    button.click()
+    dialog = window.findChild(SettingsDialog)
+    assert isinstance(dialog, SettingsDialog)
+    assert dialog.focusWidget() is dialog.base_url_edit
+    assert dialog.base_url_edit.selectedText() == provider.base_url
     dialog.reject()
 
 

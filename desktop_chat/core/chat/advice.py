@@ -57,12 +57,15 @@ class ErrorAdvice:
         action: the extra action to offer.
         retry_after: seconds to count down before Retry is useful (rate limits), else None.
         interrupted: True when the reply began and was cut off (saved as ``interrupted``).
+        settings_field: with :attr:`ErrorAction.OPEN_SETTINGS`, the field to fix:
+            ``"api_key"``, ``"base_url"``, ``"model"`` or ``"proxy"`` ("" for none in particular).
     """
 
     text: str
     action: ErrorAction
     retry_after: float | None = None
     interrupted: bool = False
+    settings_field: str = ""
 
 
 def _same(text: str) -> str:
@@ -76,14 +79,17 @@ def describe_error(error: ApiError, translate: Callable[[str], str] = _same) -> 
     """
     _tr = translate
     detail = error.message.strip()
+    settings = ErrorAction.OPEN_SETTINGS
     if isinstance(error, MissingKeyError):
-        return ErrorAdvice(_join(_tr("No API key"), detail), ErrorAction.OPEN_SETTINGS)
+        return ErrorAdvice(_join(_tr("No API key"), detail), settings, settings_field="api_key")
     if isinstance(error, AuthenticationError):
         headline = _tr("Permission denied") if error.status == 403 else _tr("API key refused")
-        return ErrorAdvice(_join(headline, detail), ErrorAction.OPEN_SETTINGS)
+        return ErrorAdvice(_join(headline, detail), settings, settings_field="api_key")
     if isinstance(error, RateLimitError):
         if error.quota_exhausted:
-            return ErrorAdvice(_join(_tr("Quota used up"), detail), ErrorAction.OPEN_SETTINGS)
+            return ErrorAdvice(
+                _join(_tr("Quota used up"), detail), settings, settings_field="api_key"
+            )
         return ErrorAdvice(
             _join(_tr("Too many requests"), detail), ErrorAction.WAIT, error.retry_after
         )
@@ -91,9 +97,16 @@ def describe_error(error: ApiError, translate: Callable[[str], str] = _same) -> 
         headline = _tr("Conversation longer than the model accepts")
         return ErrorAdvice(_join(headline, detail), ErrorAction.NEW_CHAT)
     if isinstance(error, NotFoundError):
-        return ErrorAdvice(_join(_tr("Wrong address or model"), detail), ErrorAction.OPEN_SETTINGS)
+        field = "model" if error.model_missing else "base_url"
+        return ErrorAdvice(
+            _join(_tr("Wrong address or model"), detail), settings, settings_field=field
+        )
     if isinstance(error, ConnectError):
-        return ErrorAdvice(_join(_tr("Could not reach the server"), detail), ErrorAction.RETRY)
+        # Refused, unknown host, TLS: the address (or the proxy) is what to check.
+        field = "proxy" if error.reason == "proxy" else "base_url"
+        return ErrorAdvice(
+            _join(_tr("Could not reach the server"), detail), settings, settings_field=field
+        )
     if isinstance(error, StreamProblem):
         if error.partial_text:
             headline = _tr("Reply cut off")

@@ -200,6 +200,7 @@ def error_for(
             f"{said}",
             status=status or None,
             body_snippet=snippet,
+            model_missing="model" in kinds or "model" in detail.lower(),
         )
     if 400 <= status < 500 or "invalid_request" in kinds:
         label = _status_phrase(status) if status else "an invalid request"

@@ -355,6 +355,23 @@ class SettingsDialog(QDialog):
             if self.provider_list.item(row).data(_ID_ROLE) == provider_id:
                 self.provider_list.setCurrentRow(row)
 
+    def focus_field(self, provider_id: str, field: str) -> None:
+        """Show ``provider_id`` with the cursor in ``field`` ("api_key", "base_url", "model" or
+        "proxy"; anything else leaves the focus where it is)."""
+        self.select_provider(provider_id)
+        self._tabs.setCurrentIndex(0)
+        widgets: dict[str, QWidget] = {
+            "api_key": self.key_edit,
+            "base_url": self.base_url_edit,
+            "model": self.model_combo,
+            "proxy": self.proxy_edit,
+        }
+        widget = widgets.get(field)
+        if widget is not None and widget.isEnabled():
+            widget.setFocus()
+            if isinstance(widget, QLineEdit):
+                widget.selectAll()
+
     def add_provider(self, kind: str) -> ProviderConfig:
         """Add a provider from the preset ``kind`` and select it."""
         provider = config_from_preset(kind)

@@ -45,7 +45,8 @@ class MessageView(QFrame):
         retry_requested(int): retry this failed or interrupted reply.
         continue_requested(int): continue this interrupted reply where it stopped.
         delete_requested(int): delete this message and what follows it.
-        settings_requested(): open Settings (the key was refused).
+        settings_requested(str): open Settings at this field ("api_key", "base_url", "model",
+            "proxy", or "" for none in particular).
         new_chat_requested(): start a new chat (the conversation is too long).
         branch_step_requested(int, int): show another version of this message (id, -1 or +1).
     """
@@ -55,7 +56,7 @@ class MessageView(QFrame):
     retry_requested = Signal(int)
     continue_requested = Signal(int)
     delete_requested = Signal(int)
-    settings_requested = Signal()
+    settings_requested = Signal(str)
     new_chat_requested = Signal()
     branch_step_requested = Signal(int, int)
 
@@ -143,6 +144,7 @@ class MessageView(QFrame):
         self._extra_button.setObjectName("errorActionButton")
         self._extra_button.clicked.connect(self._on_extra_button_clicked)
         self._extra_action = ErrorAction.RETRY
+        self._settings_field = ""
         buttons.addWidget(self._retry_button)
         buttons.addWidget(self._continue_button)
         buttons.addWidget(self._extra_button)
@@ -333,6 +335,7 @@ class MessageView(QFrame):
         """Show why the reply failed under the partial text, with Retry and the helpful action."""
         self._error_label.setText(advice.text)
         self._extra_action = advice.action
+        self._settings_field = advice.settings_field
         labels = {
             ErrorAction.OPEN_SETTINGS: self.tr("Open Settings"),
             ErrorAction.NEW_CHAT: self.tr("New chat"),
@@ -455,6 +458,6 @@ class MessageView(QFrame):
     @Slot()
     def _on_extra_button_clicked(self) -> None:
         if self._extra_action is ErrorAction.OPEN_SETTINGS:
-            self.settings_requested.emit()
+            self.settings_requested.emit(self._settings_field)
         elif self._extra_action is ErrorAction.NEW_CHAT:
             self.new_chat_requested.emit()

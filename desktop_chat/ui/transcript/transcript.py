@@ -49,7 +49,8 @@ class Transcript(QScrollArea):
     Signals:
         regenerate_requested(int), edit_requested(int), retry_requested(int),
         continue_requested(int), delete_requested(int): from a message.
-        settings_requested(), new_chat_requested(): from an error banner.
+        settings_requested(str), new_chat_requested(): from an error banner (the str: the
+            Settings field to fix).
         branch_step_requested(int, int): show another version of a message (id, -1 or +1).
     """
 
@@ -58,7 +59,7 @@ class Transcript(QScrollArea):
     retry_requested = Signal(int)
     continue_requested = Signal(int)
     delete_requested = Signal(int)
-    settings_requested = Signal()
+    settings_requested = Signal(str)
     new_chat_requested = Signal()
     branch_step_requested = Signal(int, int)
 

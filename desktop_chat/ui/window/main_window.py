@@ -142,7 +142,7 @@ class MainWindow(QMainWindow):
         self._title_timer = single_shot_timer(
             self, 4000, self._on_title_timer_timeout, "titleTimer"
         )
-        self.transcript.settings_requested.connect(self.open_settings)
+        self.transcript.settings_requested.connect(self._on_transcript_settings_requested)
         self.transcript.new_chat_requested.connect(self.new_chat)
         self.transcript.edit_requested.connect(self._on_transcript_edit_requested)
         self.export_actions = ExportActions(self, storage, self.session)
@@ -1072,6 +1072,14 @@ class MainWindow(QMainWindow):
         dialog.accepted.connect(self._on_settings_dialog_accepted)
         dialog.open()
         return dialog
+
+    @Slot(str)
+    def _on_transcript_settings_requested(self, field: str) -> None:
+        """An error banner's Open Settings: the open chat's provider, at the field to fix."""
+        dialog = self.open_settings()
+        options = self.chat_options(self.session_conversation_id())
+        if options is not None:
+            dialog.focus_field(options.provider_id, field)
 
     @Slot()
     def _on_settings_dialog_accepted(self) -> None:
