@@ -12,9 +12,11 @@ from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.config.paths import settings_path
+from desktop_chat.core.config.providers import config_from_preset
 from desktop_chat.core.config.secrets import SecretStore
 from desktop_chat.core.config.settings import Settings, load_settings
 from desktop_chat.ui.dialogs.settings_dialog import SettingsDialog
+from desktop_chat.ui.window.main_window import MainWindow
 from tests.memory_keyring import MemoryKeyring
 from tests.scripted_server import ScriptedServer, json_reply
 from tests.ui.conftest import scripted_settings
@@ -261,3 +263,18 @@ def test_a_provider_s_own_proxy_is_typed_shown_and_saved(
     saved = load_settings().settings.provider(provider.id)
     assert saved is not None
     assert saved.proxy == "none"
+
+
+def test_looking_at_another_provider_in_settings_leaves_the_chat_s_provider(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    window.settings.providers.append(config_from_preset("demo", provider_id="demo"))
+    window.new_chat()
+    assert window.provider_picker.currentText().startswith("Scripted")
+    dialog = window.open_settings()
+    dialog.select_provider("demo")
+    dialog.font_spin.setValue(13)
+    with qtbot.waitSignal(dialog.accepted, timeout=10_000):
+        dialog.accept()
+    assert window.provider_picker.currentText().startswith("Scripted")
+    assert load_settings().settings.active_provider_id == "scripted"

@@ -376,6 +376,7 @@ class SettingsDialog(QDialog):
         """Add a provider from the preset ``kind`` and select it."""
         provider = config_from_preset(kind)
         self._settings.providers.append(provider)
+        self._settings.active_provider_id = provider.id  # a provider just added is wanted
         self._fill_provider_list(provider.id)
         self.name_edit.setFocus()
         return provider
@@ -388,7 +389,7 @@ class SettingsDialog(QDialog):
         provider = self._settings.provider(current.data(_ID_ROLE)) if current else None
         self._current = provider
         if provider is not None:
-            self._settings.active_provider_id = provider.id
+            # Looking at a provider here does not make new chats use it (the toolbar does).
             self._load_provider(provider)
 
     def _load_provider(self, provider: ProviderConfig) -> None:
