@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QMimeData, Qt, QUrl
+from PySide6.QtCore import QMimeData, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QGuiApplication, QTextCursor
+from PySide6.QtWidgets import QToolButton
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.transfer.export import RichText
 from desktop_chat.ui.transcript.clipboard import CopyFormat, copy_rich_text, message_copy_text
 from desktop_chat.ui.transcript.message_view import MessageView
 from desktop_chat.ui.window.main_window import MainWindow
+from tests.widgets import child
 
 REPLY = (
     "Here is **bold** and a [link](https://example.org).\n\n"
@@ -130,6 +132,26 @@ def test_each_code_block_copies_alone(reply: MessageView) -> None:
 def test_the_copy_link_in_a_code_block_header_copies_it(reply: MessageView) -> None:
     reply.body.anchorClicked.emit(QUrl("copy-code:1"))
     assert _clipboard_text() == "second()"
+
+
+def _copy_button_text(view: MessageView) -> str:
+    return child(view, QToolButton, "copyButton").text()
+
+
+def test_every_copy_says_copied_for_a_moment(reply: MessageView) -> None:
+    timer = child(reply, QTimer, "copiedTimer")
+    assert _copy_button_text(reply) == "Copy"
+    for copy in (
+        reply.copy_markdown,
+        reply.copy_plain_text,
+        reply.copy_rich_text,
+        lambda: reply.body.anchorClicked.emit(QUrl("copy-code:0")),
+    ):
+        copy()
+        assert _copy_button_text(reply) == "Copied ✓"
+        assert timer.isActive()
+        timer.timeout.emit()  # the moment has passed
+        assert _copy_button_text(reply) == "Copy"
 
 
 def _actions(menu_owner: MessageView) -> dict[str, QAction]:

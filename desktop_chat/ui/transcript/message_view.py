@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from desktop_chat.ui.common.error_text import ErrorAction, ErrorAdvice
 from desktop_chat.ui.common.inert import plain_label
+from desktop_chat.ui.common.timers import single_shot_timer
 from desktop_chat.ui.transcript.branch_switcher import BranchSwitcher
 from desktop_chat.ui.transcript.clipboard import CopyFormat, copy_code_block, copy_message
 from desktop_chat.ui.transcript.message_body import MessageBody
@@ -29,6 +30,8 @@ __all__ = ["MessageView"]
 
 USER = "user"
 ASSISTANT = "assistant"
+#: How long the Copy button says "Copied ✓".
+_COPIED_MS = 1500
 
 
 class MessageView(QFrame):
@@ -89,6 +92,7 @@ class MessageView(QFrame):
         self._show_all.hide()
         self._show_all.clicked.connect(self._on_show_all_clicked)
         self.body.folded_changed.connect(self._on_body_folded_changed)
+        self.body.code_copied.connect(self._on_body_code_copied)
         layout.addWidget(self._show_all, 0, Qt.AlignmentFlag.AlignLeft)
         for widget in (self, self.body):
             widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -179,6 +183,9 @@ class MessageView(QFrame):
         self._copy_button.setMenu(menu)
         self._copy_button.clicked.connect(self.copy_markdown)
         header.addWidget(self._copy_button)
+        self._copied_timer = single_shot_timer(
+            self, _COPIED_MS, self._on_copied_timer_timeout, "copiedTimer"
+        )
         self._can_regenerate = False
         self._can_continue = False
         self._busy = False
@@ -386,20 +393,41 @@ class MessageView(QFrame):
     def copy_markdown(self) -> None:
         """Copy the message's Markdown source."""
         copy_message(self.role, self.markdown(), CopyFormat.MARKDOWN)
+        self.show_copied()
 
     @Slot()
     def copy_plain_text(self) -> None:
         """Copy the message as plain text (what a reader sees, without Markdown marks)."""
         copy_message(self.role, self.markdown(), CopyFormat.PLAIN)
+        self.show_copied()
 
     @Slot()
     def copy_rich_text(self) -> None:
         """Copy the message as formatted text (HTML) together with its plain text."""
         copy_message(self.role, self.markdown(), CopyFormat.RICH)
+        self.show_copied()
 
     def copy_code_block(self, index: int) -> bool:
         """Copy code block ``index`` alone; False when there is no such block."""
-        return copy_code_block(self.markdown(), index)
+        copied = copy_code_block(self.markdown(), index)
+        if copied:
+            self.show_copied()
+        return copied
+
+    @Slot()
+    def show_copied(self) -> None:
+        """Say, for a moment, that the copy went to the clipboard (on the Copy button)."""
+        self._copy_button.setText(self.tr("Copied ✓"))
+        self._copied_timer.start()
+
+    @Slot(int)
+    def _on_body_code_copied(self, index: int) -> None:
+        del index
+        self.show_copied()
+
+    @Slot()
+    def _on_copied_timer_timeout(self) -> None:
+        self._copy_button.setText(self.tr("Copy"))
 
     def context_menu(self) -> QMenu:
         """Build the right-click menu (copy commands) for this message."""
