@@ -95,3 +95,67 @@ def test_editing_a_question_makes_a_version_of_it(
     edited = window.transcript.messages()[0]
     assert edited.content == "second wording"
     assert _switcher(window, edited.id).text() == "2/2"
+
+
+def test_the_switcher_stays_in_place_while_stepping_through_unlike_versions(
+    qtbot: QtBot, window: MainWindow, storage: Storage
+) -> None:
+    conversation = storage.create_conversation(title="Unlike versions")
+    parent = None
+    for turn in range(6):  # a conversation longer than the window, as most are
+        asked = storage.add_message(conversation.id, parent, "user", f"question {turn}")
+        parent = storage.add_message(conversation.id, asked.id, "assistant", "answer " * 80).id
+    user = storage.add_message(conversation.id, parent, "user", "say something")
+    first = storage.add_message(conversation.id, user.id, "assistant", "Short.", model="m")
+    storage.add_sibling(
+        first.id,
+        "A much longer answer that was cut off " * 20,
+        model="a-model-with-a-long-name",
+        status="interrupted",
+    )
+    window.refresh_conversations()
+    window.open_conversation(conversation.id)
+    qtbot.waitUntil(lambda: len(window.transcript.views()) == 14)
+    places = []
+    for _ in range(2):
+        switcher = window.transcript.views()[-1].findChild(BranchSwitcher, "branchSwitcher")
+        assert switcher is not None
+        qtbot.waitUntil(switcher.isVisible)
+        places.append(
+            switcher.previous_button.mapTo(window, switcher.previous_button.rect().center())
+        )
+        qtbot.mouseClick(switcher.previous_button, Qt.MouseButton.LeftButton)
+    assert places[0] == places[1]
+
+
+def test_stepping_a_message_mid_conversation_keeps_it_where_it_was(
+    qtbot: QtBot, window: MainWindow, storage: Storage
+) -> None:
+    conversation = storage.create_conversation(title="Mid versions")
+    earlier = None
+    for turn in range(3):
+        question = storage.add_message(conversation.id, earlier, "user", f"before {turn}")
+        earlier = storage.add_message(conversation.id, question.id, "assistant", "y " * 300).id
+    asked = storage.add_message(conversation.id, earlier, "user", "start")
+    first = storage.add_message(conversation.id, asked.id, "assistant", "One. " * 60)
+    second = storage.add_sibling(first.id, "Two. " * 30)
+    for version in (first, second):  # each version goes on with its own long branch
+        parent = version.id
+        for turn in range(4):
+            follow = storage.add_message(conversation.id, parent, "user", f"more {turn}")
+            parent = storage.add_message(conversation.id, follow.id, "assistant", "x " * 300).id
+    window.refresh_conversations()
+    window.open_conversation(conversation.id)
+    view = window.transcript.view_for(second.id)
+    assert view is not None
+    transcript = window.transcript
+    bar = transcript.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > transcript._top_of(view))  # laid out
+    # The user scrolled up until the message is 100 pixels below the top of the view.
+    transcript.verticalScrollBar().setValue(transcript._top_of(view) - 100)
+    assert transcript.viewport_top(second.id) == 100
+    switcher = view.findChild(BranchSwitcher, "branchSwitcher")
+    assert switcher is not None
+    qtbot.mouseClick(switcher.previous_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: transcript._anchor is None)  # laid out anew, and let go
+    assert transcript.viewport_top(first.id) == 100

@@ -165,6 +165,9 @@ class MessageView(QFrame):
         header.addWidget(self._who)
         self._origin = plain_label("", self)
         self._origin.setObjectName("messageOrigin")
+        # A long model id gives way (cut) before the buttons do in a narrow window.
+        self._origin.setMinimumWidth(0)
+        self._origin.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._origin.hide()
         header.addWidget(self._origin)
         header.addStretch(1)
@@ -275,7 +278,9 @@ class MessageView(QFrame):
         if self.branch_switcher is None:
             self.branch_switcher = BranchSwitcher(self)
             self.branch_switcher.step_requested.connect(self._on_branch_switcher_step_requested)
-            self._header.insertWidget(2, self.branch_switcher)
+            # At the header's right end: what comes before it (the model, the time, Continue)
+            # differs between versions, and it must not move under the mouse while stepping.
+            self._header.addWidget(self.branch_switcher)
         self.branch_switcher.set_position(position, count)
         self.branch_switcher.show()
 

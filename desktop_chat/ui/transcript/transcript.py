@@ -212,6 +212,26 @@ class Transcript(QScrollArea):
         """Use ``lookup(message) -> (position, count)`` to show version switchers on new views."""
         self._branch_lookup = lookup
 
+    def viewport_top(self, message_id: int) -> int | None:
+        """How far below the top of the view message ``message_id`` starts (None: no widget)."""
+        view = self.view_for(message_id)
+        if view is None:
+            return None
+        return self._top_of(view) - self.verticalScrollBar().value()
+
+    def hold_in_place(self, message_id: int, viewport_top: int) -> None:
+        """Keep message ``message_id`` ``viewport_top`` pixels below the top of the view while
+        the transcript is laid out anew (another version of it was just put in its place)."""
+        view = self.view_for(message_id)
+        if view is None:
+            return
+        self._follow = False
+        self._on_anchor_timer_timeout()
+        self._anchor = (view, -viewport_top)
+        view.installEventFilter(self)
+        self._anchor_timer.start()
+        self.verticalScrollBar().setValue(self._top_of(view) - viewport_top)
+
     def reveal_message(self, message_id: int) -> MessageView | None:
         """Create the widgets down to ``message_id`` if needed and scroll it into view."""
         index = next((i for i, m in enumerate(self._messages) if m.id == message_id), None)

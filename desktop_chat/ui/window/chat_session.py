@@ -410,8 +410,13 @@ class ChatSession(QObject):
         except (StorageError, KeyError) as error:
             self.problem_reported.emit(str(error))
             return None
+        # The switcher was just clicked: the new version's switcher comes where it was.
+        top = self._transcript.viewport_top(message_id)
         self.open(self._conversation_id)
-        self._transcript.reveal_message(target)
+        if top is None or self._transcript.view_for(target) is None:
+            self._transcript.reveal_message(target)
+        else:
+            self._transcript.hold_in_place(target, top)
         return target
 
     @Slot(int, int)
