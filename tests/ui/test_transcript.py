@@ -87,7 +87,10 @@ def test_follows_the_stream_unless_scrolled_up(qtbot: QtBot) -> None:
     assert bar.value() == bar.maximum()
     bar.setValue(bar.maximum() // 2)
     assert _following(transcript) is False
-    assert not child(transcript, QPushButton, "jumpToLatestButton").isHidden()
+    jump = child(transcript, QPushButton, "jumpToLatestButton")
+    assert not jump.isHidden()
+    # It has a strip of its own under the text: no message text lies beneath it.
+    assert jump.geometry().top() >= transcript.viewport().geometry().bottom()
     view.body.append_markdown("more\n\n" * 30)
     QGuiApplication.processEvents()
     assert bar.value() < bar.maximum()
@@ -95,6 +98,8 @@ def test_follows_the_stream_unless_scrolled_up(qtbot: QtBot) -> None:
     QGuiApplication.processEvents()
     assert transcript.following
     assert bar.value() == bar.maximum()
+    assert jump.isHidden()
+    assert transcript.viewportMargins().bottom() == 0  # the strip goes with it
 
 
 def _blocks(document: QTextDocument) -> list[tuple[str, float, float, bool]]:

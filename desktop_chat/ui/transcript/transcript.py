@@ -39,6 +39,8 @@ PAGE_SIZE = 50
 #: long conversation paints fast; the rest come as the user scrolls up.
 FIRST_PAGE_SIZE = 20
 _COLUMN_WIDTH = 860
+#: Space above and below Jump to latest in its strip.
+_JUMP_GAP = 6
 _FOLLOW_SLACK = 24
 _FIRST_VIEW_INDEX = 3  # after the stretch, the empty-chat hint and its spacing
 
@@ -334,7 +336,7 @@ class Transcript(QScrollArea):
     def scroll_to_latest(self) -> None:
         """Scroll to the bottom and follow the stream again."""
         self._follow = True
-        self._jump.hide()
+        self._show_jump(False)
         bar = self.verticalScrollBar()
         bar.setValue(bar.maximum())
 
@@ -347,8 +349,7 @@ class Transcript(QScrollArea):
         bar = self.verticalScrollBar()
         if self._anchor is None:
             self._follow = value >= bar.maximum() - _FOLLOW_SLACK
-            self._jump.setVisible(not self._follow)
-            self._place_jump()
+            self._show_jump(not self._follow)
         if value == bar.minimum() and self._first_shown > 0 and self._anchor is None:
             self._load_earlier()
 
@@ -395,11 +396,16 @@ class Transcript(QScrollArea):
         super().resizeEvent(event)
         self._place_jump()
 
+    def _show_jump(self, shown: bool) -> None:
+        """Show or hide Jump to latest, in a strip of its own under the text, never over it."""
+        if shown != self._jump.isVisibleTo(self):
+            strip = self._jump.sizeHint().height() + 2 * _JUMP_GAP if shown else 0
+            self.setViewportMargins(0, 0, 0, strip)
+            self._jump.setVisible(shown)
+        self._place_jump()
+
     def _place_jump(self) -> None:
         self._jump.adjustSize()
         viewport = self.viewport().geometry()
-        self._jump.move(
-            viewport.right() - self._jump.width() - 16,
-            viewport.bottom() - self._jump.height() - 12,
-        )
+        self._jump.move(viewport.right() - self._jump.width() - 16, viewport.bottom() + _JUMP_GAP)
         self._jump.raise_()
