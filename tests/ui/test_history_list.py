@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.config.paths import database_path
@@ -227,9 +227,40 @@ def test_window_delete_of_the_open_conversation_starts_a_new_chat(
     assert conversation_id not in window.conversation_list.ids()
     window.history.undo_delete()
     assert conversation_id in window.conversation_list.ids()
+    assert window.session_conversation_id() == conversation_id  # Undo brings it on screen
     window.history.delete(conversation_id)
     window.close()  # closing purges what was not undone
     assert storage.get_conversation(conversation_id) is None
+
+
+def test_deleting_the_open_chat_opens_its_neighbour_in_the_list(
+    window: MainWindow, storage: Storage
+) -> None:
+    newest = _add(storage, "Newest", _at(2026, 11, 28, 12))
+    middle = _add(storage, "Middle", _at(2026, 11, 28, 11))
+    oldest = _add(storage, "Oldest", _at(2026, 11, 28, 10))
+    window.refresh_conversations()
+    assert window.conversation_list.ids() == [newest, middle, oldest]
+    window.open_conversation(middle)
+    window.history.delete(middle)
+    assert window.session.conversation_id == oldest  # the one below it
+    window.history.delete(oldest)
+    assert window.session.conversation_id == newest  # the last one: the one above
+    window.history.undo_delete()
+    assert window.session.conversation_id == oldest
+
+
+def test_a_long_title_in_the_undo_bar_does_not_widen_the_list(
+    qtbot: QtBot, window: MainWindow, storage: Storage
+) -> None:
+    sidebar = window.findChild(QWidget, "sidebar")
+    assert sidebar is not None
+    width = sidebar.width()
+    long_one = _add(storage, "A very long title " * 20, _at(2026, 11, 28))
+    window.refresh_conversations()
+    window.history.delete(long_one)
+    qtbot.waitUntil(window.history.undo_bar.isVisible)
+    assert sidebar.width() == width
 
 
 def test_draft_survives_a_restart(

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -111,6 +112,9 @@ class HistorySidebar(QWidget):
         bar = QHBoxLayout(self.undo_bar)
         bar.setContentsMargins(8, 4, 4, 4)
         self._undo_label = plain_label(self.tr("Conversation deleted"), self.undo_bar)
+        # A long title is cut (its tooltip shows it whole): it must not widen the sidebar.
+        self._undo_label.setMinimumWidth(0)
+        self._undo_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         bar.addWidget(self._undo_label, 1)
         self.undo_button = QPushButton(self.tr("Undo"), self.undo_bar)
         self.undo_button.setObjectName("undoButton")

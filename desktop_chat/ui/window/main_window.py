@@ -119,6 +119,7 @@ class MainWindow(QMainWindow):
         self._quit_confirmed = False
         self._quit_requested = False
         self._welcome_provider: ProviderConfig | None = None
+        self._deleted_while_open = False
         self._model_generation = 0
         # Each provider's model list, asked once (and again after Settings change).
         self._model_lists: dict[str, list[str]] = {}
@@ -774,14 +775,25 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def _on_history_conversation_deleted(self, conversation_id: int) -> None:
-        if conversation_id == self.session.conversation_id:
-            self.new_chat()
+        self._deleted_while_open = conversation_id == self.session.conversation_id
+        if self._deleted_while_open:
+            # The chat below it in the list takes its place (above it, for the last one), as
+            # in a mail program; an empty new chat only when it was the only one.
+            ids = self.conversation_list.ids()
+            index = ids.index(conversation_id) if conversation_id in ids else -1
+            others = ids[index + 1 :] + ids[:index][::-1] if index >= 0 else []
+            if others:
+                self.open_conversation(others[0])
+            else:
+                self.new_chat()
         self.refresh_conversations()
 
     @Slot(int)
     def _on_history_conversation_restored(self, conversation_id: int) -> None:
-        del conversation_id
         self.refresh_conversations()
+        if self._deleted_while_open:
+            self._deleted_while_open = False
+            self.open_conversation(conversation_id)  # Undo brings the chat back on screen
 
     @Slot(int, object)
     def _on_history_result_chosen(self, conversation_id: int, message_id: object) -> None:
