@@ -278,3 +278,26 @@ def test_looking_at_another_provider_in_settings_leaves_the_chat_s_provider(
         dialog.accept()
     assert window.provider_picker.currentText().startswith("Scripted")
     assert load_settings().settings.active_provider_id == "scripted"
+
+
+def test_fields_do_not_move_when_a_warning_or_a_test_result_appears(
+    qtbot: QtBot, scripted_server: ScriptedServer
+) -> None:
+    dialog = _dialog(qtbot, scripted_settings(scripted_server))
+    dialog.resize(900, 760)
+    qtbot.waitUntil(lambda: dialog.height() == 760)
+
+    def places() -> tuple[int, int]:
+        dialog.layout().activate()
+        return dialog.key_edit.y(), dialog.system_prompt_edit.y()
+
+    before = places()
+    dialog.base_url_edit.setText("http://192.168.1.20:8000/v1")  # the cleartext warning
+    assert "unencrypted" in dialog.url_warning.text()
+    assert places() == before
+    dialog.base_url_edit.setText(scripted_server.base_url)
+    scripted_server.add(json_reply(401, {"error": {"message": "Incorrect API key provided"}}))
+    with qtbot.waitSignal(dialog.connection_failed, timeout=5000):
+        dialog.test_button.click()
+    assert "Incorrect API key provided" in dialog.test_result.text()
+    assert places() == before

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -63,6 +64,18 @@ __all__ = ["SettingsDialog"]
 
 _ID_ROLE = Qt.ItemDataRole.UserRole
 _NO_TEMPERATURE = -0.1
+
+
+def _reserve_lines(label: QLabel, lines: int, *, fixed: bool = True) -> None:
+    """Give ``label`` room for ``lines`` lines, empty or not, so that the fields under it do
+    not move under the mouse when a warning or a test result comes or goes (with ``fixed``
+    False it may still grow past them)."""
+    height = label.fontMetrics().lineSpacing() * lines + 2
+    if fixed:
+        label.setFixedHeight(height)
+    else:
+        label.setMinimumHeight(height)
+    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
 
 
 def _store_keys(secrets: SecretStore, keys: dict[str, str], removed: list[str]) -> None:
@@ -213,11 +226,13 @@ class SettingsDialog(QDialog):
         self.endpoint_preview.setObjectName("endpointPreview")
         self.endpoint_preview.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.endpoint_preview.setWordWrap(True)
+        _reserve_lines(self.endpoint_preview, 2)
         form.addRow(self.tr("Requests go to"), self.endpoint_preview)
         self._build_proxy_rows(form)
         self.url_warning = plain_label("", self._form_page)
         self.url_warning.setObjectName("urlWarning")
         self.url_warning.setWordWrap(True)
+        _reserve_lines(self.url_warning, 4)
         form.addRow("", self.url_warning)
 
         key_row = QHBoxLayout()
@@ -256,6 +271,7 @@ class SettingsDialog(QDialog):
         self.proxy_status = plain_label("", self._form_page)
         self.proxy_status.setObjectName("proxyStatus")
         self.proxy_status.setWordWrap(True)
+        _reserve_lines(self.proxy_status, 2)
         form.addRow("", self.proxy_status)
 
     def _build_model_rows(self, form: QFormLayout) -> None:
@@ -276,6 +292,7 @@ class SettingsDialog(QDialog):
         self.test_result.setObjectName("testResult")
         self.test_result.setWordWrap(True)
         self.test_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        _reserve_lines(self.test_result, 3, fixed=False)  # a server's words are not cut
         form.addRow("", self.test_result)
 
         self.system_prompt_edit = QPlainTextEdit(self._form_page)
