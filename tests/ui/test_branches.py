@@ -117,10 +117,13 @@ def test_the_switcher_stays_in_place_while_stepping_through_unlike_versions(
     window.open_conversation(conversation.id)
     qtbot.waitUntil(lambda: len(window.transcript.views()) == 14)
     places = []
+    bar = window.transcript.verticalScrollBar()
     for _ in range(2):
         switcher = window.transcript.views()[-1].findChild(BranchSwitcher, "branchSwitcher")
         assert switcher is not None
         qtbot.waitUntil(switcher.isVisible)
+        # Laid out: the scroll range is known and no message is being held in place.
+        qtbot.waitUntil(lambda: bar.maximum() > 0 and window.transcript._anchor is None)
         places.append(
             switcher.previous_button.mapTo(window, switcher.previous_button.rect().center())
         )

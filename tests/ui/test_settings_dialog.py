@@ -288,7 +288,9 @@ def test_fields_do_not_move_when_a_warning_or_a_test_result_appears(
     qtbot.waitUntil(lambda: dialog.height() == 760)
 
     def places() -> tuple[int, int]:
-        dialog.layout().activate()
+        layout = dialog.layout()
+        assert layout is not None
+        layout.activate()
         return dialog.key_edit.y(), dialog.system_prompt_edit.y()
 
     before = places()
