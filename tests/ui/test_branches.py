@@ -97,7 +97,7 @@ def test_editing_a_question_makes_a_version_of_it(
     assert _switcher(window, edited.id).text() == "2/2"
 
 
-def test_the_switcher_stays_in_place_while_stepping_through_unlike_versions(
+def test_the_switcher_does_not_move_sideways_between_unlike_versions(
     qtbot: QtBot, window: MainWindow, storage: Storage
 ) -> None:
     conversation = storage.create_conversation(title="Unlike versions")
@@ -128,7 +128,9 @@ def test_the_switcher_stays_in_place_while_stepping_through_unlike_versions(
             switcher.previous_button.mapTo(window, switcher.previous_button.rect().center())
         )
         qtbot.mouseClick(switcher.previous_button, Qt.MouseButton.LeftButton)
-    assert places[0] == places[1]
+    # Sideways it never moves; up or down it may, when the last message gets shorter than the
+    # room below it (the page ends there).
+    assert places[0].x() == places[1].x()
 
 
 def test_stepping_a_message_mid_conversation_keeps_it_where_it_was(
