@@ -122,3 +122,26 @@ def test_find_with_no_match(qtbot: QtBot, window: MainWindow, storage: Storage) 
     assert window.find_bar.count_label.text() == "No matches"
     assert not window.find_bar.next_button.isEnabled()
     qtbot.wait(10)
+
+
+def test_find_highlights_every_match_not_only_the_current_one(
+    qtbot: QtBot, window: MainWindow, storage: Storage
+) -> None:
+    conversation = storage.create_conversation(title="Fruit")
+    question = storage.add_message(conversation.id, None, "user", "apple or pear?")
+    storage.add_message(conversation.id, question.id, "assistant", "An apple, then an apple pie.")
+    window.refresh_conversations()
+    window.open_conversation(conversation.id)
+    window.find_bar.open_bar()
+    qtbot.keyClicks(window.find_bar.field, "apple")
+    qtbot.waitUntil(lambda: len(window.find_bar.matches) == 3, timeout=2000)
+    user_view, reply_view = window.transcript.views()
+    backgrounds = [
+        s.format.background().color().name()
+        for view in (user_view, reply_view)
+        for s in view.body.extraSelections()
+    ]
+    assert len(backgrounds) == 3
+    assert len(set(backgrounds)) == 2  # the current match stands out from the others
+    qtbot.keyClick(window.find_bar.field, Qt.Key.Key_Return)
+    assert len(reply_view.body.extraSelections()) == 2  # still every match, one current
