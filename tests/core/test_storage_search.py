@@ -201,3 +201,20 @@ def test_a_page_filled_by_title_hits_leaves_the_messages_for_the_next_page(store
         (second.id, None),
     ]
     assert [h.message_id for h in store.search("mango", limit=2, offset=2)] == [message.id]
+
+
+def test_a_hit_in_one_of_several_versions_says_which(tmp_path: Path) -> None:
+    with Storage.open(tmp_path / "c.sqlite3") as store:
+        conversation = store.create_conversation("Colours")
+        question = store.add_message(conversation.id, None, "user", "pick a colour")
+        first = store.add_message(conversation.id, question.id, "assistant", "crimson red")
+        store.add_sibling(first.id, "deep blue")
+        store.add_sibling(first.id, "crimson again")
+        hits = {
+            h.snippet.replace("\x02", "").replace("\x03", ""): h for h in store.search("crimson")
+        }
+        assert hits["crimson red"].version == (1, 3)
+        assert hits["crimson again"].version == (3, 3)
+        (alone,) = store.search("pick")
+        assert alone.message_id == question.id
+        assert alone.version is None  # the question has one version

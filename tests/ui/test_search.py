@@ -145,3 +145,10 @@ def test_find_highlights_every_match_not_only_the_current_one(
     assert len(set(backgrounds)) == 2  # the current match stands out from the others
     qtbot.keyClick(window.find_bar.field, Qt.Key.Key_Return)
     assert len(reply_view.body.extraSelections()) == 2  # still every match, one current
+
+
+def test_a_hit_in_another_version_says_which_version() -> None:
+    hit = SearchHit(3, 9, "Colours", "\x02crimson\x03 red", "assistant", 0.0, (1, 3))
+    assert hit_html(hit, "New chat") == (
+        "<div><small>Colours · version 1 of 3</small></div><div><b>crimson</b> red</div>"
+    )

@@ -159,6 +159,8 @@ class SearchHit:
             :data:`HIGHLIGHT_END`; cut ends are marked with :data:`ELLIPSIS`.
         role: the matched message's role, None for a title hit.
         created_at: when the message was written (for a title hit: the conversation's last update).
+        version: (position, count) among the versions of the matched message when it has
+            others (regenerated replies, edited questions), else None.
     """
 
     conversation_id: int
@@ -167,3 +169,4 @@ class SearchHit:
     snippet: str
     role: Role | None = None
     created_at: float = 0.0
+    version: tuple[int, int] | None = None

@@ -177,6 +177,15 @@ def _storage_error(error: sqlite3.Error) -> StorageError:
     return StorageError(f"The conversation database failed: {error}.")
 
 
+# The position of message m among its versions (siblings, oldest first) and how many there are.
+_VERSIONS_OF_M = (
+    "(SELECT count(*) FROM messages s WHERE s.conversation_id = m.conversation_id"
+    " AND s.parent_id IS m.parent_id AND (s.created_at < m.created_at"
+    " OR (s.created_at = m.created_at AND s.id <= m.id))),"
+    " (SELECT count(*) FROM messages s WHERE s.conversation_id = m.conversation_id"
+    " AND s.parent_id IS m.parent_id)"
+)
+
 _INSERT_MESSAGE = (
     f"INSERT INTO messages (conversation_id, parent_id, {', '.join(_WRITTEN_COLUMNS)})"
     f" VALUES (?, ?, {', '.join('?' for _ in _WRITTEN_COLUMNS)})"
@@ -888,7 +897,8 @@ class Storage:
             )
         rows = db.execute(
             "SELECT m.conversation_id, m.id, c.title,"
-            " snippet(messages_fts, -1, :start, :end, :ellipsis, :tokens), m.role, m.created_at"
+            " snippet(messages_fts, -1, :start, :end, :ellipsis, :tokens), m.role, m.created_at,"
+            f" {_VERSIONS_OF_M}"
             " FROM messages_fts"
             " JOIN messages m ON m.id = messages_fts.rowid"
             " JOIN conversations c ON c.id = m.conversation_id"
@@ -915,6 +925,7 @@ class Storage:
                 snippet=row[3],
                 role=row[4],
                 created_at=stored_seconds(row[5]),
+                version=(row[6], row[7]) if row[7] > 1 else None,
             )
             for row in rows
         ]

@@ -51,11 +51,14 @@ def snippet_html(snippet: str) -> str:
     return text.replace(HIGHLIGHT_START, "<b>").replace(HIGHLIGHT_END, "</b>")
 
 
-def hit_html(hit: SearchHit, untitled: str) -> str:
-    """Two lines for a result: the conversation's title, then the snippet (for message hits)."""
+def hit_html(hit: SearchHit, untitled: str, version_label: str = "version {0} of {1}") -> str:
+    """Two lines for a result: the conversation's title (and which version of its message
+    matched, when there are several), then the snippet (for message hits)."""
     if hit.message_id is None:
         return f"<div>{snippet_html(hit.snippet) or html.escape(untitled)}</div>"
     title = html.escape(hit.title.strip() or untitled, quote=False)
+    if hit.version is not None:
+        title += " · " + html.escape(version_label.format(*hit.version), quote=False)
     return f"<div><small>{title}</small></div><div>{snippet_html(hit.snippet)}</div>"
 
 
@@ -183,7 +186,7 @@ class SearchResults(QListView):
         untitled = self.tr("New chat")
         for hit in hits:
             item = QStandardItem()
-            item.setData(hit_html(hit, untitled), _HTML_ROLE)
+            item.setData(hit_html(hit, untitled, self.tr("version {0} of {1}")), _HTML_ROLE)
             item.setData(hit.conversation_id, _CONVERSATION_ROLE)
             item.setData(hit.message_id, _MESSAGE_ROLE)
             item.setData(hit.title or untitled, Qt.ItemDataRole.AccessibleTextRole)
