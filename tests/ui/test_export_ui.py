@@ -531,3 +531,12 @@ def test_an_import_that_breaks_says_so(
     assert "The import stopped: disk vanished" in box.text()
     assert actions.import_action.isEnabled()
     assert window.storage.list_conversations() == []
+
+
+def test_file_dialogs_start_in_a_folder_that_exists(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))  # a home with no Documents folder
+    fresh = ExportActions(window, window.storage, window.session)
+    assert fresh.last_folder.is_dir()
+    assert fresh.last_folder == tmp_path

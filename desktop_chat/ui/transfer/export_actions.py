@@ -89,10 +89,13 @@ class ExportActions(QObject):
         self._window = window
         self._storage = storage
         self._session = session
-        self.last_folder = Path(
+        documents = Path(
             QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
             or Path.home()
         )
+        # A file dialog given a folder that does not exist opens elsewhere with its name typed
+        # in as a file name ("Documents" on a system without that folder).
+        self.last_folder = documents if documents.is_dir() else Path.home()
         self.last_result: QMessageBox | None = None
         self._importer = ImportRunner(storage, self)
         self._importer.import_finished.connect(self._on_importer_import_finished)
