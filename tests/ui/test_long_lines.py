@@ -93,3 +93,23 @@ def test_a_short_message_is_never_folded(qtbot: QtBot) -> None:
     button = view.findChild(QPushButton, "showAllButton")
     assert button is not None
     assert button.isHidden()
+
+
+def test_a_long_code_line_wraps_inside_its_block_and_its_copy_link_stays_in_sight(
+    qtbot: QtBot,
+) -> None:
+    view = MessageView("assistant", 1)
+    qtbot.addWidget(view)
+    view.resize(600, 400)
+    view.show()
+    line = "values = [" + ", ".join(f"item_{i}" for i in range(120)) + "]"
+    view.set_content(f"Code:\n\n```python\n{line}\n```\n")
+    body = view.body
+    qtbot.waitUntil(lambda: body.width() > 0)
+    # Nothing wider than the message: the whole line is there, on several lines.
+    assert body.document().idealWidth() <= body.viewport().width()
+    assert line in body.document().toPlainText().replace("\u2028", "")
+    anchor = body.document().find("Copy")
+    assert not anchor.isNull()
+    rect = body.cursorRect(anchor)
+    assert 0 <= rect.right() <= body.viewport().width()

@@ -140,7 +140,10 @@ def _render_code(
         f'<span style="color:{colors.muted};">{label}</span></td>'
         f'<td align="right" style="background-color:{colors.code_header};">'
         f'<a href="{COPY_SCHEME}:{index}" style="color:{colors.link};">Copy</a></td></tr>'
-        f'<tr><td colspan="2"><pre style="margin:0;">{body}</pre></td></tr></table>\n'
+        # Long lines wrap inside the block: a message cannot scroll sideways, and a line wider
+        # than the column would be cut off, with the block's Copy link pushed out of sight.
+        f'<tr><td colspan="2"><pre style="margin:0; white-space:pre-wrap;">{body}</pre></td></tr>'
+        "</table>\n"
     )
 
 
