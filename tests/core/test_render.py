@@ -125,7 +125,6 @@ def test_sample_uses_only_qt_tags_and_no_classes() -> None:
             "strong",
             "em",
             "s",
-            "blockquote",
             "ol",
             "ul",
             "table",
@@ -506,3 +505,14 @@ def test_a_typeset_formula_is_an_image_of_the_window_or_a_data_uri_in_exports() 
     exported = markdown_module._render_tokens(markdown_module._markdown().parse(text, env), env)
     assert 'src="data:image/svg+xml;base64,' in exported
     assert "math:" not in exported
+
+
+def test_a_quote_has_a_bar_and_a_task_list_no_bullets() -> None:
+    quote = render_markdown("> quoted")
+    assert '<td width="3" style="background-color:#d0d7de;"></td>' in quote
+    assert "quoted" in quote
+    tasks = render_markdown("- [x] done\n- [ ] to do\n")
+    assert '<ul style="list-style-type:none;">' in tasks
+    assert "\u2611 done" in tasks
+    assert "\u2610 to do" in tasks
+    assert "<ul style" not in render_markdown("- plain\n- list\n")

@@ -234,3 +234,14 @@ def test_delta_cost_does_not_grow_with_the_reply(qtbot: QtBot) -> None:
     early = sorted(costs[100:300])[100]  # medians resist scheduling noise
     late = sorted(costs[-200:])[100]
     assert late < 3 * early + 0.0005
+
+
+def test_the_model_and_time_show_whole_when_there_is_room(qtbot: QtBot) -> None:
+    view = MessageView("assistant", 1)
+    qtbot.addWidget(view)
+    view.set_origin("a-model-with-a-long-name", 1_700_000_000.0)
+    view.resize(900, 200)
+    view.show()
+    origin = child(view, QLabel, "messageOrigin")
+    qtbot.waitUntil(lambda: origin.width() > 0)
+    assert origin.width() >= origin.sizeHint().width()

@@ -198,7 +198,28 @@ def _render_cell_open(
 def _render_blockquote_open(
     self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
-    return f'<blockquote style="color:{_colors(env).muted};">\n'
+    # Qt's rich text draws no border beside a block: a thin first cell is the quote bar.
+    colors = _colors(env)
+    return (
+        '<table cellspacing="0" cellpadding="0" style="margin-top:4px; margin-bottom:4px;">'
+        f'<tr><td width="3" style="background-color:{colors.border};"></td>'
+        f'<td style="padding-left:10px; color:{colors.muted};">\n'
+    )
+
+
+def _render_blockquote_close(
+    self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    return "</td></tr></table>\n"
+
+
+def _task_lists_without_bullets(state: StateCore) -> None:
+    # A task list item shows its checkbox; a bullet in front of it would be one mark too many.
+    for token in state.tokens:
+        if token.type == "bullet_list_open" and "contains-task-list" in str(
+            token.attrGet("class") or ""
+        ):
+            token.attrSet("style", "list-style-type:none;")
 
 
 def _strip_classes(state: StateCore) -> None:
@@ -217,6 +238,7 @@ def _markdown() -> MarkdownIt:
         render_code=_render_code, link_attributes=_link_attributes, image_label=_image_label
     )
     md.use(tasklists_plugin)
+    md.core.ruler.push("task_lists_without_bullets", _task_lists_without_bullets)
     md.core.ruler.push("strip_classes", _strip_classes)
     md.add_render_rule("code_inline", _render_code_inline)
     md.add_render_rule("html_inline", _render_html_inline)
@@ -225,6 +247,7 @@ def _markdown() -> MarkdownIt:
     md.add_render_rule("th_open", _render_cell_open)
     md.add_render_rule("td_open", _render_cell_open)
     md.add_render_rule("blockquote_open", _render_blockquote_open)
+    md.add_render_rule("blockquote_close", _render_blockquote_close)
     return md
 
 

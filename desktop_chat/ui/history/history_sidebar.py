@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QPushButton,
-    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -113,8 +112,7 @@ class HistorySidebar(QWidget):
         bar.setContentsMargins(8, 4, 4, 4)
         self._undo_label = plain_label(self.tr("Conversation deleted"), self.undo_bar)
         # A long title is cut (its tooltip shows it whole): it must not widen the sidebar.
-        self._undo_label.setMinimumWidth(0)
-        self._undo_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._undo_label.setMinimumWidth(1)  # replaces the label's own: its whole text
         bar.addWidget(self._undo_label, 1)
         self.undo_button = QPushButton(self.tr("Undo"), self.undo_bar)
         self.undo_button.setObjectName("undoButton")

@@ -165,9 +165,9 @@ class MessageView(QFrame):
         header.addWidget(self._who)
         self._origin = plain_label("", self)
         self._origin.setObjectName("messageOrigin")
-        # A long model id gives way (cut) before the buttons do in a narrow window.
-        self._origin.setMinimumWidth(0)
-        self._origin.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # A long model id gives way (cut) before the buttons do in a narrow window: a set
+        # minimum width replaces the label's own, which is its whole text.
+        self._origin.setMinimumWidth(1)
         self._origin.hide()
         header.addWidget(self._origin)
         header.addStretch(1)
