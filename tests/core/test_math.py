@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+import io
+import json
 import sys
 from collections.abc import Iterator
 
 import pytest
 
+from desktop_chat.core.markdown._math_child import main, serve
 from desktop_chat.core.markdown.math import (
     MAX_FORMULA_CHARS,
     Formula,
@@ -145,3 +148,23 @@ def test_the_html_of_a_formula() -> None:
 
 def test_the_worker_command_runs_this_package() -> None:
     assert worker_command()[-3:] == ["-m", "desktop_chat", "--math-worker"]
+
+
+def test_the_child_answers_each_request_on_its_own_line() -> None:
+    requests = b"".join(
+        json.dumps(request).encode() + b"\n"
+        for request in (
+            {"latex": "x_1", "display": False, "size": 16},
+            {"latex": r"\frac{a}{", "display": True},
+            "not an object",
+        )
+    )
+    answers = io.BytesIO()
+    serve(io.BytesIO(requests), answers)
+    first, refused, garbage = (json.loads(line) for line in answers.getvalue().splitlines())
+    assert first["svg"].startswith("<svg ")
+    assert "<symbol" not in first["svg"]  # glyphs drawn in place, for Qt's SVG renderer
+    assert first["depth"] > 0
+    assert "error" in refused
+    assert "error" in garbage
+    assert main.__doc__

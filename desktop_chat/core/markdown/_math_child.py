@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import warnings
 from typing import Any, BinaryIO
 
 __all__ = ["serve"]
@@ -20,6 +21,14 @@ _VIEW_BOX = re.compile(r'<svg [^>]*viewBox="([^"]+)"')
 
 
 def _typeset(request: Any) -> dict[str, Any]:
+    # The typesetter uses library calls Python has deprecated; a warning must not become a
+    # refusal where warnings are errors (PYTHONWARNINGS=error).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _typeset_quietly(request)
+
+
+def _typeset_quietly(request: Any) -> dict[str, Any]:
     from ziamath.config import config  # noqa: PLC0415 - only the child process loads it
     from ziamath.zmath import Latex  # noqa: PLC0415
 
