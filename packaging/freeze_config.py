@@ -28,7 +28,6 @@ EXCLUDED_MODULES = (
     "numpy",
     "yaml",
     "matplotlib",
-    "PIL",
     "pytest",
     "_pytest",
     "hypothesis",

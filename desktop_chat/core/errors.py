@@ -9,6 +9,7 @@ The UI turns each into a sentence a user can act on; each carries what that sent
     │   ├── RateLimitError            429: .retry_after, .quota_exhausted
     │   ├── ContextLengthError        the conversation is longer than the model accepts
     │   ├── BadRequestError           other 4xx
+    │   │   └── ImagesNotSupportedError   the model or server refuses image input
     │   ├── ServerError               5xx
     │   ├── ConnectError              refused, DNS, TLS: .reason says which
     │   ├── UnexpectedResponseError   a body that is neither the stream nor a JSON error
@@ -23,7 +24,8 @@ The UI turns each into a sentence a user can act on; each carries what that sent
     ├── StorageError                  the database cannot be opened, read or migrated
     ├── SettingsError                 the settings file cannot be read or written
     ├── SecretStoreError              the keyring refused (locked, prompt dismissed ...)
-    └── ImportExportError             a file to import or export is unusable: .path
+    ├── ImportExportError             a file to import or export is unusable: .path
+    └── AttachmentError               a file cannot be attached (too large, unreadable ...): .name
 
 No message, repr or attribute of any of these ever contains the API key: messages are built from the
 server's reply (where an echo of the key is masked) and the request's URL, never from its headers.
@@ -36,12 +38,14 @@ from typing import Any
 
 __all__ = [
     "ApiError",
+    "AttachmentError",
     "AuthenticationError",
     "BadRequestError",
     "ConnectError",
     "ContextLengthError",
     "DesktopChatError",
     "EventTooLarge",
+    "ImagesNotSupportedError",
     "ImportExportError",
     "MissingKeyError",
     "NotFoundError",
@@ -148,6 +152,10 @@ class BadRequestError(ApiError):
     """Any other 4xx: the server rejected the request as malformed."""
 
 
+class ImagesNotSupportedError(BadRequestError):
+    """The model or the server refused a request because it holds images it cannot see."""
+
+
 class ServerError(ApiError):
     """5xx: the provider or a gateway in front of it failed."""
 
@@ -239,3 +247,15 @@ class ImportExportError(DesktopChatError):
 
 class MissingKeyError(ApiError):
     """The provider needs an API key and none is stored: nothing was sent."""
+
+
+class AttachmentError(DesktopChatError):
+    """A file cannot be attached: too large, unreadable, encrypted or of an unknown kind.
+
+    Attributes:
+        name: the file's name as the user knows it ("" when there is none).
+    """
+
+    def __init__(self, message: str, *, name: str = "") -> None:
+        super().__init__(message)
+        self.name = name
