@@ -47,9 +47,12 @@ def _assert_integrity(path: Path) -> None:
 
 def test_public_surface_is_what_we_mean_to_export() -> None:
     assert sorted(storage_module.__all__) == [
+        "NewAttachment",
         "OpenResult",
         "Storage",
+        "drop_unused_files",
         "fts_query",
+        "insert_attachments",
         "insert_message_row",
         "open_storage",
     ]

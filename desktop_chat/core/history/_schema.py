@@ -115,13 +115,49 @@ ALTER TABLE conversations ADD COLUMN temperature REAL;
 ALTER TABLE conversations ADD COLUMN max_tokens INTEGER;
 """
 
+# Attached files, stored once under the SHA-256 of their bytes and referred to by messages. The
+# bytes and the text sent stay out of the full-text index. The columns a chip shows come first,
+# so reading them never reads the bytes. A reference without a hash is a file an import named
+# but could not find (shown as a placeholder).
+_V5 = """
+CREATE TABLE attachment_blobs (
+    sha256 TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('image', 'text', 'pdf')),
+    mime TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    chars INTEGER NOT NULL DEFAULT 0,
+    pages INTEGER,
+    width INTEGER,
+    height INTEGER,
+    data BLOB NOT NULL,
+    text TEXT NOT NULL DEFAULT '',
+    thumbnail BLOB
+);
+CREATE TABLE message_attachments (
+    message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    sha256 TEXT REFERENCES attachment_blobs(sha256),
+    PRIMARY KEY (message_id, position)
+) WITHOUT ROWID;
+CREATE INDEX message_attachments_by_blob ON message_attachments(sha256);
+"""
+
 #: STEPS[n - 1] builds version n from version n - 1.
-STEPS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+STEPS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 CURRENT_VERSION = len(STEPS)
 
 #: Tables and columns the current code reads; a database lacking one is not ours.
 REQUIRED_TABLES = frozenset(
-    {"conversations", "messages", "messages_fts", "conversations_fts", "import_sources"}
+    {
+        "conversations",
+        "messages",
+        "messages_fts",
+        "conversations_fts",
+        "import_sources",
+        "attachment_blobs",
+        "message_attachments",
+    }
 )
 
 

@@ -16,6 +16,7 @@ __all__ = [
     "HIGHLIGHT_START",
     "ROLES",
     "STATUSES",
+    "Attachment",
     "Conversation",
     "Message",
     "Role",
@@ -74,6 +75,41 @@ def usage_dict(usage: UsageInput) -> dict[str, Any] | None:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file attached to a message, as stored: what a chip shows, not the bytes themselves.
+
+    The bytes, the text sent and the thumbnail are read from the storage by ``sha256``.
+
+    Attributes:
+        name: the file's name as shown (untrusted: show it as plain text).
+        sha256: the hex SHA-256 naming the stored bytes; None for a file an import could not
+            find (a placeholder).
+        kind: ``"image"``, ``"text"``, ``"pdf"``, or ``"missing"`` for a placeholder.
+        mime: the MIME type of the stored bytes.
+        size: how many bytes are stored.
+        chars: how many characters of text are sent (text files and PDFs).
+        pages: a PDF's page count, else None.
+        width: an image's width in pixels, else None.
+        height: an image's height in pixels, else None.
+    """
+
+    name: str
+    sha256: str | None
+    kind: str = "missing"
+    mime: str = ""
+    size: int = 0
+    chars: int = 0
+    pages: int | None = None
+    width: int | None = None
+    height: int | None = None
+
+    @property
+    def missing(self) -> bool:
+        """Whether this is a placeholder for a file that was not found."""
+        return self.sha256 is None
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     """One message of a conversation; messages form a tree through ``parent_id``.
 
@@ -93,6 +129,7 @@ class Message:
         duration_ms: milliseconds from sending to the end of the reply, None when unknown.
         status: ``"complete"``, ``"streaming"``, ``"interrupted"`` or ``"error"``.
         error: the error's sentence when ``status`` is ``"error"``, else None.
+        attachments: the files attached to it, in order.
     """
 
     id: int
@@ -110,6 +147,7 @@ class Message:
     duration_ms: float | None = None
     status: Status = "complete"
     error: str | None = None
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

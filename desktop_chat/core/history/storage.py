@@ -9,6 +9,11 @@ The file runs in WAL mode, so the window's connection reads while a ``ReplyRecor
 the streaming thread. Every write is one transaction. ``open_storage`` is the application's way
 in: it never overwrites a file it cannot read, and says in one sentence what it did instead.
 
+Attached files are stored once, under the SHA-256 of their bytes, in ``attachment_blobs``; messages
+refer to them in order through ``message_attachments``. Nothing of a file but its name is ever in
+a message's text or the search index. A file no message refers to any more goes when the last
+conversation or message that used it is deleted for good.
+
 Search hits mark matched words with :data:`~desktop_chat.core.history.models.HIGHLIGHT_START` and
 :data:`~desktop_chat.core.history.models.HIGHLIGHT_END`.
 """
@@ -16,17 +21,19 @@ Search hits mark matched words with :data:`~desktop_chat.core.history.models.HIG
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 from desktop_chat.core._files import PRIVATE_FILE, make_private
+from desktop_chat.core.attachments.prepare import PreparedAttachment
 from desktop_chat.core.errors import StorageError
 from desktop_chat.core.history import _claims, _liveness, _migrations, _schema
 from desktop_chat.core.history._access import unwritable_error
@@ -36,6 +43,7 @@ from desktop_chat.core.history.models import (
     HIGHLIGHT_START,
     ROLES,
     STATUSES,
+    Attachment,
     Conversation,
     Message,
     Role,
@@ -46,7 +54,22 @@ from desktop_chat.core.history.models import (
 )
 from desktop_chat.core.history.timestamps import stored_seconds
 
-__all__ = ["OpenResult", "Storage", "fts_query", "insert_message_row", "open_storage"]
+__all__ = [
+    "NewAttachment",
+    "OpenResult",
+    "Storage",
+    "drop_unused_files",
+    "fts_query",
+    "insert_attachments",
+    "insert_message_row",
+    "open_storage",
+]
+
+#: What a new message may carry: a file just prepared, or one stored already (an edited
+#: message's, or a placeholder), which is only referred to again.
+NewAttachment = PreparedAttachment | Attachment
+# How many message ids one query asks the attachments of.
+_ID_BATCH = 500
 
 _MESSAGE_COLUMNS = (
     "m.id, m.conversation_id, m.parent_id, m.role, m.content, m.reasoning, m.model, m.provider,"
@@ -208,6 +231,108 @@ def insert_message_row(
     columns = [row[name] for name in _WRITTEN_COLUMNS]
     cursor = db.execute(_INSERT_MESSAGE, (conversation_id, parent_id, *columns))
     return cast("int", cursor.lastrowid)
+
+
+def insert_attachments(
+    db: sqlite3.Connection, message_id: int, attachments: Sequence[NewAttachment]
+) -> tuple[Attachment, ...]:
+    """Attach files to a new message inside the caller's transaction; return them as stored.
+
+    A prepared file's bytes are stored unless a file with the same hash is stored already. A
+    stored one must still be there (it is only referred to).
+
+    Raises:
+        ValueError: a stored file named by its hash is not in the database.
+    """
+    stored: list[Attachment] = []
+    for position, item in enumerate(attachments):
+        if isinstance(item, PreparedAttachment):
+            db.execute(
+                "INSERT OR IGNORE INTO attachment_blobs (sha256, kind, mime, size, chars, pages,"
+                " width, height, data, text, thumbnail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    item.sha256,
+                    item.kind,
+                    item.mime,
+                    item.size,
+                    len(item.text),
+                    item.pages,
+                    item.width,
+                    item.height,
+                    item.data,
+                    item.text,
+                    item.thumbnail,
+                ),
+            )
+            record = Attachment(
+                item.name,
+                item.sha256,
+                item.kind,
+                item.mime,
+                item.size,
+                len(item.text),
+                item.pages,
+                item.width,
+                item.height,
+            )
+        else:
+            record = item
+            if (
+                item.sha256 is not None
+                and not db.execute(
+                    "SELECT 1 FROM attachment_blobs WHERE sha256 = ?", (item.sha256,)
+                ).fetchone()
+            ):
+                raise ValueError(f"No stored file has the hash {item.sha256}.")
+        db.execute(
+            "INSERT INTO message_attachments (message_id, position, name, sha256)"
+            " VALUES (?, ?, ?, ?)",
+            (message_id, position, record.name, record.sha256),
+        )
+        stored.append(record)
+    return tuple(stored)
+
+
+def drop_unused_files(db: sqlite3.Connection) -> int:
+    """Delete, inside the caller's transaction, the stored files no message refers to."""
+    cursor = db.execute(
+        "DELETE FROM attachment_blobs WHERE NOT EXISTS (SELECT 1 FROM message_attachments m"
+        " WHERE m.sha256 = attachment_blobs.sha256)"
+    )
+    return cursor.rowcount
+
+
+def _with_attachments(db: sqlite3.Connection, messages: list[Message]) -> list[Message]:
+    """``messages`` with their attachments filled in (one query per batch of ids)."""
+    if not messages or db.execute("SELECT 1 FROM message_attachments LIMIT 1").fetchone() is None:
+        return messages
+    found: dict[int, list[Attachment]] = {}
+    ids = [message.id for message in messages]
+    for start in range(0, len(ids), _ID_BATCH):
+        batch = ids[start : start + _ID_BATCH]
+        rows = db.execute(
+            "SELECT a.message_id, a.name, a.sha256, b.kind, b.mime, b.size, b.chars, b.pages,"
+            " b.width, b.height FROM message_attachments a"
+            " LEFT JOIN attachment_blobs b ON b.sha256 = a.sha256"
+            f" WHERE a.message_id IN ({','.join('?' * len(batch))})"
+            " ORDER BY a.message_id, a.position",
+            batch,
+        ).fetchall()
+        for row in rows:
+            kind = row[3] if row[2] is not None and row[3] is not None else "missing"
+            sha256 = row[2] if kind != "missing" else None
+            record = Attachment(row[1], sha256, kind, row[4] or "", row[5] or 0, row[6] or 0)
+            found.setdefault(row[0], []).append(
+                dataclasses.replace(record, pages=row[7], width=row[8], height=row[9])
+            )
+    if not found:
+        return messages
+    return [
+        dataclasses.replace(message, attachments=tuple(found[message.id]))
+        if message.id in found
+        else message
+        for message in messages
+    ]
 
 
 class Storage:
@@ -497,6 +622,8 @@ class Storage:
                 "DELETE FROM conversations WHERE deleted_at IS NOT NULL AND deleted_at < ?",
                 (limit,),
             )
+            if cursor.rowcount:
+                drop_unused_files(db)
             return cursor.rowcount
 
     # -- messages ------------------------------------------------------------------------------
@@ -518,15 +645,19 @@ class Storage:
         duration_ms: float | None = None,
         error: str | None = None,
         make_current: bool = True,
+        attachments: Sequence[NewAttachment] = (),
     ) -> Message:
         """Add a message under ``parent_id`` (None for the first one) and return it.
 
         With ``make_current`` (the default) the new message becomes the conversation's
         ``current_leaf_id`` and its ``updated_at`` moves to now, in the same transaction. A reply
         about to stream is added with ``status="streaming"`` and filled by a ``ReplyRecorder``.
+        ``attachments`` are stored with it, in the same transaction (see
+        :func:`insert_attachments`).
 
         Raises:
-            ValueError: unknown role or status, or a parent from another conversation.
+            ValueError: unknown role or status, a parent from another conversation, or a
+                stored attachment that is gone.
             KeyError: no conversation has that id.
         """
         checked_role = _check_role(role)
@@ -560,6 +691,7 @@ class Storage:
                     "error": error,
                 },
             )
+            stored = insert_attachments(db, message_id, attachments)
             if make_current:
                 db.execute(
                     "UPDATE conversations SET current_leaf_id = ?, updated_at = ? WHERE id = ?",
@@ -584,6 +716,7 @@ class Storage:
             duration_ms=duration_ms,
             status=checked_status,
             error=error,
+            attachments=stored,
         )
 
     def add_sibling(self, message_id: int, content: str = "", **fields: Any) -> Message:
@@ -609,7 +742,7 @@ class Storage:
             row = db.execute(
                 f"SELECT {_MESSAGE_COLUMNS} FROM messages m WHERE m.id = ?", (message_id,)
             ).fetchone()
-        return None if row is None else _message(row)
+            return None if row is None else _with_attachments(db, [_message(row)])[0]
 
     def update_message(self, message_id: int, **fields: Any) -> Message:
         """Change the given fields and return the new state.
@@ -642,7 +775,7 @@ class Storage:
             ).fetchone()
             if row is None:
                 raise KeyError(f"No message has id {message_id}.")
-        message = _message(row)
+            message = _with_attachments(db, [_message(row)])[0]
         if message.status != "streaming":
             _claims.release(self.path, message_id)
         return message
@@ -655,7 +788,43 @@ class Storage:
                 " ORDER BY m.created_at, m.id",
                 (conversation_id,),
             ).fetchall()
-        return [_message(row) for row in rows]
+            return _with_attachments(db, [_message(row) for row in rows])
+
+    # -- attached files --------------------------------------------------------------------------
+
+    def _blob_column(self, sha256: str, column: str) -> Any:
+        with self._read() as db:
+            row = db.execute(
+                f"SELECT {column} FROM attachment_blobs WHERE sha256 = ?", (sha256,)
+            ).fetchone()
+        if row is None:
+            raise KeyError(f"No stored file has the hash {sha256}.")
+        return row[0]
+
+    def attachment_data(self, sha256: str) -> bytes:
+        """The stored bytes of a file (an image as sent, a text file or PDF as attached).
+
+        Raises:
+            KeyError: no file with that hash is stored.
+        """
+        return bytes(self._blob_column(sha256, "data"))
+
+    def attachment_text(self, sha256: str) -> str:
+        """The text sent for a text file or a PDF ("" for an image).
+
+        Raises:
+            KeyError: no file with that hash is stored.
+        """
+        return str(self._blob_column(sha256, "text"))
+
+    def attachment_thumbnail(self, sha256: str) -> bytes | None:
+        """A small PNG or JPEG of a stored image, or None when there is none.
+
+        Raises:
+            KeyError: no file with that hash is stored.
+        """
+        value = self._blob_column(sha256, "thumbnail")
+        return None if value is None else bytes(value)
 
     # -- branches ------------------------------------------------------------------------------
 
@@ -674,9 +843,9 @@ class Storage:
                 """,
                 (leaf_id,),
             ).fetchall()
-        # Sorting the small depth in Python spares SQLite a sort of every row's whole text.
-        rows.sort(key=lambda row: -cast("int", row[-1]))
-        return [_message(row) for row in rows]
+            # Sorting the small depth in Python spares SQLite a sort of every row's whole text.
+            rows.sort(key=lambda row: -cast("int", row[-1]))
+            return _with_attachments(db, [_message(row) for row in rows])
 
     def current_path(self, conversation_id: int) -> list[Message]:
         """Return the branch on screen: root to the conversation's current leaf ([] if none).
@@ -798,6 +967,7 @@ class Storage:
                 "SELECT conversation_id FROM messages WHERE id = ?", (message_id,)
             ).fetchone()
             db.execute("DELETE FROM messages WHERE id = ?", (message_id,))
+            drop_unused_files(db)
             # A current leaf inside the deleted part was set to NULL by its foreign key.
             db.execute(
                 "UPDATE conversations SET current_leaf_id = ? WHERE id = ?"
