@@ -7,7 +7,8 @@ The banner under a failed reply has two lines that never repeat each other: a sh
 naming what happened to the reply (from this module), then the core error's message, which
 explains the cause in detail (the host, the status, the server's own words) and what to check.
 This module also picks what the window offers: open Settings for a rejected key, wait for a rate
-limit, start a new chat when the conversation is too long, or simply retry.
+limit, start a new chat when the conversation is too long, or simply retry (after choosing a
+vision model, when the model refused images).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from desktop_chat.core.errors import (
     BadRequestError,
     ConnectError,
     ContextLengthError,
+    ImagesNotSupportedError,
     MissingKeyError,
     NotFoundError,
     RateLimitError,
@@ -96,6 +98,8 @@ def describe_error(error: ApiError, translate: Callable[[str], str] = _same) -> 
     if isinstance(error, ContextLengthError):
         headline = _tr("Conversation longer than the model accepts")
         return ErrorAdvice(_join(headline, detail), ErrorAction.NEW_CHAT)
+    if isinstance(error, ImagesNotSupportedError):
+        return ErrorAdvice(_join(_tr("This model cannot see images"), detail), ErrorAction.RETRY)
     if isinstance(error, NotFoundError):
         field = "model" if error.model_missing else "base_url"
         return ErrorAdvice(

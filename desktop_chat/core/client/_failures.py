@@ -29,6 +29,7 @@ from desktop_chat.core.errors import (
     BadRequestError,
     ConnectError,
     ContextLengthError,
+    ImagesNotSupportedError,
     NotFoundError,
     RateLimitError,
     ResponseTooLargeError,
@@ -54,6 +55,23 @@ _CONTEXT_PHRASES = (
     "input is too long",
     "reduce the length",
     "exceeds the model",
+)
+# How servers word a refusal of image parts (OpenAI, Ollama, llama.cpp, vLLM, LM Studio ...).
+_IMAGE_PHRASES = (
+    "image input is not supported",
+    "image inputs are not supported",
+    "images are not supported",
+    "image is not supported",
+    "does not support image",
+    "doesn't support image",
+    "does not support vision",
+    "vision is not supported",
+    "not a multimodal model",
+    "unknown variant `image_url`",
+    "image_url is only supported",
+    "image content is not supported",
+    "model cannot see images",
+    "mmproj",
 )
 _TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.IGNORECASE | re.DOTALL)
 _SPACES = re.compile(r"\s+")
@@ -143,6 +161,11 @@ def _mentions_context(text: str) -> bool:
     return any(phrase in lowered for phrase in _CONTEXT_PHRASES)
 
 
+def _mentions_images(text: str) -> bool:
+    lowered = text.lower()
+    return any(phrase in lowered for phrase in _IMAGE_PHRASES)
+
+
 def error_for(
     status: int,
     detail: str,
@@ -160,6 +183,14 @@ def error_for(
         return ContextLengthError(
             "The conversation is too long for this model's context window. Start a new "
             f"conversation, remove earlier messages or choose a model with a larger context.{said}",
+            status=status or None,
+            body_snippet=snippet,
+        )
+    if status not in (401, 403, 429) and _mentions_images(detail):
+        return ImagesNotSupportedError(
+            "The model or the server refused the images in this conversation: it cannot see "
+            "images. Choose a model that can (a vision model) in the toolbar and press Retry; "
+            f"your message keeps its attachments.{said}",
             status=status or None,
             body_snippet=snippet,
         )

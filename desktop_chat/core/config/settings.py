@@ -28,8 +28,10 @@ from desktop_chat.core.errors import SettingsError
 
 __all__ = [
     "DEFAULT_FONT_SIZE",
+    "DEFAULT_MAX_IMAGE_SIDE",
     "DEMO_PROVIDER_ID",
     "MAX_FONT_SIZE",
+    "MAX_IMAGE_SIDE_RANGE",
     "MIGRATIONS",
     "MIN_FONT_SIZE",
     "SCHEMA_VERSION",
@@ -50,6 +52,10 @@ DEFAULT_FONT_SIZE = 11
 MIN_FONT_SIZE = 6
 MAX_FONT_SIZE = 48
 DEMO_PROVIDER_ID = "demo"
+#: The longest side, in pixels, attached images are scaled down to unless set otherwise.
+DEFAULT_MAX_IMAGE_SIDE = 2048
+#: The values that setting accepts.
+MAX_IMAGE_SIDE_RANGE = (256, 8192)
 
 # Field names that look like credentials are never carried along as unknown fields.
 _SECRET_LIKE = frozenset({"api_key", "apikey", "key", "token", "password", "secret", "auth"})
@@ -75,6 +81,9 @@ class Settings:
         generate_titles: ask the model for a short title after the first reply (off by
             default: it is one more request to a provider that may charge for it).
         proxy: a proxy URL for every request ("" to use the system's settings).
+        max_image_side: attached images are scaled down to this longest side, in pixels.
+        image_input: whether a model can see images, by ``"<provider id>/<model>"``: learned
+            when a model refuses images, or set by the user. Models not named are assumed to.
         extra: fields this version does not know, kept to be written back unchanged.
     """
 
@@ -86,6 +95,8 @@ class Settings:
     send_key: str = "enter"
     generate_titles: bool = False
     proxy: str = ""
+    max_image_side: int = DEFAULT_MAX_IMAGE_SIDE
+    image_input: dict[str, bool] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def provider(self, provider_id: str | None) -> ProviderConfig | None:
@@ -96,6 +107,14 @@ class Settings:
     def active_provider(self) -> ProviderConfig | None:
         """The active provider, or None when none is set up."""
         return self.provider(self.active_provider_id)
+
+    def sees_images(self, provider_id: str, model: str) -> bool:
+        """Whether the model is believed to see images (True unless known otherwise)."""
+        return self.image_input.get(f"{provider_id}/{model.strip()}", True)
+
+    def set_sees_images(self, provider_id: str, model: str, sees: bool) -> None:
+        """Remember whether the model can see images."""
+        self.image_input[f"{provider_id}/{model.strip()}"] = sees
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +222,8 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
         send_key=settings.send_key,
         generate_titles=settings.generate_titles,
         proxy=settings.proxy,
+        max_image_side=settings.max_image_side,
+        image_input=dict(settings.image_input),
     )
     return data
 
@@ -308,6 +329,8 @@ _KNOWN_FIELDS = frozenset(
         "send_key",
         "generate_titles",
         "proxy",
+        "max_image_side",
+        "image_input",
     }
 )
 
@@ -368,6 +391,10 @@ def _settings_from_dict(data: dict[str, Any]) -> tuple[Settings, list[str]]:
         send_key=read.choice("send_key", SEND_KEYS, defaults.send_key),
         generate_titles=read.flag("generate_titles", defaults.generate_titles),
         proxy=read.text("proxy", defaults.proxy),
+        max_image_side=read.integer(
+            "max_image_side", defaults.max_image_side, *MAX_IMAGE_SIDE_RANGE
+        ),
+        image_input=_image_input(data.get("image_input", {}), invalid),
         extra={
             k: v
             for k, v in data.items()
@@ -375,6 +402,16 @@ def _settings_from_dict(data: dict[str, Any]) -> tuple[Settings, list[str]]:
         },
     )
     return settings, invalid
+
+
+def _image_input(raw: Any, invalid: list[str]) -> dict[str, bool]:
+    if not isinstance(raw, dict):
+        invalid.append("image_input")
+        return {}
+    kept = {key: value for key, value in raw.items() if isinstance(value, bool)}
+    if len(kept) != len(raw):
+        invalid.append("image_input")
+    return kept
 
 
 def _unusable(path: Path, why: str, reason: str) -> SettingsLoad:
