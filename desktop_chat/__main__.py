@@ -73,6 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
     send_parser.add_argument("--system", metavar="TEXT", help="the chat's system prompt")
     send_parser.add_argument("--temperature", type=_temperature, metavar="T")
     send_parser.add_argument("--max-tokens", type=_max_tokens, metavar="N")
+    send_parser.add_argument(
+        "--attach",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="attach an image, a PDF or a text file (may be given several times)",
+    )
     send_parser.add_argument("message", metavar="MESSAGE", help='the message, or "-" for stdin')
     return parser
 

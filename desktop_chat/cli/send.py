@@ -3,7 +3,9 @@
 The reply's text goes to stdout as it arrives, flushed per delta; the conversation's id is the
 first line on stderr, then any error, worded as the window words it. The turn is saved exactly as
 the window saves it (the partial text too), so the conversation opens in the window. Ctrl+C
-stops the reply and keeps what arrived.
+stops the reply and keeps what arrived. Files given with ``--attach`` go through the window's
+rules (kinds, limits, image scaling); a file that cannot be attached stops the command before
+anything is written or sent.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ import contextlib
 import signal
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
 from desktop_chat.cli.providers import CommandError, find_provider
+from desktop_chat.core.attachments.prepare import check_message, prepare_file
 from desktop_chat.core.chat.advice import describe_error, ending_note
 from desktop_chat.core.chat.connection import open_client
 from desktop_chat.core.chat.options import ChatOptions, options_for
@@ -25,7 +29,8 @@ from desktop_chat.core.chat.turns import send_turn
 from desktop_chat.core.client.demo_server import DemoServer
 from desktop_chat.core.config.paths import database_path
 from desktop_chat.core.config.secrets import SecretStore
-from desktop_chat.core.config.settings import Settings, load_settings
+from desktop_chat.core.config.settings import Settings, load_settings, save_settings
+from desktop_chat.core.errors import ImagesNotSupportedError, SettingsError
 from desktop_chat.core.history.storage import Storage
 
 __all__ = ["EXIT_STOPPED", "MAX_MESSAGE_CHARS", "read_message", "send"]
@@ -132,6 +137,10 @@ def send(options: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: Tex
     """
     message = read_message(options.message, stdin)
     settings = load_settings().settings
+    attachments = [
+        prepare_file(Path(name), max_side=settings.max_image_side) for name in options.attach
+    ]
+    check_message(attachments)
     secrets = SecretStore()
     demo = DemoServer()
     try:
@@ -145,7 +154,12 @@ def send(options: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: Tex
             )
             try:
                 turn = send_turn(
-                    storage, conversation_id, message, chat, provider_name=provider.name
+                    storage,
+                    conversation_id,
+                    message,
+                    chat,
+                    provider_name=provider.name,
+                    attachments=attachments,
                 )
             except BaseException:
                 client.close()
@@ -160,6 +174,11 @@ def send(options: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: Tex
     if printer.wrote and not printer.ends_with_newline:
         stdout.write("\n")
         stdout.flush()
+    if isinstance(outcome.error, ImagesNotSupportedError):
+        # The window warns before sending images to this model again.
+        settings.set_sees_images(chat.provider_id, chat.model, False)
+        with contextlib.suppress(SettingsError):
+            save_settings(settings)
     if outcome.error is not None:
         text = describe_error(outcome.error).text.replace("\n", ": ", 1)
         kept = (

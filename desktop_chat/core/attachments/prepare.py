@@ -19,6 +19,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
+from typing import Protocol
 
 from desktop_chat.core.attachments._images import ImageError, image_format, ready_image
 from desktop_chat.core.attachments._pdf import PdfError, pdf_text
@@ -32,6 +33,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "MAX_MESSAGE_BYTES",
     "MAX_TEXT_CHARS",
+    "Measured",
     "PreparedAttachment",
     "check_message",
     "clean_name",
@@ -114,6 +116,21 @@ class PreparedAttachment:
     def size(self) -> int:
         """How many bytes are stored."""
         return len(self.data)
+
+    @property
+    def chars(self) -> int:
+        """How many characters of text are sent."""
+        return len(self.text)
+
+
+class Measured(Protocol):
+    """What the limits of a message look at: a prepared file, or one stored already."""
+
+    @property
+    def size(self) -> int: ...
+
+    @property
+    def chars(self) -> int: ...
 
 
 def summary(kind: str, size: int, *, pages: int | None = None, chars: int = 0) -> str:
@@ -229,7 +246,7 @@ def prepare_file(
     return prepare_data(data, name, max_side=max_side, cancelled=cancelled)
 
 
-def check_message(attachments: Sequence[PreparedAttachment]) -> None:
+def check_message(attachments: Sequence[Measured]) -> None:
     """Check what one message's attachments may hold together.
 
     Raises:
@@ -243,7 +260,7 @@ def check_message(attachments: Sequence[PreparedAttachment]) -> None:
             f"The attachments add up to {size_text(total)}, more than the "
             f"{size_text(MAX_MESSAGE_BYTES)} one message can carry."
         )
-    chars = sum(len(item.text) for item in attachments)
+    chars = sum(item.chars for item in attachments)
     if chars > MAX_TEXT_CHARS:
         raise AttachmentError(
             f"The attached files hold {chars:,} characters of text together (about "

@@ -3,24 +3,29 @@
 Each function checks what it can first and writes nothing when the turn cannot be sent. Then it
 saves the chat's options on the conversation, adds the rows (the user's message for a send, and
 always an empty ``streaming`` reply) and builds the request from the saved message path, never
-from what a window happens to show.
+from what a window happens to show. A user message's attached files are read back from the
+database too, so Send, Retry, Regenerate, Continue and an edit all send the same parts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from desktop_chat.core.attachments.parts import file_part, image_part, text_part
+from desktop_chat.core.attachments.prepare import check_message
 from desktop_chat.core.chat.options import ChatOptions, UnsendableError
 from desktop_chat.core.chat.titles import first_line_title
 from desktop_chat.core.history.models import Message
-from desktop_chat.core.history.storage import Storage
+from desktop_chat.core.history.storage import NewAttachment, Storage
 
 __all__ = [
     "CONTINUE_PROMPT",
     "LATEST",
     "Turn",
     "can_continue",
+    "content_of",
     "continue_turn",
     "regenerate_turn",
     "request_messages",
@@ -58,6 +63,25 @@ class Turn:
     created_conversation: bool = False
 
 
+def content_of(storage: Storage, message: Message) -> str | list[dict[str, Any]]:
+    """What a message sends: its text, or with attached files, its text part and theirs.
+
+    Files an import could not find have nothing to send and are left out.
+    """
+    files = [item for item in message.attachments if item.sha256 is not None]
+    if message.role != "user" or not files:
+        return message.content
+    parts = [text_part(message.content)] if message.content else []
+    for item in files:
+        assert item.sha256 is not None
+        if item.kind == "image":
+            parts.append(image_part(item.mime, storage.attachment_data(item.sha256)))
+        else:
+            text = storage.attachment_text(item.sha256)
+            parts.append(file_part(item.name, item.kind, text, item.pages))
+    return parts
+
+
 def request_messages(storage: Storage, user: Message, system_prompt: str) -> list[dict[str, Any]]:
     """The request's messages: the system prompt, then the saved path ending at ``user``."""
     messages: list[dict[str, Any]] = []
@@ -66,7 +90,7 @@ def request_messages(storage: Storage, user: Message, system_prompt: str) -> lis
     for message in storage.path_to(user.id):
         if message.role == "system" or (message.role == "assistant" and not message.content):
             continue
-        messages.append({"role": message.role, "content": message.content})
+        messages.append({"role": message.role, "content": content_of(storage, message)})
     return messages
 
 
@@ -128,38 +152,48 @@ def send_turn(
     *,
     provider_name: str = "",
     parent_id: int | None = LATEST,
+    attachments: Sequence[NewAttachment] = (),
 ) -> Turn:
     """Add ``text`` as a user message and plan its reply.
 
     Args:
         storage: the conversation database.
-        conversation_id: the conversation, or None to create one titled from ``text``.
-        text: the message (stripped; must not be empty).
+        conversation_id: the conversation, or None to create one titled from ``text`` (or the
+            first file's name).
+        text: the message (stripped; may be empty only when files are attached).
         options: the chat's options, saved on the conversation.
         provider_name: the provider's name, recorded on the reply.
         parent_id: the message it follows: :data:`LATEST` for the end of the branch on screen,
             or another message's parent to replace it with an edited version.
+        attachments: files to store with the message (prepared, or stored already).
 
     Raises:
-        UnsendableError: empty text, or no model chosen (nothing is written).
+        UnsendableError: nothing to send, or no model chosen (nothing is written).
+        AttachmentError: the files are more than one message can carry (nothing is written).
         StorageError, KeyError, ValueError: the database refused a write.
     """
     text = text.strip()
-    if not text:
+    if not text and not attachments:
         raise UnsendableError("There is nothing to send: the message is empty.")
     _check(options)
+    check_message(attachments)
     created = conversation_id is None
     if conversation_id is None:
-        conversation_id = storage.create_conversation(
-            title=first_line_title(text), **options.stored_fields()
-        ).id
+        title = first_line_title(text) or attachments[0].name
+        conversation_id = storage.create_conversation(title=title, **options.stored_fields()).id
     else:
         storage.update_conversation(conversation_id, **options.stored_fields())
     if parent_id == LATEST:
         path = storage.current_path(conversation_id)
         parent_id = path[-1].id if path else None
     user = storage.add_message(
-        conversation_id, parent_id, "user", text, model=options.model, provider=provider_name
+        conversation_id,
+        parent_id,
+        "user",
+        text,
+        model=options.model,
+        provider=provider_name,
+        attachments=attachments,
     )
     return _reply_turn(storage, user, options, provider_name, created=created)
 
