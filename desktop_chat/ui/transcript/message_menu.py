@@ -1,5 +1,5 @@
 """The right-click menu of a message: copy the selection, the message in three formats, one of
-its code blocks, or the whole conversation."""
+its code blocks or attached images, or the whole conversation."""
 
 from __future__ import annotations
 
@@ -59,6 +59,12 @@ def build_message_menu(view: MessageView) -> QMenu:
             action.setEnabled(allowed)
             action.setData(index)
             action.triggered.connect(view.on_copy_code_action_triggered)
+    for index, image in enumerate(view.images()):
+        label = view.tr("Copy image {name}").format(name=image.name.replace("&", "&&"))
+        action = menu.addAction(label)
+        action.setObjectName(f"copyImageAction{index}")
+        action.setData(index)
+        action.triggered.connect(view.on_copy_image_action_triggered)
     if view.message_id is not None:
         menu.addSeparator()
         delete = menu.addAction(view.tr("Delete this and what follows"))

@@ -1,12 +1,13 @@
-"""One message in the transcript: who said it, a collapsible Thinking block, the text, actions,
-and, when the reply failed, the reason and what to do about it."""
+"""One message in the transcript: who said it, a collapsible Thinking block, the text, the files
+attached, actions, and, when the reply failed, the reason and what to do about it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -18,9 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_chat.core.errors import StorageError
+from desktop_chat.core.history.models import Attachment
 from desktop_chat.ui.common.error_text import ErrorAction, ErrorAdvice
 from desktop_chat.ui.common.inert import plain_label
 from desktop_chat.ui.common.timers import single_shot_timer
+from desktop_chat.ui.transcript.attachment_strip import AttachmentSource, AttachmentStrip
+from desktop_chat.ui.transcript.attachment_viewer import decoded_image
 from desktop_chat.ui.transcript.branch_switcher import BranchSwitcher
 from desktop_chat.ui.transcript.clipboard import CopyFormat, copy_code_block, copy_message
 from desktop_chat.ui.transcript.message_body import MessageBody
@@ -94,6 +99,8 @@ class MessageView(QFrame):
         self.body.folded_changed.connect(self._on_body_folded_changed)
         self.body.code_copied.connect(self._on_body_code_copied)
         layout.addWidget(self._show_all, 0, Qt.AlignmentFlag.AlignLeft)
+        self._layout = layout
+        self.attachment_strip: AttachmentStrip | None = None
         for widget in (self, self.body):
             widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
             widget.customContextMenuRequested.connect(self._on_context_menu_requested)
@@ -256,6 +263,45 @@ class MessageView(QFrame):
             self.body.set_markdown(text)
         self._reasoning_parts = [reasoning] if reasoning else []
         self._show_reasoning()
+
+    def show_attachments(self, attachments: Sequence[Attachment], source: AttachmentSource) -> None:
+        """Show the message's files under its text (thumbnails and file chips)."""
+        if self.attachment_strip is not None:
+            self._layout.removeWidget(self.attachment_strip)
+            self.attachment_strip.deleteLater()
+        self.attachment_strip = AttachmentStrip(attachments, source, self)
+        self._layout.insertWidget(self._layout.indexOf(self.body) + 1, self.attachment_strip)
+
+    def images(self) -> list[Attachment]:
+        """The message's attached images that are stored."""
+        strip = self.attachment_strip
+        if strip is None:
+            return []
+        return [a for a in strip.attachments if a.kind == "image" and a.sha256 is not None]
+
+    def copy_image(self, index: int) -> bool:
+        """Put attached image ``index`` (among :meth:`images`) on the clipboard; False if none."""
+        images = self.images()
+        strip = self.attachment_strip
+        if strip is None or not 0 <= index < len(images):
+            return False
+        sha256 = images[index].sha256
+        assert sha256 is not None
+        try:
+            image = decoded_image(strip.source.attachment_data(sha256))
+        except (StorageError, KeyError):
+            return False
+        if image.isNull():
+            return False
+        QGuiApplication.clipboard().setImage(image)
+        return True
+
+    @Slot()
+    def on_copy_image_action_triggered(self) -> None:
+        """Copy the image whose index the triggering menu action carries."""
+        action = self.sender()
+        if isinstance(action, QAction) and isinstance(action.data(), int):
+            self.copy_image(action.data())
 
     def append_reasoning(self, delta: str) -> None:
         """Add streamed reasoning to the Thinking block."""

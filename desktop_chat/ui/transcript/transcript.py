@@ -27,6 +27,7 @@ from desktop_chat.core.history.models import Message
 from desktop_chat.ui.common.error_text import ErrorAction, ErrorAdvice, ending_note
 from desktop_chat.ui.common.inert import plain_label
 from desktop_chat.ui.common.timers import single_shot_timer
+from desktop_chat.ui.transcript.attachment_strip import AttachmentSource
 from desktop_chat.ui.transcript.message_view import ASSISTANT, MessageView
 from desktop_chat.ui.transcript.message_view import USER as USER_ROLE
 from desktop_chat.ui.workers.streamer import CANCELLED_REASON
@@ -101,6 +102,7 @@ class Transcript(QScrollArea):
         self._messages: list[Message] = []
         self._text_font: QFont | None = None
         self._branch_lookup: Callable[[Message], tuple[int, int]] | None = None
+        self._attachment_source: AttachmentSource | None = None
         self._reveal_target: MessageView | None = None
         self._first_shown = 0
         self._views: list[MessageView] = []
@@ -234,6 +236,10 @@ class Transcript(QScrollArea):
         self._anchor_timer.start()
         self.verticalScrollBar().setValue(self._top_of(view) - viewport_top)
 
+    def set_attachment_source(self, source: AttachmentSource | None) -> None:
+        """Read the files of messages (thumbnails, bytes, text) from ``source``."""
+        self._attachment_source = source
+
     def reveal_message(self, message_id: int) -> MessageView | None:
         """Create the widgets down to ``message_id`` if needed and scroll it into view."""
         index = next((i for i, m in enumerate(self._messages) if m.id == message_id), None)
@@ -271,6 +277,8 @@ class Transcript(QScrollArea):
         if self._text_font is not None:
             view.body.set_text_font(self._text_font)
         view.set_content(message.content, message.reasoning)
+        if message.attachments and self._attachment_source is not None:
+            view.show_attachments(message.attachments, self._attachment_source)
         if message.role == ASSISTANT:
             view.set_origin(message.model, message.created_at)
             view.set_can_continue(can_continue(message))
