@@ -89,6 +89,7 @@ THREAD_STARTERS = {
     "core/client/demo_server.py",  # the built-in demo server
     "core/history/recorder.py",  # saves a streaming reply through pauses
     "core/markdown/math.py",  # reads the formula typesetter's answers within a deadline
+    "ui/workers/attacher.py",  # prepares attached files one at a time, off the GUI thread
 }
 THREAD_NAMES = ("threading", "QThread", "QThreadPool", "ThreadPoolExecutor", "ThreadingHTTPServer")
 

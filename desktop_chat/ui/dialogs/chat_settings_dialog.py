@@ -1,4 +1,5 @@
-"""The open chat's own settings: system prompt, temperature and reply length limit.
+"""The open chat's own settings: system prompt, temperature and reply length limit, and whether
+its model can see images.
 
 They belong to the chat, not to its provider: saving here changes this chat only, and changing a
 provider's defaults later never rewrites it. "Provider defaults" copies the provider's current
@@ -90,6 +91,12 @@ class ChatSettingsDialog(QDialog):
             self.tr("Reply length limit (tokens)"),
             self._optional(self.max_tokens_check, self.max_tokens_spin),
         )
+        self.images_check = QCheckBox(
+            self.tr("Can see images (when off, sending images asks first)"), self
+        )
+        self.images_check.setObjectName("chatModelSeesImages")
+        self.images_check.setChecked(True)
+        form.addRow(self.tr("This model"), self.images_check)
         plain_form_labels(form)
         layout.addLayout(form)
         buttons = QDialogButtonBox(
@@ -126,6 +133,14 @@ class ChatSettingsDialog(QDialog):
         self.max_tokens_check.setChecked(max_tokens is not None)
         self.max_tokens_spin.setEnabled(max_tokens is not None)
         self.max_tokens_spin.setValue(1024 if max_tokens is None else max_tokens)
+
+    def set_sees_images(self, sees: bool) -> None:
+        """Show whether the chat's model is known to see images."""
+        self.images_check.setChecked(sees)
+
+    def sees_images(self) -> bool:
+        """Whether the form says the model can see images."""
+        return self.images_check.isChecked()
 
     def accept_button(self) -> QPushButton:
         """The Save button."""

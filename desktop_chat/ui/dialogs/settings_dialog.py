@@ -47,6 +47,7 @@ from desktop_chat.core.config.providers import (
 from desktop_chat.core.config.secrets import SecretStore
 from desktop_chat.core.config.settings import (
     MAX_FONT_SIZE,
+    MAX_IMAGE_SIDE_RANGE,
     MIN_FONT_SIZE,
     Settings,
 )
@@ -340,6 +341,16 @@ class SettingsDialog(QDialog):
         self.send_combo.addItem(self.tr("Ctrl+Enter sends, Enter adds a line"), "ctrl+enter")
         self.send_combo.setCurrentIndex(max(0, self.send_combo.findData(self._settings.send_key)))
         form.addRow(self.tr("Sending"), self.send_combo)
+        self.image_side_spin = QSpinBox(page)
+        self.image_side_spin.setObjectName("maxImageSide")
+        self.image_side_spin.setRange(*MAX_IMAGE_SIDE_RANGE)
+        self.image_side_spin.setSingleStep(256)
+        self.image_side_spin.setSuffix(self.tr(" px"))
+        self.image_side_spin.setValue(self._settings.max_image_side)
+        self.image_side_spin.setToolTip(
+            self.tr("Attached images larger than this are scaled down before they are sent")
+        )
+        form.addRow(self.tr("Largest image side"), self.image_side_spin)
         where = plain_label(self._secrets.explanation, page)
         where.setWordWrap(True)
         form.addRow(self.tr("API keys"), where)
@@ -676,6 +687,7 @@ class SettingsDialog(QDialog):
         self._settings.theme = str(self.theme_combo.currentData())
         self._settings.font_size = self.font_spin.value()
         self._settings.send_key = str(self.send_combo.currentData())
+        self._settings.max_image_side = self.image_side_spin.value()
         for provider in self._settings.providers:
             problem = None if provider.preset.is_demo else base_url_problem(provider.base_url)
             if problem is not None:

@@ -11,7 +11,7 @@ thread; the GUI thread only adds the rows a turn starts with.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -30,10 +30,15 @@ from desktop_chat.core.chat.turns import (
 )
 from desktop_chat.core.client.api import ChatClient, Usage
 from desktop_chat.core.config.providers import ProviderConfig
-from desktop_chat.core.errors import ApiError, DesktopChatError, StorageError
+from desktop_chat.core.errors import (
+    ApiError,
+    DesktopChatError,
+    ImagesNotSupportedError,
+    StorageError,
+)
 from desktop_chat.core.history.branches import branch_position, sibling_after_step
 from desktop_chat.core.history.models import Message
-from desktop_chat.core.history.storage import Storage
+from desktop_chat.core.history.storage import NewAttachment, Storage
 from desktop_chat.ui.common.error_text import describe_error, ending_note
 from desktop_chat.ui.common.timers import single_shot_timer
 from desktop_chat.ui.transcript.message_view import MessageView
@@ -161,6 +166,8 @@ class ChatSession(QObject):
         stopped(): after :meth:`shutdown`, the last reply's thread has ended.
         message_deleted(int): a message was deleted from view; Undo is possible until the next
             action (its id).
+        images_refused(int, str): a model refused the images of a conversation (its id, the
+            model).
     """
 
     streaming_changed = Signal(bool)
@@ -171,6 +178,7 @@ class ChatSession(QObject):
     problem_reported = Signal(str)
     stopped = Signal()
     message_deleted = Signal(int)
+    images_refused = Signal(int, str)
 
     def __init__(
         self,
@@ -203,6 +211,7 @@ class ChatSession(QObject):
         # (message id, the leaf shown before): deleted for good by finish_pending_delete.
         self._pending_delete: tuple[int, int, int | None] | None = None
         transcript.set_branch_lookup(self._branch_position)
+        transcript.set_attachment_source(storage)
 
     # State -------------------------------------------------------------------------------------
 
@@ -279,10 +288,11 @@ class ChatSession(QObject):
 
     # Sending -----------------------------------------------------------------------------------
 
-    def send(self, text: str) -> bool:
-        """Send ``text`` as a user message and stream the reply; False when nothing was sent."""
+    def send(self, text: str, attachments: Sequence[NewAttachment] = ()) -> bool:
+        """Send ``text`` with ``attachments`` as a user message and stream the reply; False when
+        nothing was sent."""
         text = text.strip()
-        if not text or self.is_streaming or self._closing:
+        if (not text and not attachments) or self.is_streaming or self._closing:
             return False
         if self._edit_target is not None:
             parent_id: int | None = self._edit_target.parent_id
@@ -298,6 +308,7 @@ class ChatSession(QObject):
                 options,
                 provider_name=name,
                 parent_id=parent_id if conversation_id is not None else LATEST,
+                attachments=attachments,
             )
         )
         if turn is None:
@@ -340,6 +351,11 @@ class ChatSession(QObject):
             return ""
         self._edit_target = message
         return message.content
+
+    @property
+    def edited_message(self) -> Message | None:
+        """The earlier user message the next send replaces, if any."""
+        return self._edit_target
 
     @property
     def editing(self) -> bool:
@@ -577,6 +593,9 @@ class ChatSession(QObject):
             self._show_outcome(view, live.streamer.outcome)
         self._start_waiting()
         self.live_changed.emit(self.live_conversations)
+        ended = live.streamer.outcome
+        if ended is not None and isinstance(ended.error, ImagesNotSupportedError):
+            self.images_refused.emit(conversation_id, live.turn.model)
         discarded = self._discard_empty_version(live)
         if conversation_id == self._conversation_id:
             stored = self._safe_get(live.turn.reply.id)

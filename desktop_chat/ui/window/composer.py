@@ -1,10 +1,15 @@
-"""The message box under the transcript: multi-line, grows with its text, sends on a key."""
+"""The message box under the transcript: multi-line, grows with its text, sends on a key.
+
+Pasting or dropping files or a picture into it offers them to attach instead of inserting text.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal, Slot
+from PySide6.QtCore import QMimeData, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QPlainTextEdit, QSizePolicy, QWidget
+
+from desktop_chat.ui.window.offered_files import offered_files
 
 __all__ = ["SEND_CTRL_ENTER", "SEND_ENTER", "Composer"]
 
@@ -22,10 +27,13 @@ class Composer(QPlainTextEdit):
     Signals:
         send_requested(): the user pressed the send key.
         stop_requested(): the user pressed Escape.
+        files_offered(object): files or a picture were pasted or dropped: a list of
+            (source, name) pairs for the attacher.
     """
 
     send_requested = Signal()
     stop_requested = Signal()
+    files_offered = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,6 +86,18 @@ class Composer(QPlainTextEdit):
             event.accept()
             return
         super().keyPressEvent(event)
+
+    def canInsertFromMimeData(self, source: QMimeData) -> bool:
+        """Files and pictures are accepted too (to attach)."""
+        return bool(offered_files(source)) or super().canInsertFromMimeData(source)
+
+    def insertFromMimeData(self, source: QMimeData) -> None:
+        """Offer pasted or dropped files and pictures to attach; insert text as usual."""
+        offered = offered_files(source)
+        if offered:
+            self.files_offered.emit(offered)
+            return
+        super().insertFromMimeData(source)
 
     @Slot()
     def _on_document_contents_changed(self) -> None:

@@ -10,10 +10,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence, QShowEvent
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QFont,
+    QKeySequence,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
+    QFileDialog,
     QFrame,
     QHBoxLayout,
     QMainWindow,
@@ -28,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_chat.core.attachments.prepare import PreparedAttachment
 from desktop_chat.core.chat.connection import client_for, list_models
 from desktop_chat.core.chat.options import ChatOptions, options_for, provider_for
 from desktop_chat.core.client.api import ChatClient
@@ -45,7 +55,8 @@ from desktop_chat.core.config.settings import (
 )
 from desktop_chat.core.config.settings_file import SettingsFile
 from desktop_chat.core.errors import DesktopChatError, SecretStoreError, SettingsError, StorageError
-from desktop_chat.core.history.storage import Storage
+from desktop_chat.core.history.models import Attachment
+from desktop_chat.core.history.storage import NewAttachment, Storage
 from desktop_chat.ui.common.flash import flash
 from desktop_chat.ui.common.inert import open_plain_message, plain_label
 from desktop_chat.ui.common.theme import apply_theme
@@ -60,10 +71,13 @@ from desktop_chat.ui.history.history_sidebar import UNDO_SECONDS, HistorySidebar
 from desktop_chat.ui.transcript.message_view import ASSISTANT
 from desktop_chat.ui.transcript.transcript import Transcript
 from desktop_chat.ui.transfer.export_actions import ExportActions
+from desktop_chat.ui.window.attachment_tray import AttachmentTray, TrayItem
 from desktop_chat.ui.window.chat_session import ChatSession, ReplyStats
 from desktop_chat.ui.window.composer import Composer
 from desktop_chat.ui.window.find_bar import FindBar
 from desktop_chat.ui.window.menus import WindowMenus
+from desktop_chat.ui.window.offered_files import offered_files
+from desktop_chat.ui.workers.attacher import Attacher, Source
 from desktop_chat.ui.workers.background import start_background
 from desktop_chat.ui.workers.title_maker import TitleMaker
 
@@ -125,6 +139,7 @@ class MainWindow(QMainWindow):
         self._model_lists: dict[str, list[str]] = {}
         self._models_asked: dict[str, str] = {}
         self._notices: list[str] = []
+        self._start_attaching()
 
         self._build_toolbar()
         self._add_shortcuts()
@@ -169,6 +184,17 @@ class MainWindow(QMainWindow):
 
     # Building ----------------------------------------------------------------------------------
 
+    def _start_attaching(self) -> None:
+        # Files waiting to be sent, per conversation (like drafts), and those being prepared.
+        self._draft_files: dict[int | None, list[TrayItem]] = {}
+        self._preparing: dict[int, TrayItem] = {}
+        # The model last warned about (it cannot see images): a second Send goes ahead.
+        self._image_warning: tuple[str, str] | None = None
+        self.attacher = Attacher(self)
+        self.attacher.prepared.connect(self._on_attacher_prepared)
+        self.attacher.refused.connect(self._on_attacher_refused)
+        self.setAcceptDrops(True)
+
     def _wire_session(self) -> None:
         self.session.streaming_changed.connect(self._on_session_streaming_changed)
         self.session.live_changed.connect(self._on_session_live_changed)
@@ -180,6 +206,7 @@ class MainWindow(QMainWindow):
         self.session.conversation_changed.connect(self._on_session_conversation_changed)
         self.session.reply_finished.connect(self._on_session_reply_finished)
         self.session.problem_reported.connect(self._on_problem_reported)
+        self.session.images_refused.connect(self._on_session_images_refused)
 
     def _build_toolbar(self) -> None:
         toolbar = QToolBar(self.tr("Main"), self)
@@ -451,12 +478,29 @@ class MainWindow(QMainWindow):
         frame = QFrame(self._chat_page)
         frame.setObjectName("composerFrame")
         frame.setMaximumWidth(900)
-        frame_layout = QHBoxLayout(frame)
-        frame_layout.setContentsMargins(10, 6, 6, 6)
+        column = QVBoxLayout(frame)
+        column.setContentsMargins(10, 6, 6, 6)
+        column.setSpacing(4)
+        self.attachment_tray = AttachmentTray(frame)
+        self.attachment_tray.item_removed.connect(self._on_attachment_tray_item_removed)
+        column.addWidget(self.attachment_tray)
+        frame_layout = QHBoxLayout()
         frame_layout.setSpacing(8)
+        column.addLayout(frame_layout)
+        self.attach_button = QToolButton(frame)
+        self.attach_button.setObjectName("attachButton")
+        self.attach_button.setText(self.tr("Attach…"))
+        self.attach_button.setAccessibleName(self.tr("Attach files"))
+        self.attach_button.setToolTip(
+            self.tr("Attach images, PDFs or text files (or paste or drop them here)")
+        )
+        self.attach_button.setAutoRaise(True)
+        self.attach_button.clicked.connect(self._on_attach_button_clicked)
+        frame_layout.addWidget(self.attach_button, 0, Qt.AlignmentFlag.AlignBottom)
         self.composer = Composer(frame)
         self.composer.send_requested.connect(self._on_composer_send_requested)
         self.composer.stop_requested.connect(self._on_composer_stop_requested)
+        self.composer.files_offered.connect(self._on_composer_files_offered)
         frame_layout.addWidget(self.composer, 1)
         self.send_button = QPushButton(self.tr("Send"), frame)
         self.send_button.setObjectName("sendButton")
@@ -534,6 +578,7 @@ class MainWindow(QMainWindow):
             return None
         provider = self.settings.provider(options.provider_id)
         dialog = ChatSettingsDialog(options, provider, self)
+        dialog.set_sees_images(self.settings.sees_images(options.provider_id, options.model))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.options_chosen.connect(self._on_chat_settings_dialog_options_chosen)
         dialog.open()
@@ -543,6 +588,13 @@ class MainWindow(QMainWindow):
     def _on_chat_settings_dialog_options_chosen(self, options: object) -> None:
         if isinstance(options, ChatOptions):
             self.set_chat_options(options)
+            dialog = self.sender()
+            if isinstance(dialog, ChatSettingsDialog):
+                self.settings.set_sees_images(
+                    options.provider_id, options.model, dialog.sees_images()
+                )
+                self._image_warning = None
+                self._save_settings()
 
     def demo_base_url(self) -> str:
         """The demo server's base URL, starting it if needed."""
@@ -754,6 +806,7 @@ class MainWindow(QMainWindow):
             draft = conversation.draft if conversation is not None else ""
         self.composer.setPlainText(draft or "")
         self.composer.moveCursor(self.composer.textCursor().MoveOperation.End)
+        self.attachment_tray.set_items(self._draft_files.get(conversation_id, []))
         self._draft_timer.stop()
         self._fill_provider_picker()
         self._update_window_title()
@@ -764,6 +817,7 @@ class MainWindow(QMainWindow):
         current = self.session.conversation_id
         text = self.composer.toPlainText()
         self._drafts[current] = text
+        self._draft_files[current] = self.attachment_tray.items()
         if current is not None:
             with contextlib.suppress(StorageError, KeyError):
                 self.storage.update_conversation(current, draft=text)
@@ -844,11 +898,24 @@ class MainWindow(QMainWindow):
     # Sending -----------------------------------------------------------------------------------
 
     def send_current(self) -> bool:
-        """Send what the composer holds; True when a reply started."""
+        """Send what the composer holds, with the files in the tray; True when a reply started."""
         text = self.composer.toPlainText()
-        if not text.strip() or self.session.is_streaming:
+        items = self.attachment_tray.items()
+        if (not text.strip() and not items) or self.session.is_streaming:
             return False
-        if self.session.send(text):
+        if any(not item.ready for item in items):
+            self._on_session_send_refused(
+                self.tr("Files are still being prepared; send again in a moment.")
+            )
+            return False
+        files: list[NewAttachment] = [item.attachment for item in items if item.attachment]
+        if not self._images_may_go(files):
+            return False
+        if self.session.send(text, files):
+            self._image_warning = None
+            self.attachment_tray.set_items([])
+            self._draft_files.pop(self.session.conversation_id, None)
+            self._draft_files.pop(None, None)
             self.composer.clear()
             self._draft_timer.stop()
             self._drafts.pop(self.session.conversation_id, None)
@@ -857,6 +924,127 @@ class MainWindow(QMainWindow):
             self.composer_notice.hide()
             return True
         return False
+
+    def _images_may_go(self, files: list[NewAttachment]) -> bool:
+        """False (with a warning) when images go to a model known not to see them; a second
+        Send goes ahead."""
+        options = self.chat_options(self.session_conversation_id())
+        if options is None or not any(item.kind == "image" for item in files):
+            return True
+        model = (options.provider_id, options.model.strip())
+        if self.settings.sees_images(*model) or self._image_warning == model:
+            return True
+        self._image_warning = model
+        self._on_session_send_refused(
+            self.tr(
+                "{model} refused images before: it may not see them. Choose a vision model, or "
+                "press Send again to send anyway."
+            ).format(model=options.model.strip())
+        )
+        return False
+
+    @Slot(int, str)
+    def _on_session_images_refused(self, conversation_id: int, model: str) -> None:
+        options = self.chat_options(conversation_id)
+        if options is not None:
+            self.settings.set_sees_images(options.provider_id, model, False)
+            self._save_settings()
+
+    # Attaching ---------------------------------------------------------------------------------
+
+    def attach(self, offered: list[tuple[Source, str]]) -> list[TrayItem]:
+        """Prepare files (paths, pasted bytes or pictures) off the GUI thread; chips show them."""
+        self.attachment_tray.clear_problem()
+        added = []
+        for source, name in offered:
+            item = TrayItem(name)
+            item.job_id = self.attacher.submit(source, name, self.settings.max_image_side)
+            self._preparing[item.job_id] = item
+            self.attachment_tray.add(item)
+            added.append(item)
+        return added
+
+    def attach_files(self, paths: list[Path]) -> list[TrayItem]:
+        """Attach the files at ``paths`` (as the file picker does)."""
+        return self.attach([(Path(path), Path(path).name) for path in paths])
+
+    @Slot()
+    def _on_attach_button_clicked(self) -> None:
+        dialog = QFileDialog(self, self.tr("Attach files"))
+        dialog.setObjectName("attachDialog")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.filesSelected.connect(self._on_attach_dialog_files_selected)
+        dialog.open()
+
+    @Slot(list)
+    def _on_attach_dialog_files_selected(self, paths: list[str]) -> None:
+        self.attach_files([Path(path) for path in paths])
+        self.composer.setFocus()
+
+    @Slot(object)
+    def _on_composer_files_offered(self, offered: object) -> None:
+        if isinstance(offered, list):
+            self.attach(offered)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        """Accept files dragged onto the window, to attach them."""
+        if self._stack.currentWidget() is self._chat_page and offered_files(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        """Attach the files dropped onto the window."""
+        offered = offered_files(event.mimeData())
+        if offered and self._stack.currentWidget() is self._chat_page:
+            event.acceptProposedAction()
+            self.attach(offered)
+        else:
+            super().dropEvent(event)
+
+    def _find_item(self, job_id: int) -> TrayItem | None:
+        return self._preparing.pop(job_id, None)
+
+    @Slot(int, object)
+    def _on_attacher_prepared(self, job_id: int, prepared: object) -> None:
+        item = self._find_item(job_id)
+        if item is None or not isinstance(prepared, PreparedAttachment):
+            return
+        item.job_id = None
+        item.attachment = prepared
+        item.thumbnail = prepared.thumbnail
+        self.attachment_tray.refresh(item)
+
+    @Slot(int, str)
+    def _on_attacher_refused(self, job_id: int, message: str) -> None:
+        item = self._find_item(job_id)
+        if item is None:
+            return
+        self.attachment_tray.remove(item)
+        for items in self._draft_files.values():
+            if item in items:
+                items.remove(item)
+        self.attachment_tray.show_problem(message)
+
+    @Slot(object)
+    def _on_attachment_tray_item_removed(self, item: object) -> None:
+        if isinstance(item, TrayItem) and item.job_id is not None:
+            self._preparing.pop(item.job_id, None)
+            self.attacher.cancel(item.job_id)
+        self.composer.setFocus()
+
+    def _edit_items(self, attachments: tuple[Attachment, ...]) -> list[TrayItem]:
+        items = []
+        for attachment in attachments:
+            if attachment.sha256 is None:
+                continue  # nothing to send again
+            thumbnail = None
+            if attachment.kind == "image":
+                with contextlib.suppress(StorageError, KeyError):
+                    thumbnail = self.storage.attachment_thumbnail(attachment.sha256)
+            items.append(TrayItem(attachment.name, attachment=attachment, thumbnail=thumbnail))
+        return items
 
     @Slot()
     def _on_composer_send_requested(self) -> None:
@@ -873,6 +1061,7 @@ class MainWindow(QMainWindow):
             self.session.stop()
         elif self.session.editing:
             self.session.cancel_edit()
+            self.attachment_tray.set_items([])
             self.open_conversation_again()
 
     def open_conversation_again(self) -> None:
@@ -886,7 +1075,10 @@ class MainWindow(QMainWindow):
     @Slot(int)
     def _on_transcript_edit_requested(self, message_id: int) -> None:
         text = self.session.begin_edit(message_id)
-        if text:
+        edited = self.session.edited_message
+        if edited is not None:
+            self.attachment_tray.set_items(self._edit_items(edited.attachments))
+        if text or edited is not None:
             self.composer.setPlainText(text)
             self.composer.setFocus()
             self.statusBar().showMessage(
@@ -1184,6 +1376,7 @@ class MainWindow(QMainWindow):
         if not self._closing:
             self._closing = True
             self.database_watch.stop()
+            self.attacher.close()
             self.session.shutdown()
             self._draft_timer.stop()
             self._keep_draft()
