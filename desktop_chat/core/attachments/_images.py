@@ -22,6 +22,7 @@ __all__ = [
     "image_format",
     "make_thumbnail",
     "ready_image",
+    "thumbnail_of",
 ]
 
 #: The most pixels an attached image may have (a 12-megapixel photo has 12,000,000).
@@ -211,3 +212,17 @@ def ready_image(data: bytes, fmt: str, max_side: int) -> ReadyImage:
     else:
         encoded = data
     return ReadyImage(encoded, _MIME[target], width, height, thumbnail)
+
+
+def thumbnail_of(data: bytes) -> bytes | None:
+    """A thumbnail of stored image bytes (an import's), or None when they are not a usable image."""
+    fmt = image_format(data[:32])
+    if fmt is None:
+        return None
+    try:
+        image = _open(data, fmt)
+        image.draft("RGB", (THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+        image.load()
+        return make_thumbnail(image)
+    except (ImageError, OSError, ValueError, SyntaxError, struct.error, EOFError):
+        return None

@@ -21,7 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Protocol
 
-from desktop_chat.core.attachments._images import ImageError, image_format, ready_image
+from desktop_chat.core.attachments._images import (
+    ImageError,
+    image_format,
+    ready_image,
+    thumbnail_of,
+)
 from desktop_chat.core.attachments._pdf import PdfError, pdf_text
 from desktop_chat.core.attachments._text import decode_text
 from desktop_chat.core.errors import AttachmentError
@@ -40,6 +45,7 @@ __all__ = [
     "estimate_tokens",
     "prepare_data",
     "prepare_file",
+    "restore",
     "size_text",
     "summary",
 ]
@@ -56,6 +62,12 @@ MAX_FILES = 20
 MAX_TEXT_CHARS = 1_000_000
 #: The kinds of attachment: an image, a text file, a PDF's text.
 KINDS = ("image", "text", "pdf")
+#: The MIME types each kind may be stored and sent as.
+MIME_TYPES = {
+    "image": frozenset({"image/png", "image/jpeg", "image/webp", "image/gif"}),
+    "text": frozenset({"text/plain"}),
+    "pdf": frozenset({"application/pdf"}),
+}
 _MAX_NAME = 255
 
 
@@ -267,3 +279,35 @@ def check_message(attachments: Sequence[Measured]) -> None:
             f"{estimate_tokens(chars):,} tokens), more than the {MAX_TEXT_CHARS:,} (about "
             f"{estimate_tokens(MAX_TEXT_CHARS):,} tokens) one message can carry."
         )
+
+
+def restore(
+    name: str,
+    kind: str,
+    mime: str,
+    data: bytes,
+    text: str = "",
+    *,
+    pages: int | None = None,
+    width: int | None = None,
+    height: int | None = None,
+) -> PreparedAttachment:
+    """A file exported by Desktop Chat, taken back as it was stored (an import).
+
+    It was prepared when first attached, so it is not prepared again; what the export says is
+    checked against the same limits, and an image gets its thumbnail back.
+
+    Raises:
+        AttachmentError: the kind, the MIME type, the size or the text is not acceptable.
+    """
+    name = clean_name(name)
+    if kind not in KINDS or mime not in MIME_TYPES[kind]:
+        raise AttachmentError(f"{name} has an unknown kind or type ({kind}, {mime}).", name=name)
+    if len(data) > MAX_FILE_BYTES:
+        raise AttachmentError(f"{name} is larger than an attachment may be.", name=name)
+    if len(text) > MAX_TEXT_CHARS:
+        raise _too_much_text(name, len(text))
+    thumbnail = thumbnail_of(data) if kind == "image" else None
+    return PreparedAttachment(
+        name, kind, mime, data, text, pages, width, height, thumbnail=thumbnail
+    )

@@ -4,13 +4,22 @@
 
     {"format": "desktop-chat-conversation", "version": 1,
      "conversation": {"id": 3, "title": ..., "current_leaf_id": 12, ...},
-     "messages": [{"id": 10, "parent_id": null, "role": "user", ...}, ...]}
+     "messages": [{"id": 10, "parent_id": null, "role": "user", ...,
+                   "attachments": [{"name": "shot.png", "sha256": "9f2c...", ...}]}, ...],
+     "files": {"9f2c...": {"kind": "image", "mime": "image/png", "data": "<base64>",
+                           "text": "", "pages": null, "width": 800, "height": 600}}}
 
 Ids are the exporting database's; an import gives the conversation new ids and keeps the tree.
+Each attached file is written once, in ``files``, under the SHA-256 of its bytes; an import checks
+the hash, the kind and the limits before it stores a file. A reference whose ``sha256`` is null
+is a file that was missing already (a placeholder). Files are optional: a reader that does not
+know them still reads the conversation.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import hashlib
 import json
@@ -19,9 +28,12 @@ from pathlib import Path
 from typing import Any
 
 from desktop_chat.core._json_values import has_type
-from desktop_chat.core.errors import ImportExportError
-from desktop_chat.core.history.models import ROLES, STATUSES, Conversation, Message
+from desktop_chat.core.attachments.prepare import PreparedAttachment, restore
+from desktop_chat.core.errors import AttachmentError, ImportExportError
+from desktop_chat.core.history.models import ROLES, STATUSES, Attachment, Conversation, Message
+from desktop_chat.core.history.storage import NewAttachment
 from desktop_chat.core.history.timestamps import valid_seconds
+from desktop_chat.core.transfer._export_common import FileSource
 from desktop_chat.core.transfer._import_types import ImportedConversation, ImportedMessage
 
 __all__ = [
@@ -68,15 +80,40 @@ MESSAGE_FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
 _TIME_FIELDS = frozenset({"created_at", "updated_at", "deleted_at"})
 
 
-def to_json(conversation: Conversation, messages: Sequence[Message]) -> str:
-    """Return a conversation and all its messages (every branch) as JSON text."""
+def _files(messages: Sequence[Message], source: FileSource) -> dict[str, Any]:
+    files: dict[str, Any] = {}
+    for message in messages:
+        for item in message.attachments:
+            if item.sha256 is None or item.sha256 in files:
+                continue
+            files[item.sha256] = {
+                "kind": item.kind,
+                "mime": item.mime,
+                "pages": item.pages,
+                "width": item.width,
+                "height": item.height,
+                "text": source.attachment_text(item.sha256),
+                "data": base64.b64encode(source.attachment_data(item.sha256)).decode("ascii"),
+            }
+    return files
+
+
+def to_json(
+    conversation: Conversation, messages: Sequence[Message], files: FileSource | None = None
+) -> str:
+    """Return a conversation and all its messages (every branch) as JSON text.
+
+    With ``files``, the attached files' bytes and text are written too (lossless).
+    """
     ordered = sorted(messages, key=lambda message: message.id)
-    document = {
+    document: dict[str, Any] = {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
         "conversation": dataclasses.asdict(conversation),
         "messages": [dataclasses.asdict(message) for message in ordered],
     }
+    if files is not None and any(message.attachments for message in ordered):
+        document["files"] = _files(ordered, files)
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -119,6 +156,94 @@ def _key(value: Any, where: str, path: Path) -> str:
     return str(value)
 
 
+def _optional_count(entry: Mapping[str, Any], name: str) -> int | None:
+    value = entry.get(name)
+    if value is None:
+        return None
+    if not has_type(value, (int,)) or value < 0:
+        raise ValueError(name)
+    return int(value)
+
+
+def _restored_file(sha256: str, entry: Any) -> PreparedAttachment:
+    """The file ``files[sha256]`` of a document, checked; its name is set per reference.
+
+    Raises:
+        ValueError: the entry is malformed or its bytes do not have that hash.
+        AttachmentError: it breaks a limit of attachments.
+    """
+    if not isinstance(entry, Mapping):
+        raise ValueError("not an object")
+    kind, mime, text, data = (entry.get(k) for k in ("kind", "mime", "text", "data"))
+    if not (isinstance(kind, str) and isinstance(mime, str) and isinstance(data, str)):
+        raise ValueError("kind, mime or data")
+    if not isinstance(text, str):
+        raise ValueError("text")
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("data is not base64") from None
+    if hashlib.sha256(raw).hexdigest() != sha256:
+        raise ValueError("its bytes do not have the hash it is filed under")
+    return restore(
+        "file",
+        kind,
+        mime,
+        raw,
+        text,
+        pages=_optional_count(entry, "pages"),
+        width=_optional_count(entry, "width"),
+        height=_optional_count(entry, "height"),
+    )
+
+
+class _Files:
+    """The ``files`` of a document, each checked once, handed out per reference."""
+
+    def __init__(self, files: Any, path: Path) -> None:
+        if files is not None and not isinstance(files, Mapping):
+            raise ImportExportError(f"{path.name}: the 'files' part is not an object.", path=path)
+        self._raw: Mapping[str, Any] = files or {}
+        self._done: dict[str, PreparedAttachment] = {}
+        self._path = path
+
+    def references(self, record: Mapping[str, Any], where: str) -> list[NewAttachment]:
+        listed = record.get("attachments", [])
+        if not isinstance(listed, list):
+            raise ImportExportError(
+                f"{self._path.name}: {where} has invalid attachments.", path=self._path
+            )
+        found: list[NewAttachment] = []
+        for item in listed:
+            name = item.get("name") if isinstance(item, Mapping) else None
+            sha256 = item.get("sha256") if isinstance(item, Mapping) else None
+            if not isinstance(name, str) or not (sha256 is None or isinstance(sha256, str)):
+                raise ImportExportError(
+                    f"{self._path.name}: {where} has an invalid attachment.", path=self._path
+                )
+            if sha256 is None or sha256 not in self._raw:
+                found.append(Attachment(name, None))  # shown as not found
+                continue
+            found.append(dataclasses.replace(self._file(sha256), name=name))
+        return found
+
+    def _file(self, sha256: str) -> PreparedAttachment:
+        if sha256 not in self._done:
+            try:
+                self._done[sha256] = _restored_file(sha256, self._raw[sha256])
+            except ValueError as error:
+                raise ImportExportError(
+                    f"{self._path.name}: the attached file {sha256[:12]} is damaged ({error}).",
+                    path=self._path,
+                ) from None
+            except AttachmentError as error:
+                raise ImportExportError(
+                    f"{self._path.name}: an attached file is refused: {error.message}",
+                    path=self._path,
+                ) from None
+        return self._done[sha256]
+
+
 def parse_own_json(document: Any, path: Path) -> ImportedConversation:
     """Read one conversation in this format, checking every field.
 
@@ -142,6 +267,7 @@ def parse_own_json(document: Any, path: Path) -> ImportedConversation:
     conversation_fields = _checked_fields(
         conversation, CONVERSATION_FIELDS, "the conversation", path
     )
+    files = _Files(document.get("files"), path)
     messages: dict[str, ImportedMessage] = {}
     for index, record in enumerate(records):
         where = f"message {index + 1}"
@@ -159,7 +285,12 @@ def parse_own_json(document: Any, path: Path) -> ImportedConversation:
             raise ImportExportError(f"{path.name}: {where} has an unknown role.", path=path)
         if not isinstance(status, str) or status not in STATUSES:
             raise ImportExportError(f"{path.name}: {where} has an unknown status.", path=path)
-        messages[key] = ImportedMessage(key=key, parent_key=parent_key, fields=fields)
+        messages[key] = ImportedMessage(
+            key=key,
+            parent_key=parent_key,
+            fields=fields,
+            attachments=files.references(record, where),
+        )
     ordered = _parents_first(messages, path)
     leaf = conversation.get("current_leaf_id")
     leaf_key = None if leaf is None else _key(leaf, "the conversation's current leaf", path)

@@ -10,6 +10,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from desktop_chat.core.history.storage import NewAttachment
+
 __all__ = ["ImportedConversation", "ImportedMessage"]
 
 
@@ -22,11 +24,13 @@ class ImportedMessage:
         parent_key: the key of its parent, or None for a root message. Parents always come
             before their children in :attr:`ImportedConversation.messages`.
         fields: the message's stored fields (role, content, reasoning, created_at ...).
+        attachments: its files, ready to store (placeholders for files not found).
     """
 
     key: str
     parent_key: str | None
     fields: dict[str, Any]
+    attachments: list[NewAttachment] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -19,7 +19,7 @@ from typing import Any
 
 from desktop_chat.core.errors import ImportExportError, StorageError
 from desktop_chat.core.history import _schema
-from desktop_chat.core.history.storage import Storage, insert_message_row
+from desktop_chat.core.history.storage import Storage, insert_attachments, insert_message_row
 from desktop_chat.core.transfer._import_files import read_import_file
 from desktop_chat.core.transfer._import_types import ImportedConversation
 
@@ -156,6 +156,8 @@ def _store(db: sqlite3.Connection, conversation: ImportedConversation, source: s
         fields = {"created_at": created, **_MESSAGE_DEFAULTS, **message.fields}
         parent = None if message.parent_key is None else new_ids[message.parent_key]
         new_ids[message.key] = insert_message_row(db, conversation_id, parent, fields)
+        if message.attachments:
+            insert_attachments(db, new_ids[message.key], message.attachments)
     leaf = conversation.current_leaf_key
     if leaf is not None:
         db.execute(
