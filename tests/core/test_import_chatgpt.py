@@ -36,7 +36,7 @@ def test_list_file_keeps_text_branches_and_the_shown_path(storage: Storage) -> N
     assert len(result.imported) == 2
     assert result.empty == 1  # "Only hidden" holds nothing to show
     assert dict(result.skipped) == {
-        "hidden": 1, "image or file": 1, "tool call": 1, "tool output": 1,
+        "hidden": 1, "tool call": 1, "tool output": 1,
         "malformed node": 1, "tether_quote content": 1, "untyped content": 1,
     }  # fmt: skip
     hike = next(c for c in storage.list_conversations() if c.title == "Weekend hike")
@@ -60,6 +60,8 @@ def test_list_file_keeps_text_branches_and_the_shown_path(storage: Storage) -> N
     assert [m.reasoning for m in path[:3]] == ["", "", ""]
     assert path[3].finish_reason == "length"
     assert path[2].created_at == path[1].created_at
+    # The uploaded image is not in a bare conversations.json: a named placeholder stands in.
+    assert [(a.name, a.missing) for a in path[2].attachments] == [("file-abc", True)]
     assert len(storage.conversation_messages(hike.id)) == 5
 
 
@@ -76,8 +78,8 @@ def test_same_file_twice_adds_nothing(storage: Storage) -> None:
     first = import_files(storage, [FIXTURES / "conversations.json"])
     second = import_files(storage, [FIXTURES / "conversations.json"])
     assert first.summary() == (
-        "2 imported, 0 already present, 8 skipped (1 conversation with no text, 1 hidden, "
-        "1 image or file, 1 malformed node, 1 tether_quote content, 1 tool call, "
+        "2 imported, 0 already present, 7 skipped (1 conversation with no text, 1 hidden, "
+        "1 malformed node, 1 tether_quote content, 1 tool call, "
         "1 tool output, 1 untyped content)"
     )
     assert (

@@ -391,7 +391,7 @@ def test_import_chatgpt_export_adds_conversations_to_the_list(
 ) -> None:
     box = _import(qtbot, actions, CHATGPT)
     assert box.windowTitle() == "Import finished"
-    assert box.text().startswith("2 imported, 0 already present, 8 skipped (")
+    assert box.text().startswith("2 imported, 0 already present, 7 skipped (")
     assert box.icon() == QMessageBox.Icon.Information
     titles = {c.title for c in window.storage.list_conversations()}
     assert "Weekend hike" in titles

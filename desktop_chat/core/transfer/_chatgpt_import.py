@@ -1,10 +1,14 @@
 """Conversations from ChatGPT's data export (``conversations.json``).
 
 Each conversation holds a ``mapping`` of nodes ``{id, message, parent, children}``; the node named
-by ``current_node`` ends the path ChatGPT showed. Every path is kept as a branch. Only text is
-kept (``text`` parts, and the string parts of ``multimodal_text``), plus ``thoughts`` nodes as
-the reasoning of the reply that follows them; hidden system nodes, tool calls and outputs,
-images, code and anything unknown are skipped and counted. A missing field
+by ``current_node`` ends the path ChatGPT showed. Every path is kept as a branch. Text is kept
+(``text`` parts, and the string parts of ``multimodal_text``), plus ``thoughts`` nodes as the
+reasoning of the reply that follows them, and the images and files a user uploaded: the
+``asset_pointer`` parts of ``multimodal_text`` (``file-service://file-…`` or ``sediment://…``) and
+the files listed in a message's ``metadata.attachments``. The data export zip holds those files
+beside ``conversations.json``, named after their id; each is attached with the rules of any
+attachment, and one that is missing or refused becomes a named placeholder. Hidden system nodes,
+tool calls and outputs, code and anything unknown are skipped and counted. A missing field
 never stops the import: the node or value is skipped or defaulted instead. A time that is there
 but no date can be made of (past year 9999, before 1970, not a number) leaves its conversation
 out, counted as "conversation with an impossible date": stored, it would break every reader.
@@ -16,15 +20,27 @@ import hashlib
 import json
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from desktop_chat.core.errors import ImportExportError
+from desktop_chat.core.attachments.prepare import prepare_data
+from desktop_chat.core.errors import AttachmentError, ImportExportError
+from desktop_chat.core.history.models import Attachment
+from desktop_chat.core.history.storage import NewAttachment
 from desktop_chat.core.history.timestamps import valid_seconds
 from desktop_chat.core.transfer._import_types import ImportedConversation, ImportedMessage
 
-__all__ = ["looks_like_chatgpt", "parse_chatgpt_conversation", "parse_chatgpt_export"]
+__all__ = [
+    "Assets",
+    "looks_like_chatgpt",
+    "parse_chatgpt_conversation",
+    "parse_chatgpt_export",
+]
+
+#: Finds an uploaded file in the export by its id: its bytes and its name there, or None.
+Assets = Callable[[str], tuple[bytes, str] | None]
+_POINTER_SCHEMES = ("file-service://", "sediment://")
 
 _FINISH_REASONS = {"stop": "stop", "max_tokens": "length", "interrupted": "stop"}
 _IMPOSSIBLE_DATE = "conversation with an impossible date"
@@ -61,10 +77,36 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _file_refs(message: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The (file id, name) of each image or file the message carries, in order."""
+    refs: dict[str, str] = {}
+    metadata = message.get("metadata")
+    listed = metadata.get("attachments") if isinstance(metadata, Mapping) else None
+    names = {
+        str(item.get("id")): _text(item.get("name"))
+        for item in (listed if isinstance(listed, list) else [])
+        if isinstance(item, Mapping) and isinstance(item.get("id"), str)
+    }
+    content = message.get("content")
+    parts = content.get("parts") if isinstance(content, Mapping) else None
+    for part in parts if isinstance(parts, list) else []:
+        pointer = part.get("asset_pointer") if isinstance(part, Mapping) else None
+        if isinstance(pointer, str):
+            file_id = pointer
+            for scheme in _POINTER_SCHEMES:
+                file_id = file_id.removeprefix(scheme)
+            if file_id:
+                refs[file_id] = names.get(file_id, "")
+    for file_id, name in names.items():
+        refs.setdefault(file_id, name)
+    return list(refs.items())
+
+
 def _node_text(message: Mapping[str, Any], skipped: Counter[str]) -> tuple[str | None, str]:
     """Return (text, "") for a kept message, or (None, reason) for a skipped one.
 
-    Images and files beside the text of a kept message are counted in ``skipped``.
+    Parts that are neither text nor an uploaded file are counted in ``skipped``. A message
+    with files and no text is kept with "".
     """
     author = message.get("author")
     role = _text(author.get("role")) if isinstance(author, Mapping) else ""
@@ -88,15 +130,35 @@ def _node_text(message: Mapping[str, Any], skipped: Counter[str]) -> tuple[str |
         texts = [part for part in parts if isinstance(part, str)]
     elif content_type == "multimodal_text":
         texts = [part for part in parts if isinstance(part, str)]
-        skipped["image or file"] += len(parts) - len(texts)
+        pointers = sum(1 for p in parts if isinstance(p, Mapping) and "asset_pointer" in p)
+        skipped["image or file"] += len(parts) - len(texts) - pointers
     elif content_type in ("code", "execution_output"):
         return None, "code or execution output"
     else:
         return None, f"{content_type or 'untyped'} content"
     text = "\n\n".join(part for part in texts if part)
     if not text.strip():
+        if role == "user" and _file_refs(message):
+            return "", ""
         return None, "hidden" if role == "system" else "empty"
     return text, ""
+
+
+def _attached(refs: list[tuple[str, str]], assets: Assets | None) -> list[NewAttachment]:
+    """The files of a message, prepared from the export; placeholders for the others."""
+    found: list[NewAttachment] = []
+    for file_id, name in refs:
+        located = assets(file_id) if assets is not None else None
+        if located is None:
+            found.append(Attachment(name or file_id, None))
+            continue
+        data, member = located
+        label = name or member.removeprefix(file_id).lstrip("-_") or member
+        try:
+            found.append(prepare_data(data, label))
+        except (AttachmentError, InterruptedError):
+            found.append(Attachment(label, None))
+    return found
 
 
 def _thoughts(message: Mapping[str, Any]) -> str:
@@ -177,6 +239,7 @@ def _walk(
     created: float,
     default_model: str,
     skipped: Counter[str],
+    assets: Assets | None = None,
 ) -> tuple[list[ImportedMessage], dict[str, str | None]]:
     """The messages kept, walking the tree from its roots, and each node's nearest kept one.
 
@@ -212,7 +275,10 @@ def _walk(
                 if values["role"] == "assistant":
                     values["reasoning"], thinking = thinking, ""
                 stamp = values["created_at"]
-                kept.append(ImportedMessage(key=key, parent_key=inherited, fields=values))
+                files = _attached(_file_refs(message), assets) if values["role"] == "user" else []
+                kept.append(
+                    ImportedMessage(key=key, parent_key=inherited, fields=values, attachments=files)
+                )
                 here = key
         kept_parent[key] = here
         pending.extend((child, here, stamp, thinking) for child in reversed(children.get(key, [])))
@@ -220,7 +286,9 @@ def _walk(
     return kept, kept_parent
 
 
-def parse_chatgpt_conversation(item: Any, index: int, path: Path) -> ImportedConversation | None:
+def parse_chatgpt_conversation(
+    item: Any, index: int, path: Path, assets: Assets | None = None
+) -> ImportedConversation | None:
     """Read one conversation of the list; None when it holds no usable message at all.
 
     Raises:
@@ -244,7 +312,7 @@ def parse_chatgpt_conversation(item: Any, index: int, path: Path) -> ImportedCon
     skipped: Counter[str] = Counter()
     nodes = {str(key): node for key, node in mapping.items() if isinstance(node, Mapping)}
     skipped["malformed node"] += len(mapping) - len(nodes)
-    kept, kept_parent = _walk(nodes, created, default_model, skipped)
+    kept, kept_parent = _walk(nodes, created, default_model, skipped, assets)
     if not kept:
         return None
 
@@ -277,9 +345,12 @@ def parse_chatgpt_conversation(item: Any, index: int, path: Path) -> ImportedCon
 
 
 def parse_chatgpt_export(
-    document: Any, path: Path
+    document: Any, path: Path, assets: Assets | None = None
 ) -> tuple[list[ImportedConversation], int, Counter[str]]:
     """Read a ChatGPT conversation list (or a single conversation object).
+
+    ``assets`` finds the uploaded files of the export (a zip); without it they become
+    placeholders.
 
     Returns:
         The conversations, how many held no text at all and were skipped, and the ones left
@@ -293,7 +364,7 @@ def parse_chatgpt_export(
     refused: Counter[str] = Counter()
     for index, item in enumerate(items):
         try:
-            parsed = parse_chatgpt_conversation(item, index, path)
+            parsed = parse_chatgpt_conversation(item, index, path, assets)
         except _ImpossibleDateError:
             refused[_IMPOSSIBLE_DATE] += 1
             continue

@@ -15,8 +15,13 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from desktop_chat.core.attachments.prepare import MAX_FILE_BYTES
 from desktop_chat.core.errors import ImportExportError
-from desktop_chat.core.transfer._chatgpt_import import looks_like_chatgpt, parse_chatgpt_export
+from desktop_chat.core.transfer._chatgpt_import import (
+    Assets,
+    looks_like_chatgpt,
+    parse_chatgpt_export,
+)
 from desktop_chat.core.transfer._export_json import is_own_format, parse_own_json
 from desktop_chat.core.transfer._import_types import ImportedConversation
 
@@ -102,11 +107,13 @@ def _decode(data: bytes, name: str, path: Path) -> Any:
     return document
 
 
-def _parse_document(document: Any, name: str, path: Path, *, required: bool) -> ParsedFile | None:
+def _parse_document(
+    document: Any, name: str, path: Path, *, required: bool, assets: Assets | None = None
+) -> ParsedFile | None:
     if is_own_format(document):
         return ParsedFile([parse_own_json(document, path)], 0)
     if looks_like_chatgpt(document):
-        return ParsedFile(*parse_chatgpt_export(document, path))
+        return ParsedFile(*parse_chatgpt_export(document, path, assets))
     if required:
         raise ImportExportError(
             f"{name}: neither a Desktop Chat conversation nor a ChatGPT export.", path=path
@@ -127,6 +134,36 @@ def _read_json_file(path: Path) -> ParsedFile:
     )
     assert parsed is not None
     return parsed
+
+
+class _ZipAssets:
+    """The files beside ``conversations.json`` in a ChatGPT export, found by the id that starts
+    their name; each is read within :data:`MAX_FILE_BYTES`, all of them within
+    :data:`MAX_ZIP_TOTAL_BYTES`."""
+
+    def __init__(self, archive: zipfile.ZipFile) -> None:
+        self._archive = archive
+        self._members = [
+            info
+            for info in archive.infolist()
+            if not info.is_dir() and not info.filename.lower().endswith(".json")
+        ]
+        self._budget = MAX_ZIP_TOTAL_BYTES
+
+    def __call__(self, file_id: str) -> tuple[bytes, str] | None:
+        for info in self._members:
+            name = PurePosixPath(info.filename).name
+            if not name.startswith(file_id):
+                continue
+            if info.flag_bits & 0x1 or info.file_size > min(MAX_FILE_BYTES, self._budget):
+                return None
+            with self._archive.open(info) as member:
+                data = member.read(info.file_size + 1)
+            if len(data) > info.file_size:
+                return None
+            self._budget -= len(data)
+            return data, name
+        return None
 
 
 def _read_zip(path: Path) -> ParsedFile:
@@ -154,6 +191,7 @@ def _read_zip(path: Path) -> ParsedFile:
             empty = 0
             refused: Counter[str] = Counter()
             found = False
+            assets = _ZipAssets(archive)
             for info in sorted(members, key=lambda member: member.filename):
                 member_name = PurePosixPath(info.filename).name
                 chatgpt_named = bool(_CHATGPT_MEMBER.match(member_name))
@@ -168,7 +206,11 @@ def _read_zip(path: Path) -> ParsedFile:
                     )
                 label = f"{path.name}/{member_name}"
                 parsed = _parse_document(
-                    _decode(data, label, path), label, path, required=chatgpt_named
+                    _decode(data, label, path),
+                    label,
+                    path,
+                    required=chatgpt_named,
+                    assets=assets,
                 )
                 if parsed is not None:
                     found = True
