@@ -84,7 +84,9 @@ def _export(storage: Storage, options: argparse.Namespace, stdout: TextIO, stder
         for conversation in conversations
     ]
     pdf_writer = _pdf_writer() if options.format == "pdf" else None
-    written = write_export(items, options.format, Path(options.output), pdf_writer=pdf_writer)
+    written = write_export(
+        items, options.format, Path(options.output), pdf_writer=pdf_writer, files=storage
+    )
     for path in written:
         print(path, file=stdout)
     return EXIT_OK

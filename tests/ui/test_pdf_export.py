@@ -80,3 +80,30 @@ def test_several_pdfs_into_a_zip(tmp_path: Path) -> None:
         assert reader.namelist() == ["packing-list-b-tips-b-tricks-7.pdf", "second-8.pdf"]
         reader.extract("second-8.pdf", tmp_path)
     assert "How do I write a fenced block" in _pdf_text(tmp_path / "second-8.pdf")
+
+
+@pytest.mark.usefixtures("qapp")
+def test_pdf_shows_attached_images(tmp_path: Path) -> None:
+    from desktop_chat.core.attachments.prepare import prepare_data
+    from desktop_chat.core.history.storage import Storage
+    from tests.attachment_files import png
+
+    with Storage.open(tmp_path / "c.sqlite3") as storage:
+        conversation = storage.create_conversation("Pictures")
+        storage.add_message(
+            conversation.id,
+            None,
+            "user",
+            "Here",
+            attachments=[prepare_data(png(200, 120, "blue"), "blue.png")],
+        )
+        saved = storage.get_conversation(conversation.id)
+        assert saved is not None
+        target = tmp_path / "pictures.pdf"
+        messages = storage.conversation_messages(conversation.id)
+        write_export([(saved, messages)], "pdf", target, pdf_writer=write_pdf, files=storage)
+    images = subprocess.run(
+        ["pdfimages", "-list", str(target)], capture_output=True, text=True, check=True
+    ).stdout
+    assert len(images.strip().splitlines()) == 3  # two header lines, then the one image
+    assert "blue.png" in _pdf_text(target)

@@ -1,16 +1,22 @@
-"""Helpers every export format shares: the shown path, dates, role names and code fences."""
+"""Helpers every export format shares: the shown path, dates, role names, code fences, and the
+files attached to messages (where their bytes come from, and safe names to write them under)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 from datetime import timezone
+from typing import Protocol
 
-from desktop_chat.core.history.models import Conversation, Message
+from desktop_chat.core.attachments.prepare import clean_name, summary
+from desktop_chat.core.history.models import Attachment, Conversation, Message
 from desktop_chat.core.history.timestamps import stored_datetime
 
 __all__ = [
     "ROLE_LABELS",
+    "FileSource",
+    "attachment_caption",
+    "attachment_file_name",
     "close_open_fence",
     "fence",
     "format_time",
@@ -27,6 +33,38 @@ _STATUS_NOTES = {
 }
 
 ROLE_LABELS = {"system": "System", "user": "User", "assistant": "Assistant"}
+
+_UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class FileSource(Protocol):
+    """Where an export reads attached files from (the storage)."""
+
+    def attachment_data(self, sha256: str) -> bytes:
+        """The stored bytes of a file."""
+
+    def attachment_text(self, sha256: str) -> str:
+        """The text sent for a text file or a PDF."""
+
+
+def attachment_file_name(attachment: Attachment) -> str:
+    """A name to write an attached file under: unique by its hash, safe on every system.
+
+    The file's own name is untrusted (``../``, reserved names, odd characters): only letters,
+    digits, dots, dashes and underscores are kept, after the first 8 characters of its hash.
+    """
+    safe = _UNSAFE_FILE_CHARS.sub("_", clean_name(attachment.name)).strip("._") or "file"
+    prefix = (attachment.sha256 or "missing")[:8]
+    return f"{prefix}-{safe[-100:]}"
+
+
+def attachment_caption(attachment: Attachment) -> str:
+    """How an export names a file beside its link: the name, size and pages."""
+    if attachment.missing:
+        return f"{attachment.name} (not found when imported)"
+    detail = summary(attachment.kind, attachment.size, pages=attachment.pages)
+    return f"{attachment.name} ({detail})"
+
 
 _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 _BACKTICK_RUN = re.compile(r"`+")

@@ -1,4 +1,9 @@
-"""Writing exports to disk: one file, a folder of files, or a zip, with safe unique names."""
+"""Writing exports to disk: one file, a folder of files, or a zip, with safe unique names.
+
+Markdown and text exports put the files attached to the conversation in a folder beside the
+document (``<document name>_files/``, inside the zip for a zip) and link them relatively. JSON
+carries them inside, HTML and PDF embed the images.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +16,15 @@ from pathlib import Path
 
 from desktop_chat.core._files import atomic_target
 from desktop_chat.core.errors import ImportExportError
-from desktop_chat.core.history.models import Conversation, Message
+from desktop_chat.core.history.models import Attachment, Conversation, Message
+from desktop_chat.core.transfer._export_common import (
+    FileSource,
+    attachment_file_name,
+    shown_path,
+)
 from desktop_chat.core.transfer._export_html import to_html
 from desktop_chat.core.transfer._export_json import to_json
-from desktop_chat.core.transfer._export_text import to_markdown, to_text
+from desktop_chat.core.transfer._export_text import Links, to_markdown, to_text
 
 __all__ = [
     "EXTENSIONS",
@@ -40,17 +50,49 @@ _WINDOWS_RESERVED = frozenset(
 )
 
 
-def render_text(conversation: Conversation, messages: Sequence[Message], fmt: str) -> str:
-    """Return a conversation in one of the text formats (``md``, ``txt``, ``json``, ``html``)."""
+def render_text(
+    conversation: Conversation,
+    messages: Sequence[Message],
+    fmt: str,
+    files: FileSource | None = None,
+    links: Links | None = None,
+) -> str:
+    """Return a conversation in one of the text formats (``md``, ``txt``, ``json``, ``html``).
+
+    ``files`` lets JSON carry the attached files and HTML embed the images; ``links`` says where
+    Markdown and text find the files written beside them.
+    """
     if fmt == "md":
-        return to_markdown(conversation, messages)
+        return to_markdown(conversation, messages, links)
     if fmt == "txt":
-        return to_text(conversation, messages)
+        return to_text(conversation, messages, links)
     if fmt == "json":
-        return to_json(conversation, messages)
+        return to_json(conversation, messages, files)
     if fmt == "html":
-        return to_html(conversation, messages)
+        return to_html(conversation, messages, files=files)
     raise ValueError(f"not a text format: {fmt!r}")
+
+
+def _shown_files(conversation: Conversation, messages: Sequence[Message]) -> list[Attachment]:
+    """The stored files of the messages a text export writes, each once."""
+    seen: dict[str, Attachment] = {}
+    for message in shown_path(conversation, messages):
+        for item in message.attachments:
+            if item.sha256 is not None:
+                seen.setdefault(attachment_file_name(item), item)
+    return list(seen.values())
+
+
+def _beside(fmt: str, document: str, attached: list[Attachment]) -> tuple[str, Links]:
+    """The folder the files of ``document`` go in, and the links to them; none for other formats."""
+    if fmt not in ("md", "txt") or not attached:
+        return "", {}
+    folder = f"{Path(document).stem}_files"
+    return folder, {
+        item.sha256: f"{folder}/{attachment_file_name(item)}"
+        for item in attached
+        if item.sha256 is not None
+    }
 
 
 def slugify(title: str) -> str:
@@ -87,14 +129,40 @@ def _write_one(
     fmt: str,
     path: Path,
     pdf_writer: PdfWriter | None,
+    *,
+    files: FileSource | None = None,
+    links: Links | None = None,
 ) -> None:
     if fmt == "pdf":
         if pdf_writer is None:
             raise ImportExportError("PDF export needs the graphical toolkit.", path=path)
-        html = to_html(conversation, messages, paged=True)
+        html = to_html(conversation, messages, paged=True, files=files)
         pdf_writer(html, path, conversation.title or "Conversation")
     else:
-        path.write_text(render_text(conversation, messages, fmt), encoding="utf-8", newline="\n")
+        text = render_text(conversation, messages, fmt, files, links)
+        path.write_text(text, encoding="utf-8", newline="\n")
+
+
+def _write_beside(
+    target: Path,
+    conversation: Conversation,
+    messages: Sequence[Message],
+    fmt: str,
+    *,
+    pdf_writer: PdfWriter | None,
+    files: FileSource | None,
+) -> None:
+    """Write one document at ``target`` and, for Markdown and text, its files beside it."""
+    attached = _shown_files(conversation, messages) if files is not None else []
+    folder, links = _beside(fmt, target.name, attached)
+    if folder and files is not None:
+        (target.parent / folder).mkdir(exist_ok=True)
+        for item in attached:
+            assert item.sha256 is not None
+            with atomic_target(target.parent / links[item.sha256]) as temporary:
+                temporary.write_bytes(files.attachment_data(item.sha256))
+    with atomic_target(target) as temporary:
+        _write_one(conversation, messages, fmt, temporary, pdf_writer, files=files, links=links)
 
 
 def write_export(
@@ -103,6 +171,7 @@ def write_export(
     output: Path,
     *,
     pdf_writer: PdfWriter | None = None,
+    files: FileSource | None = None,
 ) -> list[Path]:
     """Write conversations in ``fmt`` and return the files written.
 
@@ -115,6 +184,7 @@ def write_export(
         fmt: one of :data:`FORMATS`.
         output: the file, folder or ``.zip`` to write.
         pdf_writer: turns HTML into a PDF file; required for ``fmt == "pdf"``.
+        files: where attached files are read from (None leaves them out, naming them only).
 
     Raises:
         ImportExportError: the format is unknown or the output cannot be written.
@@ -126,20 +196,18 @@ def write_export(
     extension = EXTENSIONS[fmt]
     try:
         if output.suffix.lower() == ".zip":
-            return [_write_zip(items, fmt, output, extension, pdf_writer)]
+            return [_write_zip(items, fmt, output, extension, pdf_writer=pdf_writer, files=files)]
         if len(items) == 1 and not output.is_dir():
             conversation, messages = items[0]
             output.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_target(output) as temporary:
-                _write_one(conversation, messages, fmt, temporary, pdf_writer)
+            _write_beside(output, conversation, messages, fmt, pdf_writer=pdf_writer, files=files)
             return [output]
         output.mkdir(parents=True, exist_ok=True)
         taken: set[str] = set()
         written = []
         for conversation, messages in items:
             target = output / unique_file_name(conversation, extension, taken)
-            with atomic_target(target) as temporary:
-                _write_one(conversation, messages, fmt, temporary, pdf_writer)
+            _write_beside(target, conversation, messages, fmt, pdf_writer=pdf_writer, files=files)
             written.append(target)
         return written
     except OSError as error:
@@ -153,7 +221,9 @@ def _write_zip(
     fmt: str,
     output: Path,
     extension: str,
+    *,
     pdf_writer: PdfWriter | None,
+    files: FileSource | None,
 ) -> Path:
     output.parent.mkdir(parents=True, exist_ok=True)
     taken: set[str] = set()
@@ -166,8 +236,14 @@ def _write_zip(
             if fmt == "pdf":
                 with tempfile.TemporaryDirectory() as folder:
                     pdf_path = Path(folder) / name
-                    _write_one(conversation, messages, fmt, pdf_path, pdf_writer)
+                    _write_one(conversation, messages, fmt, pdf_path, pdf_writer, files=files)
                     archive.write(pdf_path, name)
-            else:
-                archive.writestr(name, render_text(conversation, messages, fmt))
+                continue
+            attached = _shown_files(conversation, messages) if files is not None else []
+            beside, links = _beside(fmt, name, attached)
+            if beside and files is not None:
+                for item in attached:
+                    assert item.sha256 is not None
+                    archive.writestr(links[item.sha256], files.attachment_data(item.sha256))
+            archive.writestr(name, render_text(conversation, messages, fmt, files, links))
     return output

@@ -3,11 +3,13 @@
 Everything the model wrote is untrusted: Markdown is rendered by the parser of
 :mod:`desktop_chat.core.markdown._markdown_safety` (raw HTML disabled, only ``http``, ``https`` and
 ``mailto`` links survive, here with ``rel="noopener noreferrer"``, images become plain links), and
-a Content-Security-Policy forbids scripts and every remote resource.
+a Content-Security-Policy forbids scripts and every remote resource. Attached images are
+embedded as ``data:`` URIs (the only images the policy allows); other files are listed by name.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +26,8 @@ from pygments.lexers.special import TextLexer
 from desktop_chat.core.history.models import Conversation, Message
 from desktop_chat.core.markdown._markdown_safety import builtin_lexer, safe_parser
 from desktop_chat.core.transfer._export_common import (
+    FileSource,
+    attachment_caption,
     close_open_fence,
     format_time,
     role_label,
@@ -47,6 +51,8 @@ CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-sr
 LIGHT_CODE_STYLE = "default"
 DARK_CODE_STYLE = "monokai"
 MAX_HIGHLIGHT_CHARS = 200_000
+# The widest an image is laid out on a PDF page, in pixels of Qt's layout.
+_PAGED_IMAGE_WIDTH = 480
 
 _PAGE_CSS = """
 :root { color-scheme: light dark; --fg: #1f2328; --bg: #ffffff; --muted: #59636e;
@@ -62,6 +68,9 @@ header h1 { margin: 0 0 .25rem; font-size: 1.6rem; }
 .role { margin: 0 0 .5rem; font-size: .8rem; letter-spacing: .04em; text-transform: uppercase;
   color: var(--muted); }
 .note { color: var(--muted); font-style: italic; }
+figure.attachment { margin: .5rem 0; }
+figure.attachment img { max-width: 100%; height: auto; border-radius: 6px; }
+figure.attachment figcaption, ul.attachments { color: var(--muted); font-size: .85rem; }
 details.thinking { margin: 0 0 .75rem; color: var(--muted); }
 details.thinking summary { cursor: pointer; }
 a { color: var(--link); }
@@ -192,7 +201,30 @@ def _style_sheet(*, paged: bool) -> str:
     return css + _PRINT_CSS
 
 
-def _message_html(message: Message, *, paged: bool) -> str:
+def _attachments_html(message: Message, files: FileSource | None, *, paged: bool) -> str:
+    figures: list[str] = []
+    listed: list[str] = []
+    for item in message.attachments:
+        caption = html.escape(attachment_caption(item))
+        if item.kind == "image" and item.sha256 is not None and files is not None:
+            data = base64.b64encode(files.attachment_data(item.sha256)).decode("ascii")
+            source = f"data:{html.escape(item.mime)};base64,{data}"
+            width = ""
+            if paged and item.width:
+                width = f' width="{min(item.width, _PAGED_IMAGE_WIDTH)}"'
+            figures.append(
+                f'<figure class="attachment"><img src="{source}" alt="{html.escape(item.name)}"'
+                f"{width}><figcaption>{caption}</figcaption></figure>"
+            )
+        else:
+            listed.append(f"<li>{caption}</li>")
+    block = "".join(figures)
+    if listed:
+        block += f'<ul class="attachments">{"".join(listed)}</ul>'
+    return block
+
+
+def _message_html(message: Message, *, paged: bool, files: FileSource | None = None) -> str:
     role = html.escape(message.role)
     parts = [
         f'<section class="message {role}">',
@@ -211,6 +243,8 @@ def _message_html(message: Message, *, paged: bool) -> str:
     if message.content:
         content = markdown_fragment(message.content, inline_styles=paged)
         parts.append(f'<div class="content">{content}</div>')
+    if message.attachments:
+        parts.append(_attachments_html(message, files, paged=paged))
     note = status_note(message)
     if note:
         if message.error:
@@ -220,7 +254,13 @@ def _message_html(message: Message, *, paged: bool) -> str:
     return "\n".join(parts)
 
 
-def to_html(conversation: Conversation, messages: Sequence[Message], *, paged: bool = False) -> str:
+def to_html(
+    conversation: Conversation,
+    messages: Sequence[Message],
+    *,
+    paged: bool = False,
+    files: FileSource | None = None,
+) -> str:
     """Return the shown path of a conversation as one self-contained HTML document.
 
     Args:
@@ -228,6 +268,7 @@ def to_html(conversation: Conversation, messages: Sequence[Message], *, paged: b
         messages: every message of the conversation; only root .. current leaf is written.
         paged: write the page for Qt's rich-text engine (PDF): light colours only, code
             coloured inline, and none of the CSS (variables, media queries) Qt ignores.
+        files: where attached images are read from, to embed them (None lists them by name).
     """
     title = html.escape(" ".join(conversation.title.split()) or UNTITLED)
     meta = []
@@ -243,7 +284,7 @@ def to_html(conversation: Conversation, messages: Sequence[Message], *, paged: b
             f'<div class="content">{prompt}</div>'
             "</section>"
         )
-    body.extend(_message_html(message, paged=paged) for message in path)
+    body.extend(_message_html(message, paged=paged, files=files) for message in path)
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'

@@ -1,14 +1,21 @@
-"""Conversations and messages as Markdown or plain text (exports and the copy commands)."""
+"""Conversations and messages as Markdown or plain text (exports and the copy commands).
+
+Attached files are written beside the document by the file writer; here each message names its
+files and, when the writer says where it put them (``links``: hash to relative path), links them:
+images as Markdown images, other files as links. File names are untrusted and escaped.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from desktop_chat.core.history.models import Conversation, Message
 from desktop_chat.core.transfer._export_common import (
+    attachment_caption,
     close_open_fence,
     fence,
     format_time,
@@ -19,6 +26,7 @@ from desktop_chat.core.transfer._export_common import (
 
 __all__ = [
     "UNTITLED",
+    "Links",
     "markdown_to_text",
     "message_markdown",
     "message_text",
@@ -27,6 +35,9 @@ __all__ = [
 ]
 
 UNTITLED = "Untitled conversation"
+#: Where an export put each attached file, by hash: a path relative to the document.
+Links = Mapping[str, str]
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~-])")
 
 _parser = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 
@@ -53,13 +64,32 @@ def message_markdown(message: Message) -> str:
     return close_open_fence(message.content)
 
 
-def _message_section(message: Message) -> str:
+def _escape_markdown(text: str) -> str:
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def _markdown_files(message: Message, links: Links | None) -> list[str]:
+    lines = []
+    for item in message.attachments:
+        caption = _escape_markdown(attachment_caption(item))
+        target = links.get(item.sha256) if links and item.sha256 else None
+        if target is None:
+            lines.append(f"*Attached: {caption}*")
+        elif item.kind == "image":
+            lines.append(f"![{_escape_markdown(item.name)}](<{target}>)")
+        else:
+            lines.append(f"*Attached:* [{caption}](<{target}>)")
+    return lines
+
+
+def _message_section(message: Message, links: Links | None = None) -> str:
     parts = [f"## {role_label(message.role)}"]
     if message.reasoning:
         reasoning = close_open_fence(message.reasoning)
         parts.append(f"<details><summary>Thinking</summary>\n\n{reasoning}\n\n</details>")
     if message.content.strip():
         parts.append(message_markdown(message).strip("\n"))
+    parts.extend(_markdown_files(message, links))
     note = _status_note(message)
     if note:
         parts.append(f"*{note}*")
@@ -68,12 +98,15 @@ def _message_section(message: Message) -> str:
     return "\n\n".join(parts)
 
 
-def to_markdown(conversation: Conversation, messages: Sequence[Message]) -> str:
+def to_markdown(
+    conversation: Conversation, messages: Sequence[Message], links: Links | None = None
+) -> str:
     """Return the shown path of a conversation as a Markdown document.
 
     Args:
         conversation: the conversation (title, model, date and current leaf are used).
         messages: every message of the conversation; only root .. current leaf is written.
+        links: where attached files were written, by hash (relative to the document).
     """
     header = [
         f"# {_title(conversation)}",
@@ -82,7 +115,7 @@ def to_markdown(conversation: Conversation, messages: Sequence[Message]) -> str:
     path = shown_path(conversation, messages)
     if conversation.system_prompt and not (path and path[0].role == "system"):
         header.append(f"## System\n\n{close_open_fence(conversation.system_prompt)}")
-    sections = header + [_message_section(message) for message in path]
+    sections = header + [_message_section(message, links) for message in path]
     return "\n\n".join(sections) + "\n"
 
 
@@ -143,8 +176,10 @@ def _indent(text: str) -> str:
     return "\n".join(f"    {line}" if line else "" for line in text.splitlines())
 
 
-def to_text(conversation: Conversation, messages: Sequence[Message]) -> str:
-    """Return the shown path of a conversation as plain text."""
+def to_text(
+    conversation: Conversation, messages: Sequence[Message], links: Links | None = None
+) -> str:
+    """Return the shown path of a conversation as plain text (``links`` as for Markdown)."""
     title = _title(conversation)
     blocks = [f"{title}\n{'=' * min(len(title), 72)}\n" + "\n".join(_header_lines(conversation))]
     path = shown_path(conversation, messages)
@@ -156,6 +191,10 @@ def to_text(conversation: Conversation, messages: Sequence[Message]) -> str:
             lines.append("  Thinking:\n" + _indent(markdown_to_text(message.reasoning)) + "\n")
         if message.content:
             lines.append(message_text(message))
+        for item in message.attachments:
+            target = links.get(item.sha256) if links and item.sha256 else None
+            where = f" -> {target}" if target else ""
+            lines.append(f"Attached: {' '.join(attachment_caption(item).split())}{where}")
         note = _status_note(message)
         if note:
             lines.append(note)

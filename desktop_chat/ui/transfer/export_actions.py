@@ -343,7 +343,7 @@ class ExportActions(QObject):
 
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            written = write_export(items, fmt, path, pdf_writer=write_pdf)
+            written = write_export(items, fmt, path, pdf_writer=write_pdf, files=self._storage)
         except DesktopChatError as error:
             self._problem(self.tr("Export failed"), error.message)
             return []
