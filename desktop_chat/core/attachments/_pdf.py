@@ -65,8 +65,12 @@ def pdf_text(
     *,
     cancelled: threading.Event | None = None,
     clock: Callable[[], float] = time.monotonic,
+    between_pages: Callable[[], None] | None = None,
 ) -> PdfText:
     """The text of every page of the PDF in ``data``.
+
+    ``between_pages`` is called after each page: a worker thread passes a short sleep there, so
+    the pure-Python extraction lets the GUI thread run between pages.
 
     Raises:
         PdfError: the file is damaged, protected by a password, too long, or too slow.
@@ -91,4 +95,6 @@ def pdf_text(
         except (PyPdfError, OSError, ValueError, KeyError, TypeError, RecursionError):
             page = ""  # one damaged page does not lose the others
         texts.append(f"[Page {number + 1}]\n{page.strip()}")
+        if between_pages is not None:
+            between_pages()
     return PdfText("\n\n".join(texts), count)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Protocol
@@ -170,8 +170,9 @@ def prepare_data(
     *,
     max_side: int = DEFAULT_MAX_SIDE,
     cancelled: threading.Event | None = None,
+    between_pages: Callable[[], None] | None = None,
 ) -> PreparedAttachment:
-    """Prepare the bytes of a file called ``name``.
+    """Prepare the bytes of a file called ``name`` (``between_pages``: see ``pdf_text``).
 
     Raises:
         AttachmentError: the file is too large, damaged, encrypted, or of an unknown kind.
@@ -203,7 +204,7 @@ def prepare_data(
         )
     if b"%PDF-" in data[:1024]:
         try:
-            extracted = pdf_text(data, cancelled=cancelled)
+            extracted = pdf_text(data, cancelled=cancelled, between_pages=between_pages)
         except PdfError as problem:
             raise AttachmentError(f"{name} cannot be attached: {problem}.", name=name) from None
         if not any(line.strip() for line in extracted.text.splitlines() if not _page_line(line)):
@@ -238,6 +239,7 @@ def prepare_file(
     *,
     max_side: int = DEFAULT_MAX_SIDE,
     cancelled: threading.Event | None = None,
+    between_pages: Callable[[], None] | None = None,
 ) -> PreparedAttachment:
     """Read and prepare the file at ``path``; never more than :data:`MAX_FILE_BYTES` is read.
 
@@ -255,7 +257,9 @@ def prepare_file(
         raise AttachmentError(
             f"{name} cannot be read: {error.strerror or error}.", name=name
         ) from None
-    return prepare_data(data, name, max_side=max_side, cancelled=cancelled)
+    return prepare_data(
+        data, name, max_side=max_side, cancelled=cancelled, between_pages=between_pages
+    )
 
 
 def check_message(attachments: Sequence[Measured]) -> None:

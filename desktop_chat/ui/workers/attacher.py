@@ -10,6 +10,7 @@ is read; the worker never touches a widget.
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,10 @@ from PySide6.QtGui import QImage
 from desktop_chat.core.attachments.prepare import prepare_data, prepare_file
 from desktop_chat.core.errors import AttachmentError
 
-__all__ = ["Attacher", "Source"]
+__all__ = ["PAGE_PAUSE", "Attacher", "Source"]
+
+#: Seconds the worker pauses after each page of a PDF, for the GUI thread.
+PAGE_PAUSE = 0.002
 
 #: A file to prepare: a path, the bytes of a pasted file, or a pasted picture.
 Source = Path | bytes | QImage
@@ -42,11 +46,28 @@ def _png(image: QImage) -> bytes:
     return bytes(buffer.data().data())
 
 
+def _let_the_gui_run() -> None:
+    # PDF text is read in pure Python, which holds the interpreter; a short sleep after each page
+    # hands it to the GUI thread, whose events would otherwise wait for the switch interval.
+    time.sleep(PAGE_PAUSE)
+
+
 def _prepare(job: _Job) -> object:
     if isinstance(job.source, Path):
-        return prepare_file(job.source, max_side=job.max_side, cancelled=job.cancelled)
+        return prepare_file(
+            job.source,
+            max_side=job.max_side,
+            cancelled=job.cancelled,
+            between_pages=_let_the_gui_run,
+        )
     data = job.source if isinstance(job.source, bytes) else _png(job.source)
-    return prepare_data(data, job.name, max_side=job.max_side, cancelled=job.cancelled)
+    return prepare_data(
+        data,
+        job.name,
+        max_side=job.max_side,
+        cancelled=job.cancelled,
+        between_pages=_let_the_gui_run,
+    )
 
 
 class Attacher(QObject):
