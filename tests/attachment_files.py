@@ -48,7 +48,7 @@ def _escape(text: str) -> str:
 
 
 def pdf(pages: list[str]) -> bytes:
-    """A PDF with one line of Helvetica text per page ("" makes a page with no text)."""
+    """A PDF with a page per text, its lines in Helvetica ("" makes a page with no text)."""
     objects: list[bytes] = []
     count = len(pages)
     kids = " ".join(f"{4 + 2 * i} 0 R" for i in range(count))
@@ -56,7 +56,8 @@ def pdf(pages: list[str]) -> bytes:
     objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {count} >>".encode())
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     for index, text in enumerate(pages):
-        content = f"BT /F1 12 Tf 72 720 Td ({_escape(text)}) Tj ET".encode() if text else b""
+        lines = " ".join(f"({_escape(line)}) Tj T*" for line in text.split("\n"))
+        content = f"BT /F1 11 Tf 14 TL 72 720 Td {lines} ET".encode() if text else b""
         objects.append(
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {5 + 2 * index} 0 R"
             " /Resources << /Font << /F1 3 0 R >> >> >>".encode()
