@@ -206,6 +206,7 @@ def test_a_refusal_of_images_is_worded_learned_and_warned_of_next_time(
     assert not window.send_current()
     assert window.composer_notice.isVisible()
     assert "refused images before" in child(window, QLabel, "composerNoticeText").text()
+    assert child(window, QPushButton, "composerNoticeAction").text() == "Choose a model"
     scripted_server.add(sse_reply(["Sent anyway."]))
     assert window.send_current()
     qtbot.waitUntil(lambda: not window.session.is_streaming, timeout=5000)

@@ -185,6 +185,7 @@ class MainWindow(QMainWindow):
     # Building ----------------------------------------------------------------------------------
 
     def _start_attaching(self) -> None:
+        self._notice_picks_model = False
         # Files waiting to be sent, per conversation (like drafts), and those being prepared.
         self._draft_files: dict[int | None, list[TrayItem]] = {}
         self._preparing: dict[int, TrayItem] = {}
@@ -465,7 +466,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_composer_notice_action_clicked(self) -> None:
         self.composer_notice.hide()
-        if self.active_provider() is not None and not self.model_picker.currentText().strip():
+        if self._notice_picks_model:
             self.model_picker.setFocus()
             self.model_picker.showPopup()
         else:
@@ -935,11 +936,12 @@ class MainWindow(QMainWindow):
         if self.settings.sees_images(*model) or self._image_warning == model:
             return True
         self._image_warning = model
-        self._on_session_send_refused(
+        self._show_notice(
             self.tr(
                 "{model} refused images before: it may not see them. Choose a vision model, or "
                 "press Send again to send anyway."
-            ).format(model=options.model.strip())
+            ).format(model=options.model.strip()),
+            pick_model=True,
         )
         return False
 
@@ -1092,8 +1094,16 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_session_send_refused(self, message: str) -> None:
+        self._show_notice(message, pick_model=False)
+
+    def _show_notice(self, message: str, *, pick_model: bool) -> None:
+        """Say above the composer why nothing was sent, with the action that helps."""
         self.composer_notice_text.setText(message)
-        if self.active_provider() is not None and not self.model_picker.currentText().strip():
+        no_model = (
+            self.active_provider() is not None and not self.model_picker.currentText().strip()
+        )
+        self._notice_picks_model = pick_model or no_model
+        if self._notice_picks_model:
             self.composer_notice_action.setText(self.tr("Choose a model"))
             self.model_picker.setFocus()
         else:
