@@ -116,16 +116,14 @@ class Attacher(QObject):
         with self._lock:
             return self._thread is not None
 
-    def close(self, timeout: float = 2.0) -> None:
-        """Cancel every job and wait up to ``timeout`` seconds for the worker to end."""
+    def close(self) -> None:
+        """Cancel every job, without waiting: the worker ends after the step it is in (a daemon
+        thread, so it never holds the application open)."""
         with self._lock:
             self._closed = True
             for job in [*self._jobs, self._current]:
                 if job is not None:
                     job.cancelled.set()
-            thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
 
     def _run(self) -> None:
         while True:
