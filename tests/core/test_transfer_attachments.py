@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
 import json
 import zipfile
 from pathlib import Path
@@ -78,6 +79,11 @@ def _tampered(document: dict[str, Any], change: str) -> dict[str, Any]:
         entry["mime"] = "text/html"
     elif change == "base64":
         entry["data"] = "***"
+    elif change == "picture":
+        fake = b"\x89PNG\r\n\x1a\n not really"
+        changed["files"][hashlib.sha256(fake).hexdigest()] = changed["files"].pop(SHOT.sha256)
+        changed["files"][hashlib.sha256(fake).hexdigest()]["data"] = base64.b64encode(fake).decode()
+        changed["messages"][0]["attachments"][0]["sha256"] = hashlib.sha256(fake).hexdigest()
     else:
         changed["messages"][0]["attachments"] = "shot.png"
     return changed
@@ -89,6 +95,7 @@ def _tampered(document: dict[str, Any], change: str) -> dict[str, Any]:
         ("bytes", "do not have the hash"),
         ("mime", "unknown kind or type"),
         ("base64", "not base64"),
+        ("picture", "not an image that can be shown"),
         ("list", "invalid attachments"),
     ],
 )

@@ -312,6 +312,11 @@ def restore(
     if len(text) > MAX_TEXT_CHARS:
         raise _too_much_text(name, len(text))
     thumbnail = thumbnail_of(data) if kind == "image" else None
+    if kind == "image" and thumbnail is None:
+        raise AttachmentError(
+            f"{name} is not an image that can be shown (damaged, or too many pixels).",
+            name=name,
+        )
     return PreparedAttachment(
         name, kind, mime, data, text, pages, width, height, thumbnail=thumbnail
     )
