@@ -29,7 +29,8 @@ from desktop_chat.core.chat.turns import send_turn
 from desktop_chat.core.client.demo_server import DemoServer
 from desktop_chat.core.config.paths import database_path
 from desktop_chat.core.config.secrets import SecretStore
-from desktop_chat.core.config.settings import Settings, load_settings, save_settings
+from desktop_chat.core.config.settings import Settings, load_settings
+from desktop_chat.core.config.settings_file import SettingsFile
 from desktop_chat.core.errors import ImagesNotSupportedError, SettingsError
 from desktop_chat.core.history.storage import Storage
 
@@ -137,6 +138,7 @@ def send(options: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: Tex
     """
     message = read_message(options.message, stdin)
     settings = load_settings().settings
+    settings_file = SettingsFile(settings)
     attachments = [
         prepare_file(Path(name), max_side=settings.max_image_side) for name in options.attach
     ]
@@ -178,7 +180,7 @@ def send(options: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: Tex
         # The window warns before sending images to this model again.
         settings.set_sees_images(chat.provider_id, chat.model, False)
         with contextlib.suppress(SettingsError):
-            save_settings(settings)
+            settings_file.save(settings)
     if outcome.error is not None:
         text = describe_error(outcome.error).text.replace("\n", ": ", 1)
         kept = (
