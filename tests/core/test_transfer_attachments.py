@@ -79,6 +79,16 @@ def _tampered(document: dict[str, Any], change: str) -> dict[str, Any]:
         entry["mime"] = "text/html"
     elif change == "base64":
         entry["data"] = "***"
+    elif change == "count":
+        entry["width"] = -3
+    elif change == "entry":
+        changed["files"][SHOT.sha256] = "not an object"
+    elif change == "kind":
+        entry["kind"] = 7
+    elif change == "text":
+        entry["text"] = None
+    elif change == "files":
+        changed["files"] = []
     elif change == "picture":
         fake = b"\x89PNG\r\n\x1a\n not really"
         changed["files"][hashlib.sha256(fake).hexdigest()] = changed["files"].pop(SHOT.sha256)
@@ -95,6 +105,11 @@ def _tampered(document: dict[str, Any], change: str) -> dict[str, Any]:
         ("bytes", "do not have the hash"),
         ("mime", "unknown kind or type"),
         ("base64", "not base64"),
+        ("count", "damaged \\(width\\)"),
+        ("entry", "not an object"),
+        ("kind", "kind, mime or data"),
+        ("text", "damaged \\(text\\)"),
+        ("files", "'files' part is not an object"),
         ("picture", "not an image that can be shown"),
         ("list", "invalid attachments"),
     ],
@@ -186,6 +201,7 @@ def _chatgpt_export(folder: Path) -> Path:
                                 "content_type": "image_asset_pointer",
                                 "asset_pointer": "sediment://file_gone",
                             },
+                            {"content_type": "image_asset_pointer", "asset_pointer": "sediment://"},
                             "Is this big enough?",
                         ],
                     },
@@ -227,3 +243,39 @@ def test_a_chatgpt_export_brings_its_uploads_and_names_what_is_missing(
     pdf_file = user.attachments[2]
     assert pdf_file.sha256 is not None
     assert "Volume: 30 litres" in store.attachment_text(pdf_file.sha256)
+
+
+def test_a_file_used_twice_in_a_document_is_read_once_and_stored_once(
+    store: Storage, tmp_path: Path
+) -> None:
+    conversation = store.create_conversation("twice")
+    first = store.add_message(conversation.id, None, "user", "a", attachments=[SHOT])
+    store.add_message(conversation.id, first.id, "user", "b", attachments=[SHOT])
+    saved = store.get_conversation(conversation.id)
+    assert saved is not None
+    exported = tmp_path / "twice.json"
+    exported.write_text(to_json(saved, store.conversation_messages(conversation.id), store))
+    with Storage.open(tmp_path / "other.sqlite3") as other:
+        (imported,) = import_file(other, exported).imported
+        messages = other.conversation_messages(imported)
+        assert [m.attachments[0].sha256 for m in messages] == [SHOT.sha256, SHOT.sha256]
+        (count,) = other._db.execute("SELECT count(*) FROM attachment_blobs").fetchone()
+        assert count == 1
+
+
+def test_uploads_that_cannot_be_attached_become_placeholders(
+    store: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop_chat.core.transfer import _import_files
+
+    path = _chatgpt_export(tmp_path)
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("file_gone-junk.bin", bytes(range(256)) + bytes(44))
+    monkeypatch.setattr(_import_files, "MAX_FILE_BYTES", 400)  # the PDF is larger than that
+    (conversation_id,) = import_file(store, path).imported
+    user = store.conversation_messages(conversation_id)[0]
+    assert [(a.name, a.kind) for a in user.attachments] == [
+        ("backpack.png", "image"),
+        ("junk.bin", "missing"),
+        ("specs.pdf", "missing"),
+    ]

@@ -43,6 +43,8 @@ _SENT_AS = {"PNG": "PNG", "JPEG": "JPEG", "WEBP": "WEBP", "GIF": "PNG", "BMP": "
 # PNG chunks that carry text or camera data rather than the picture.
 _PNG_METADATA = frozenset({b"eXIf", b"tEXt", b"zTXt", b"iTXt", b"tIME"})
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# The modes Pillow resamples smoothly.
+_RESAMPLED_MODES = frozenset({"L", "LA", "RGB", "RGBA"})
 
 
 class ImageError(Exception):
@@ -89,8 +91,6 @@ def _open(data: bytes, fmt: str) -> Image.Image:
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
         raise ImageError(f"its {fmt} data cannot be read ({error})") from None
     width, height = image.size
-    if width <= 0 or height <= 0:
-        raise ImageError("it has no pixels")
     if width * height > MAX_PIXELS:
         raise ImageError(
             f"it is {width:,} × {height:,} pixels, more than the "
@@ -156,11 +156,16 @@ def _encode(image: Image.Image, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
+def _transparent(image: Image.Image) -> bool:
+    return image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+
+
 def make_thumbnail(image: Image.Image) -> bytes:
     """A small copy of ``image`` for chips and the transcript: PNG when it has transparency."""
-    small = image.copy()
+    transparent = _transparent(image)
+    small = image if image.mode in _RESAMPLED_MODES else image.convert("RGBA")
+    small = small.copy()
     small.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.BILINEAR)
-    transparent = small.mode in ("RGBA", "LA", "PA") or "transparency" in small.info
     buffer = io.BytesIO()
     if transparent:
         small.convert("RGBA").save(buffer, "PNG")
@@ -198,6 +203,9 @@ def ready_image(data: bytes, fmt: str, max_side: int) -> ReadyImage:
             image.seek(0)
         upright = ImageOps.exif_transpose(image) if orientation != 1 else image
         if max(upright.size) > max_side:
+            # Resampling works in 8-bit grey or colour; palettes, CMYK and 16-bit grey go there.
+            if upright.mode not in _RESAMPLED_MODES:
+                upright = upright.convert("RGBA" if _transparent(upright) else "RGB")
             upright.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
         thumbnail = make_thumbnail(upright)
     except (OSError, ValueError, SyntaxError, struct.error, EOFError) as error:
