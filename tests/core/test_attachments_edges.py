@@ -157,3 +157,16 @@ def test_a_turned_image_of_an_odd_mode_is_turned_upright(image: Image.Image, fmt
     exif[0x0112] = 6
     prepared = prepare_data(_encoded(image, fmt, exif=exif.tobytes()), f"turned.{fmt.lower()}")
     assert (prepared.width, prepared.height) == (20, 30)
+
+
+def test_stripping_stops_at_the_end_of_a_short_file() -> None:
+    from desktop_chat.core.attachments._images import _strip_png
+
+    assert _strip_jpeg(b"\xff\xd8\xff\xe0\x00\x02") == b"\xff\xd8\xff\xe0\x00\x02"
+    signature = png(4, 4)[:8]
+    assert _strip_png(signature + b"\x00\x00") == signature
+
+
+def test_a_pdf_encrypted_only_against_editing_is_read() -> None:
+    prepared = prepare_data(encrypted_pdf(""), "readable.pdf")
+    assert prepared.text == "[Page 1]\nclassified"
