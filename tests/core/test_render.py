@@ -516,3 +516,16 @@ def test_a_quote_has_a_bar_and_a_task_list_no_bullets() -> None:
     assert "\u2611 done" in tasks
     assert "\u2610 to do" in tasks
     assert "<ul style" not in render_markdown("- plain\n- list\n")
+
+
+def test_a_display_formula_inside_a_paragraph_is_read_as_one() -> None:
+    cache = MathCache()
+    formula = Formula(r"\sum_i i", True)
+    cache.store(formula, MathImage('<svg width="9"></svg>', 9, 12, 3))
+    text = r"The sum \[ \sum_i i \] is here, and \[ \] and \[no end stay text."
+    env: dict[str, object] = {"math": cache, "math_ink": "#1f2328"}
+    shown = markdown_module._render_tokens(markdown_module._markdown().parse(text, env), env)
+    assert f'<br /><img src="math:{formula.key}-1f2328"' in shown  # on a line of its own
+    assert "[ ] and [no end" in shown.replace("\\\\", "")
+    untypeset = render_markdown(r"The sum \[ \sum_i i \] is here.")
+    assert r"<code>$$\sum_i i$$</code>" in untypeset
