@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import threading
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,7 @@ from desktop_chat.core.client.api import (
     Usage,
 )
 from desktop_chat.core.client.sse import SSEDecoder
+from desktop_chat.core.errors import StreamError
 from tests.scripted_server import chunk_json, sse_chunks, sse_event
 
 QUIRKY = b"".join(
@@ -79,3 +81,33 @@ def test_cancel_stops_at_the_next_chunk() -> None:
         cancel.set()
     assert events == [ContentDelta("a")]
     assert not state.done
+
+
+def test_json_the_fast_parser_refuses_reads_as_json_loads_reads_it() -> None:
+    # NaN, a lone surrogate, a number out of range, bytes that are not UTF-8, nesting too deep: the fast parser
+    # refuses each, and the chunk then takes the general path with the same result as before.
+    chunks = [
+        b'data: {"choices": [{"delta": {"content": "a"}}], "x": NaN}\n\n',
+        b'data: {"choices": [{"delta": {"content": "\\ud83d"}}]}\n\n',
+        b'data: {"choices": [{"delta": {"content": "b"}}], "x": 1e400}\n\n',
+        b'data: {"choices": [{"delta": {"content": "\xff"}}]}\n\n',
+        b'data: {"choices": [], "usage": {"prompt_tokens": 18446744073709551616}}\n\n',
+        b"data: " + b'{"a": ' * 5000 + b"1" + b"}" * 5000 + b"\n\n",  # too deep: skipped
+    ]
+    for split in (chunks, [b"".join(chunks)]):
+        events, _ = parse(split)
+        assert events == [
+            ContentDelta("a"),
+            ContentDelta("\ud83d"),
+            ContentDelta("b"),
+            ContentDelta("\ufffd"),
+            Usage(2**64, 0, 2**64),
+        ]
+
+
+def test_an_error_object_in_a_usual_chunk_is_worded() -> None:
+    chunks = [*sse_chunks(["partial"])[:2], b'data: {"error": {"message": "over quota"}}\n\n']
+    with pytest.raises(StreamError) as raised:
+        parse(chunks)
+    assert raised.value.partial_text == "partial"
+    assert raised.value.message.endswith("The server said: over quota")

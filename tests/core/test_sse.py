@@ -423,6 +423,61 @@ def test_feed_returns_a_fresh_list_each_time() -> None:
     assert first is not second
 
 
+# --- the usual chunk, handed over as bytes ---
+
+
+def _idle_decoder() -> SSEDecoder:
+    decoder = SSEDecoder(max_event_size=64)
+    assert decoder.feed(b"data: first\n\n") == [E("first")]  # past the start (and its BOM)
+    return decoder
+
+
+@pytest.mark.parametrize(
+    ("chunk", "data", "text"),
+    [
+        (b'data: {"a": 1}\n\n', b'{"a": 1}', '{"a": 1}'),
+        (b'data:{"a": 1}\n\n', b'{"a": 1}', '{"a": 1}'),
+        (b"data:  two spaces\r\n\r\n", b" two spaces", " two spaces"),
+        (b"data:\n\n", b"", ""),
+        (b"data: \xff\n\n", b"\xff", "\ufffd"),  # bytes as sent: the caller checks UTF-8
+    ],
+)
+def test_lone_data_gives_the_bytes_of_the_usual_chunk(chunk: bytes, data: bytes, text: str) -> None:
+    decoder = _idle_decoder()
+    assert decoder.lone_data(chunk) == data
+    # Nothing was consumed: feeding the same chunk gives the event the standard says.
+    assert decoder.feed(chunk) == [E(text)]
+
+
+@pytest.mark.parametrize(
+    "chunk",
+    [
+        b"data: a\n\ndata: b\n\n",  # two events
+        b"data: a\ndata: b\n\n",  # two data lines
+        b"data: a\r\n\n",  # a CR inside
+        b"data: a\n",  # not ended
+        b"event: x\ndata: a\n\n",
+        b"id: 1\n\n",
+        b": comment\n\n",
+        b"data: " + b"x" * 64 + b"\n\n",  # over the limit: feed raises
+    ],
+)
+def test_lone_data_refuses_any_other_chunk(chunk: bytes) -> None:
+    assert _idle_decoder().lone_data(chunk) is None
+
+
+def test_lone_data_refuses_while_a_block_is_open() -> None:
+    decoder = _idle_decoder()
+    assert decoder.feed(b"event: x\n") == []
+    assert decoder.lone_data(b"data: a\n\n") is None
+    assert decoder.feed(b"data: a\n\n") == [E("a", event="x")]
+    assert decoder.lone_data(b"data: a\n\n") == b"a"
+
+
+def test_lone_data_refuses_the_first_chunk_which_may_start_with_a_bom() -> None:
+    assert SSEDecoder().lone_data(b"data: a\n\n") is None
+
+
 # --- the event type ---
 
 

@@ -1,7 +1,9 @@
 """Turn the server-sent events of a chat-completions stream into the items of ``_events``.
 
-This is the per-token hot path: one ``json.loads`` and a few dict lookups per event, and the yielded
-dataclass is built without the frozen-dataclass ``__setattr__`` detour.
+This is the per-token hot path. The usual network chunk is one ``data:`` event: its bytes go
+straight to a JSON parser that reads UTF-8 (msgspec, about four times as fast as ``json.loads``),
+then a few dict lookups, and the yielded dataclass is built without the frozen-dataclass
+``__setattr__`` detour. Anything else takes the general path of the SSE decoder.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import json
 import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
+
+import msgspec
 
 from desktop_chat.core.client._events import (
     ContentDelta,
@@ -22,6 +26,9 @@ from desktop_chat.core.client._events import (
 from desktop_chat.core.client._failures import provider_error
 from desktop_chat.core.client.sse import ServerSentEvent, SSEDecoder
 from desktop_chat.core.errors import StreamError, UnexpectedResponseError
+
+#: Parses JSON from UTF-8 bytes or text about four times as fast as ``json.loads``.
+_DECODE = msgspec.json.Decoder().decode
 
 _new = object.__new__
 _set_content = vars(ContentDelta)["text"].__set__
@@ -66,23 +73,24 @@ def parse_stream(
         StreamError: the stream carried an ``error`` object or an ``event: error`` frame.
         EventTooLarge: from the decoder.
     """
-    loads = json.loads
     append = state.parts.append
-    feed = decoder.feed
+    lone = decoder.lone_data
+    fast = _DECODE
     cancelled = cancel.is_set
     for chunk in chunks:
         if cancelled():
             return
-        for sse in feed(chunk):
-            data = sse.data
-            if sse.event != "message" or data[:1] != "{":
-                if _ends_the_stream(sse, state):
-                    return
-                continue
+        data = lone(chunk)
+        found: Iterable[tuple[dict[str, Any], str | bytes]]
+        if data is not None and data[:1] == b"{":
             try:
-                obj = loads(data)
+                found = ((fast(data), data),)
             except (ValueError, RecursionError):
-                continue
+                # Not valid UTF-8, or JSON the fast parser refuses: the general path decides.
+                found = _objects(decoder.feed(chunk), state)
+        else:
+            found = _objects(decoder.feed(chunk), state)
+        for obj, raw in found:
             choices = obj.get("choices")
             if choices and type(choices) is list:
                 for choice in choices:
@@ -100,7 +108,50 @@ def parse_stream(
                     if reason and type(reason) is str:
                         state.finish_reason = reason
             if obj.get("error") or obj.get("usage"):
-                yield from _error_or_usage(obj, data, state)
+                yield from _error_or_usage(obj, raw, state)
+        if state.done:
+            return
+
+
+def _objects(
+    events: list[ServerSentEvent], state: StreamState
+) -> Iterator[tuple[dict[str, Any], str]]:
+    """The JSON objects of ``events`` with their text, in order, up to ``[DONE]`` (which sets
+    ``state.done``).
+
+    Events that are not JSON objects are skipped.
+
+    Raises:
+        StreamError: an ``event: error`` frame.
+    """
+    for sse in events:
+        data = sse.data
+        if sse.event != "message" or data[:1] != "{":
+            if _ends_the_stream(sse, state):
+                return
+            continue
+        obj = loads(data)
+        if obj is not None:
+            yield obj, data
+
+
+def loads(data: str | bytes) -> Any:
+    """``json.loads`` of ``data``, through a faster parser when it accepts the text, or None
+    when the text is not JSON.
+
+    The fast parser refuses some JSON that ``json.loads`` takes (NaN, lone surrogates, numbers
+    out of range); those go to ``json.loads``, so the result is the same either way.
+    """
+    try:
+        return _DECODE(data)
+    except ValueError:
+        pass
+    except RecursionError:
+        return None
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError):
+        return None
 
 
 def _ends_the_stream(sse: ServerSentEvent, state: StreamState) -> bool:
@@ -117,14 +168,14 @@ def _ends_the_stream(sse: ServerSentEvent, state: StreamState) -> bool:
     return False
 
 
-def _error_or_usage(obj: dict[str, Any], data: str, state: StreamState) -> Iterator[Usage]:
+def _error_or_usage(obj: dict[str, Any], raw: str | bytes, state: StreamState) -> Iterator[Usage]:
     """The rare tail of a chunk: an in-band error (raised) or the token usage.
 
     Raises:
         StreamError: the chunk carried an ``error`` object.
     """
     if obj.get("error"):
-        raise _in_band_error(data, state)
+        raise _in_band_error(raw, state)
     usage = obj.get("usage")
     if type(usage) is dict:
         yield _usage(usage)
@@ -185,12 +236,9 @@ def usage_from(payload: object) -> Usage | None:
     return None
 
 
-def _in_band_error(data: str, state: StreamState) -> StreamError:
-    try:
-        payload: object = json.loads(data)
-    except (ValueError, RecursionError):
-        payload = None
-    problem = provider_error(payload)
+def _in_band_error(raw: str | bytes, state: StreamState) -> StreamError:
+    data = raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
+    problem = provider_error(loads(data))
     detail = problem.message if problem is not None else data.strip()[:200]
     said = f" The server said: {detail}" if detail else ""
     return StreamError(

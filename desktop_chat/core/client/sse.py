@@ -172,6 +172,28 @@ class SSEDecoder:
             raise self._failure
         return self._feed_text(self._decode(chunk))
 
+    def lone_data(self, chunk: bytes) -> bytes | None:
+        """The data of ``chunk`` as bytes when the chunk is exactly one event made of one
+        ``data:`` line and the blank line ending it, and no earlier chunk left anything pending.
+
+        This is the usual chunk of a chat-completions stream; its data can go straight to a JSON
+        parser that reads UTF-8 bytes, with no text decoding and no event object. Nothing is
+        consumed: on None, or when the caller cannot use the bytes (they are not valid UTF-8,
+        say), :meth:`feed` takes the same chunk and gives exactly what the standard says.
+        """
+        if (
+            not self._idle
+            or chunk[:5] != b"data:"
+            or len(chunk) > self._max
+            or (chunk[-2:] != b"\n\n" and chunk[-4:] != b"\r\n\r\n")
+        ):
+            return None
+        end = -2 if chunk[-2] == 10 else -4  # 10 is LF: the chunk ends with LF LF
+        data = chunk[6:end] if chunk[5] == 32 else chunk[5:end]  # 32 is the optional space
+        if b"\n" in data or b"\r" in data:
+            return None
+        return data
+
     def close(self) -> list[ServerSentEvent]:
         """End the stream.
 
