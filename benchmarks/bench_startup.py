@@ -1,26 +1,39 @@
-"""Start-up benchmark: process start to the first painted window, idle memory, import times.
+"""Start-up benchmark: process start to the first painted window and idle memory, beside a bare
+PySide6 window started in the same run.
 
 Run from the repository root::
 
     python -m benchmarks.bench_startup                      # --help for the options
 
-Each run starts a new ``python`` process that runs the app's own entry point
-(``desktop_chat.__main__.main``) on the offscreen platform with a fresh profile folder
-(``DESKTOP_CHAT_HOME``). A small bootstrap wraps the app's ``make_application`` to watch for the
-main window's first paint event; it then prints a marker, idles one second, prints the resident
-memory (``VmRSS``) and quits. The time is measured from just before ``subprocess.Popen`` to the
-moment the parent reads the marker: interpreter start, imports, settings, database, window, paint.
+Each start is a new ``python`` process on the offscreen platform. Ours runs the app's own entry
+point (``desktop_chat.__main__.main``) with a fresh profile folder (``DESKTOP_CHAT_HOME``); the
+floor is the least a PySide6 app can do: ``QApplication`` + ``QMainWindow`` + ``show``, nothing
+else. A small bootstrap watches for the main window's first paint event; it then prints a
+marker, idles one second, prints the resident memory (``VmRSS``) and quits. The time runs from
+just before ``subprocess.Popen`` to the moment the parent reads the marker: interpreter start,
+imports, settings, database, window, paint.
 
-Two profiles: an empty one (first run: the welcome screen) and one whose data folder holds the
-1,000,000-message database from ``benchmarks.history_data`` (built, or reused from the cache,
-as ``python -m benchmarks.bench_history --cache-dir DIR`` does).
+Each round starts the floor, ours with an empty profile (the welcome screen) and ours with the
+1,000,000-message database from ``benchmarks.history_data`` (built, or reused from the cache, as
+``python -m benchmarks.bench_history --cache-dir DIR`` does), in turn, so a busy machine slows
+them alike; the medians and their ratios are printed. Two kinds of start are measured, as the
+same run:
 
-Targets: <= 0.8 s with the empty profile, <= 1 s with the large one, idle RSS <= 150 MB.
+* ``cached``: Python's bytecode of everything already written (``PYTHONPYCACHEPREFIX`` points at a
+  folder a first, unmeasured start fills), as in an installed wheel or a frozen app;
+* ``none``: no bytecode is read or written for the app (``PYTHONDONTWRITEBYTECODE=1`` with an
+  empty cache folder), as an editable checkout on a machine that sets that variable starts.
+
+Targets: first paint <= 1.5x the floor's, idle RSS <= 1.3x the floor's, the large profile's first
+paint <= 1.1x the empty one's. ``--rss-detail`` prints what the idle memory difference is made
+of: resident memory by mapping (each shared library, the heap, anonymous memory) of ours less
+the floor's.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import platform
@@ -31,23 +44,27 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-EMPTY_TARGET_S = 0.8
-LARGE_TARGET_S = 1.0
-RSS_TARGET_MB = 150.0
+PAINT_RATIO_TARGET = 1.5
+RSS_RATIO_TARGET = 1.3
+LARGE_RATIO_TARGET = 1.1
 PAINTED = "desktop-chat-bench: painted"
 RSS = "desktop-chat-bench: rss-mb"
+DETAIL = "desktop-chat-bench: detail"
 
-# Runs in the child: the app's real entry point, with a watcher installed on its QApplication.
-_BOOTSTRAP = f"""
+# Runs in the child, after the app (or the floor) is set up: reports the first paint of a
+# QMainWindow, then the memory after a second of idling.
+_WATCHER = f"""
+import json
 import sys
-import desktop_chat.ui.app.app as app_module
-from desktop_chat.__main__ import main
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
 
 def rss_mb():
     for line in open("/proc/self/status"):
@@ -55,76 +72,117 @@ def rss_mb():
             return int(line.split()[1]) / 1024
     return float("nan")
 
-make_application = app_module.make_application
+def mappings():
+    # Resident kB by what is mapped: a file's base name, [heap], [anon] ...
+    sizes, name = {{}}, "[anon]"
+    for line in open("/proc/self/smaps"):
+        head = line.split()
+        if "-" in head[0] and len(head[0]) > 12 and not head[0].endswith(":"):
+            name = head[5].rsplit("/", 1)[-1] if len(head) > 5 else "[anon]"
+        elif head[0] == "Rss:":
+            sizes[name] = sizes.get(name, 0) + int(head[1])
+    return sizes
 
-def watched(argv):
-    from PySide6.QtCore import QEvent, QObject, QTimer
-    from PySide6.QtWidgets import QApplication, QMainWindow
+class Watcher(QObject):
+    seen = False
 
-    app = make_application(argv)
+    def eventFilter(self, watched, event):
+        if (
+            not self.seen
+            and event.type() == QEvent.Type.Paint
+            and isinstance(watched, QMainWindow)
+        ):
+            self.seen = True
+            print({PAINTED!r}, flush=True)
+            QTimer.singleShot(1000, self.report)
+        return False
 
-    class Watcher(QObject):
-        seen = False
+    def report(self):
+        print({RSS!r}, f"{{rss_mb():.1f}}", flush=True)
+        if DETAIL:
+            print({DETAIL!r}, json.dumps({{
+                "mappings": mappings(),
+                "modules": len(sys.modules),
+                "blocks": sys.getallocatedblocks(),
+            }}), flush=True)
+        QApplication.closeAllWindows()
+        QApplication.quit()
 
-        def eventFilter(self, watched, event):
-            if (
-                not self.seen
-                and event.type() == QEvent.Type.Paint
-                and isinstance(watched, QMainWindow)
-            ):
-                self.seen = True
-                print({PAINTED!r}, flush=True)
-                QTimer.singleShot(1000, self.report)
-            return False
-
-        def report(self):
-            print({RSS!r}, f"{{rss_mb():.1f}}", flush=True)
-            QApplication.closeAllWindows()
-            QApplication.quit()
-
+def watch(app):
     app._bench_watcher = Watcher()
     app.installEventFilter(app._bench_watcher)
     return app
+"""
 
-app_module.make_application = watched
+# The app's real entry point, with the watcher installed on its QApplication.
+_OURS = """
+import desktop_chat.ui.app.app as app_module
+from desktop_chat.__main__ import main
+
+make_application = app_module.make_application
+app_module.make_application = lambda argv: watch(make_application(argv))
 sys.exit(main([]))
 """
 
+# The floor: nothing but a shown main window.
+_FLOOR = """
+app = watch(QApplication(sys.argv))
+window = QMainWindow()
+window.show()
+sys.exit(app.exec())
+"""
 
-def start_once(home: Path) -> tuple[float, float]:
-    """Start the app once with profile ``home``; return (seconds to first paint, idle RSS MB)."""
+
+def _bootstrap(program: str, detail: bool) -> str:
+    return f"DETAIL = {detail!r}\n{_WATCHER}\n{program}"
+
+
+@dataclass
+class Start:
+    """What one start measured."""
+
+    seconds: float
+    rss_mb: float
+    detail: dict[str, object] = field(default_factory=dict)
+
+
+def start_once(program: str, home: Path, cache: Path | None, detail: bool = False) -> Start:
+    """Start ``program`` (the app or the floor) once with profile ``home``.
+
+    ``cache`` is the bytecode folder (``PYTHONPYCACHEPREFIX``) that may be read and written;
+    None starts with a new empty one that nothing is written to.
+    """
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", DESKTOP_CHAT_HOME=str(home))
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-c", _BOOTSTRAP],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    painted = float("nan")
-    rss = float("nan")
-    for line in process.stdout:
-        if line.startswith(PAINTED):
-            painted = time.perf_counter() - started
-        elif line.startswith(RSS):
-            rss = float(line.split()[-1])
-    _, errors = process.communicate(timeout=30)
+    with tempfile.TemporaryDirectory(prefix="bench-nocache-") as empty:
+        if cache is None:
+            env.update(PYTHONPYCACHEPREFIX=empty, PYTHONDONTWRITEBYTECODE="1")
+        else:
+            env["PYTHONPYCACHEPREFIX"] = str(cache)
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [sys.executable, "-c", _bootstrap(program, detail)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert process.stdout is not None
+        painted = float("nan")
+        result = Start(float("nan"), float("nan"))
+        for line in process.stdout:
+            if line.startswith(PAINTED):
+                painted = time.perf_counter() - started
+            elif line.startswith(RSS):
+                result.rss_mb = float(line.split()[-1])
+            elif line.startswith(DETAIL):
+                result.detail = json.loads(line[len(DETAIL) :])
+        _, errors = process.communicate(timeout=30)
     if process.returncode != 0 or math.isnan(painted):
-        raise RuntimeError(f"the app failed to start (exit {process.returncode}): {errors}")
-    return painted, rss
-
-
-def measure(home_for_run: list[Path]) -> tuple[list[float], list[float]]:
-    """Start the app once per profile folder; return the times and the RSS figures."""
-    times, rss = [], []
-    for home in home_for_run:
-        seconds, megabytes = start_once(home)
-        times.append(seconds)
-        rss.append(megabytes)
-    return times, rss
+        raise RuntimeError(f"the program failed to start (exit {process.returncode}): {errors}")
+    result.seconds = painted
+    return result
 
 
 def large_profile(folder: Path, database: Path) -> Path:
@@ -160,38 +218,54 @@ def import_times(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Measure both profiles and print the figures against the targets."""
+    """Measure the floor and both profiles, in turn, and print the figures and their ratios."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=7, help="rounds per kind of start")
     parser.add_argument(
         "--cache-dir",
         type=Path,
         default=Path(tempfile.gettempdir()) / "desktop-chat-bench",
         help="where bench_history keeps the generated database",
     )
+    parser.add_argument(
+        "--bytecode", choices=["cached", "none", "both"], default="both", help="kinds of start"
+    )
     parser.add_argument("--skip-large", action="store_true")
+    parser.add_argument("--rss-detail", action="store_true", help="what the RSS difference is")
     parser.add_argument("--imports", type=int, default=25, help="rows of the import table")
     options = parser.parse_args(argv)
     print(f"{platform.platform()}, Python {platform.python_version()}, {os.cpu_count()} CPUs")
-    print(f"Median of {options.repeat} starts; time from Popen to the first paint event.")
+    print(f"load average before: {_load()}")
+    print(f"Medians of {options.repeat} rounds; time from Popen to the first paint event.")
     failures = 0
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as temp:
         folder = Path(temp)
-        empty_homes = [folder / f"empty-{index}" for index in range(options.repeat)]
-        for home in empty_homes:
-            home.mkdir()
-        times, rss = measure(empty_homes)
-        failures += _report("empty profile", times, rss, EMPTY_TARGET_S)
+        programs: dict[str, tuple[str, Path | None]] = {
+            "floor: bare PySide6 window": (_FLOOR, None),
+            "ours, empty profile": (_OURS, None),
+        }
         if not options.skip_large:
             from benchmarks.bench_history import database
-            from benchmarks.history_data import DATA_VERSION
 
-            del DATA_VERSION
             path = database(options.cache_dir, 10_000, 1_000_000, 10_000, rebuild=False)
             home = large_profile(folder, path)
-            start_once(home)  # the first open after the copy checks the schema; not measured
-            times, rss = measure([home] * options.repeat)
-            failures += _report("1,000,000-message profile", times, rss, LARGE_TARGET_S)
+            programs["ours, 1,000,000 messages"] = (_OURS, home)
+        kinds = ["cached", "none"] if options.bytecode == "both" else [options.bytecode]
+        for kind in kinds:
+            cache = folder / "bytecode" if kind == "cached" else None
+            if cache is not None or not options.skip_large:
+                # Unmeasured: fills the bytecode folder, and the first open of the copied
+                # database checks its schema.
+                for program, fixed in programs.values():
+                    start_once(program, fixed or _fresh(folder), cache)
+            starts: dict[str, list[Start]] = {name: [] for name in programs}
+            for _ in range(options.repeat):
+                for name, (program, fixed) in programs.items():
+                    starts[name].append(start_once(program, fixed or _fresh(folder), cache))
+            failures += _report(kind, starts)
+        if options.rss_detail:
+            _rss_detail(folder)
+    print(f"load average after: {_load()}")
     print(f"\nImports of desktop_chat.ui.app.app, by cumulative time (top {options.imports}):")
     print(f"{'cumulative':>11} {'self':>9}  module")
     for own, cumulative, name in import_times(top=options.imports):
@@ -199,19 +273,63 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if failures else 0
 
 
-def _report(label: str, times: list[float], rss: list[float], target: float) -> int:
-    median = statistics.median(times)
-    memory = statistics.median(rss)
-    spread = ", ".join(f"{t:.3f}" for t in times)
-    time_ok = median <= target
-    rss_ok = memory <= RSS_TARGET_MB
-    print(
-        f"{label:<28} first paint {median:.3f} s (runs: {spread}; target <= {target:g} s: "
-        f"{'met' if time_ok else 'MISSED'}); idle RSS {memory:.0f} MB (target <= "
-        f"{RSS_TARGET_MB:g} MB: {'met' if rss_ok else 'MISSED'})",
-        flush=True,
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def _fresh(folder: Path) -> Path:
+    return Path(tempfile.mkdtemp(prefix="home-", dir=folder))
+
+
+def _report(kind: str, starts: dict[str, list[Start]]) -> int:
+    """Print one table of medians and ratios; return 1 when a target is missed."""
+    names = list(starts)
+    paint = {name: statistics.median(s.seconds for s in starts[name]) for name in names}
+    rss = {name: statistics.median(s.rss_mb for s in starts[name]) for name in names}
+    floor, ours = names[0], names[1]
+    print(f"\nBytecode {kind}:")
+    print(f"  {'':28} {'first paint':>11} {'x floor':>8} {'idle RSS':>9} {'x floor':>8}  runs (s)")
+    for name in names:
+        runs = ", ".join(f"{s.seconds:.2f}" for s in starts[name])
+        print(
+            f"  {name:28} {paint[name]:10.3f}s {paint[name] / paint[floor]:8.2f} "
+            f"{rss[name]:7.1f}MB {rss[name] / rss[floor]:8.2f}  {runs}"
+        )
+    checks = [
+        ("first paint / floor", paint[ours] / paint[floor], PAINT_RATIO_TARGET),
+        ("idle RSS / floor", rss[ours] / rss[floor], RSS_RATIO_TARGET),
+    ]
+    if len(names) > 2:
+        checks.append(
+            ("1,000,000 messages / empty", paint[names[2]] / paint[ours], LARGE_RATIO_TARGET)
+        )
+    missed = 0
+    for label, ratio, target in checks:
+        met = ratio <= target
+        missed += not met
+        print(f"  {label:28} {ratio:5.2f}x (target <= {target:g}x): {'met' if met else 'MISSED'}")
+    return int(missed > 0)
+
+
+def _rss_detail(folder: Path) -> None:
+    """Print what ours holds resident beyond the floor, by mapping, after a second idle."""
+    cache = folder / "bytecode"
+    floor = start_once(_FLOOR, _fresh(folder), cache, detail=True).detail
+    ours = start_once(_OURS, _fresh(folder), cache, detail=True).detail
+    mine: dict[str, int] = ours["mappings"]  # type: ignore[assignment]
+    base: dict[str, int] = floor["mappings"]  # type: ignore[assignment]
+    rows = sorted(
+        ((mine.get(name, 0) - base.get(name, 0), name) for name in {*mine, *base}), reverse=True
     )
-    return int(not (time_ok and rss_ok))
+    total = sum(mine.values()) - sum(base.values())
+    print(f"\nIdle RSS, ours less the floor: {total / 1024:+.1f} MB, by mapping:")
+    for difference, name in rows:
+        if abs(difference) >= 256:
+            print(f"  {difference / 1024:+7.1f} MB  {name}")
+    print(
+        f"  Python modules loaded: {ours['modules']} against {floor['modules']}; "
+        f"allocated blocks {ours['blocks']:,} against {floor['blocks']:,}"
+    )
 
 
 if __name__ == "__main__":
