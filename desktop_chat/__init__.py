@@ -4,11 +4,21 @@
 the keyring; ``desktop_chat.ui`` is the only package that imports PySide6.
 """
 
-from importlib import metadata
-
 __all__ = ["__version__"]
 
-try:
-    __version__ = metadata.version("desktop-chat")
-except metadata.PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+unknown"
+#: The installed version; read from the package metadata on first use (``importlib.metadata``
+#: takes longer to load than a window takes to paint, so start-up does not read it).
+__version__: str
+
+
+def __getattr__(name: str) -> str:
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import metadata  # noqa: PLC0415 - see above
+
+    try:
+        version = metadata.version("desktop-chat")
+    except metadata.PackageNotFoundError:  # running from a source tree that was never installed
+        version = "0.0.0+unknown"
+    globals()["__version__"] = version
+    return version

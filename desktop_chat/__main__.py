@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from desktop_chat import __version__
+import desktop_chat
 
 COMMANDS = ("list", "export", "import", "provider", "send")
 
@@ -25,7 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="desktop-chat",
         description="A desktop chat client for OpenAI-compatible APIs.",
     )
-    parser.add_argument("--version", action="version", version=f"desktop-chat {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"desktop-chat {desktop_chat.__version__}"
+    )
     parser.add_argument(
         "--self-test",
         action="store_true",

@@ -84,8 +84,8 @@ def test_cancel_stops_at_the_next_chunk() -> None:
 
 
 def test_json_the_fast_parser_refuses_reads_as_json_loads_reads_it() -> None:
-    # NaN, a lone surrogate, a number out of range, bytes that are not UTF-8, nesting too deep: the fast parser
-    # refuses each, and the chunk then takes the general path with the same result as before.
+    # NaN, a lone surrogate, a number out of range, bytes that are not UTF-8, nesting too deep:
+    # the fast parser refuses each, and the chunk then takes the general path, as before.
     chunks = [
         b'data: {"choices": [{"delta": {"content": "a"}}], "x": NaN}\n\n',
         b'data: {"choices": [{"delta": {"content": "\\ud83d"}}]}\n\n',

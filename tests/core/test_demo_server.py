@@ -18,6 +18,7 @@ from desktop_chat.core.client.demo_server import (
     demo_reply,
     split_into_deltas,
 )
+from desktop_chat.core.config.providers import config_from_preset
 from desktop_chat.core.markdown.render import code_blocks
 
 
@@ -299,3 +300,8 @@ def test_a_user_message_without_text_falls_back_to_the_one_before(demo: DemoServ
     ]
     body = _chat(demo, messages=messages).json()
     assert "> the real question" in body["choices"][0]["message"]["content"]
+
+
+def test_the_demo_preset_names_the_model_the_server_serves() -> None:
+    # The window lists the preset's model without starting the server to ask it.
+    assert config_from_preset("demo").preset.default_model == DEMO_MODEL

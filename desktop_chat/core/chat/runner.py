@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from desktop_chat.core.chat.turns import Turn
+from desktop_chat.core.chat.turns import CANCELLED_REASON, Turn
 from desktop_chat.core.client.api import (
     Cancelled,
     ChatClient,
@@ -33,9 +33,6 @@ from desktop_chat.core.errors import ApiError, DesktopChatError, StreamProblem
 from desktop_chat.core.history.recorder import PeriodicFlush, ReplyRecorder
 
 __all__ = ["CANCELLED_REASON", "TurnOutcome", "TurnProgress", "run_turn", "unsent_outcome"]
-
-#: The finish reason of a reply the user stopped.
-CANCELLED_REASON = "cancelled"
 
 
 class TurnProgress(Protocol):

@@ -21,6 +21,7 @@ from desktop_chat.core.history.models import Message
 from desktop_chat.core.history.storage import NewAttachment, Storage
 
 __all__ = [
+    "CANCELLED_REASON",
     "CONTINUE_PROMPT",
     "LATEST",
     "Turn",
@@ -36,6 +37,8 @@ __all__ = [
 CONTINUE_PROMPT = "Continue exactly where your previous reply stopped, without repeating it."
 #: ``parent_id`` meaning "after the last message of the branch on screen".
 LATEST = -1
+#: The finish reason of a reply the user stopped.
+CANCELLED_REASON = "cancelled"
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,9 @@ saying what that means. Nothing is ever written to a file of ours.
 
 Every keyring failure becomes a :class:`~desktop_chat.core.errors.SecretStoreError` whose message
 the user can act on; no message or log line ever contains a key.
+
+``keyring`` is imported, and its backend chosen, on a store's first use, not when it is made:
+choosing loads every backend plugin, which takes longer than painting the window.
 """
 
 from __future__ import annotations
@@ -15,14 +18,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import TypeVar
-
-import keyring
-import keyring.errors
-from keyring.backend import KeyringBackend
-from keyring.backends.chainer import ChainerBackend
+from typing import TYPE_CHECKING, TypeVar
 
 from desktop_chat.core.errors import SecretStoreError
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 __all__ = [
     "MEMORY_BACKEND_NAME",
@@ -80,6 +81,8 @@ def is_secure_backend(backend: KeyringBackend) -> bool:
     The fail and null backends, every ``keyrings.alt`` backend (plaintext or weakly obscured
     files) and a chain holding none but those are insecure; anything else is trusted.
     """
+    from keyring.backends.chainer import ChainerBackend  # noqa: PLC0415 - loaded with backend
+
     if isinstance(backend, ChainerBackend):
         return any(is_secure_backend(member) for member in _members(backend))
     name = _qualified_name(backend)
@@ -107,6 +110,8 @@ def _pick_backend(backend: KeyringBackend) -> KeyringBackend | None:
     Writing through a chain could fall through to a plaintext member when the secure one fails,
     so the secure member is used directly.
     """
+    from keyring.backends.chainer import ChainerBackend  # noqa: PLC0415 - loaded with backend
+
     if isinstance(backend, ChainerBackend):
         secure = [m for m in _members(backend) if is_secure_backend(m)]
         return max(secure, key=lambda m: float(getattr(m, "priority", 0)), default=None)
@@ -129,24 +134,63 @@ class SecretStore:
 
     def __init__(self, service: str = SERVICE, backend: KeyringBackend | None = None) -> None:
         self.service = service
-        system = backend if backend is not None else keyring.get_keyring()
-        self._backend = _pick_backend(system)
-        if self._backend is not None:
-            self.backend_name = backend_label(self._backend)
-            self.is_secure = True
-            self.explanation = f"API keys are stored in the system keyring ({self.backend_name})."
-        else:
-            self.backend_name = MEMORY_BACKEND_NAME
-            self.is_secure = False
-            self.explanation = (
-                "No secure keyring is available on this computer (found: "
-                f"{backend_label(system)}), so API keys are kept in memory for this session only "
-                "and must be entered again after a restart. They are never written to disk. "
-                "To keep them, install and unlock a keyring such as GNOME Keyring or KDE Wallet."
-            )
+        self._given = backend
+        self._lock = threading.Lock()
+        self._chosen = False
+        self._secure_backend: KeyringBackend | None = None
+        self._backend_name = ""
+        self._explanation = ""
 
     def __repr__(self) -> str:
         return f"SecretStore(service={self.service!r}, backend={self.backend_name!r})"
+
+    @property
+    def backend_name(self) -> str:
+        """A human label for where keys go."""
+        self._choose()
+        return self._backend_name
+
+    @property
+    def is_secure(self) -> bool:
+        """False when keys are only kept in memory for this session."""
+        return self._backend is not None
+
+    @property
+    def explanation(self) -> str:
+        """One or two sentences for the settings screen about where keys are kept."""
+        self._choose()
+        return self._explanation
+
+    @property
+    def _backend(self) -> KeyringBackend | None:
+        self._choose()
+        return self._secure_backend
+
+    def _choose(self) -> None:
+        """Import ``keyring`` and pick the backend, once (any thread may be first)."""
+        with self._lock:
+            if self._chosen:
+                return
+            import keyring  # noqa: PLC0415 - see the module docstring
+
+            system = self._given if self._given is not None else keyring.get_keyring()
+            backend = _pick_backend(system)
+            if backend is not None:
+                self._backend_name = backend_label(backend)
+                self._explanation = (
+                    f"API keys are stored in the system keyring ({self._backend_name})."
+                )
+            else:
+                self._backend_name = MEMORY_BACKEND_NAME
+                self._explanation = (
+                    "No secure keyring is available on this computer (found: "
+                    f"{backend_label(system)}), so API keys are kept in memory for this session "
+                    "only and must be entered again after a restart. They are never written to "
+                    "disk. To keep them, install and unlock a keyring such as GNOME Keyring or "
+                    "KDE Wallet."
+                )
+            self._secure_backend = backend
+            self._chosen = True
 
     def get(self, provider_id: str) -> str | None:
         """Return the key stored for ``provider_id``, or None when there is none.
@@ -227,6 +271,8 @@ class SecretStore:
         raise error
 
     def _error(self, action: str, exc: BaseException, secret: str) -> SecretStoreError:
+        import keyring.errors  # noqa: PLC0415 - loaded with the backend that raised
+
         _log.warning("keyring %s failed: %s", action, type(exc).__name__)
         where = f"the system keyring ({self.backend_name})"
         if isinstance(exc, keyring.errors.KeyringLocked):

@@ -1,5 +1,9 @@
 """Creates the QApplication with the app's names, icon and HiDPI policy (shared by the window and
-the self-test)."""
+the self-test).
+
+The version is not given to Qt, which shows it nowhere: reading it loads ``importlib.metadata``,
+which takes longer than painting the window. ``desktop_chat.__version__`` has it.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
-from desktop_chat import __version__
 from desktop_chat.core.resources import icon_path
 
 __all__ = ["make_application", "set_window_icon"]
@@ -43,7 +46,6 @@ def make_application(qt_argv: list[str]) -> QApplication:
     app = QApplication(qt_argv)
     app.setApplicationName("desktop-chat")
     app.setApplicationDisplayName("Desktop Chat")
-    app.setApplicationVersion(__version__)
     app.setDesktopFileName("desktop-chat")
     set_window_icon(app)
     return app

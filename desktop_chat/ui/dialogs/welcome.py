@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_chat.core.client.discovery import LocalServer, probe_local_servers
 from desktop_chat.ui.common.inert import plain_label
 from desktop_chat.ui.workers.background import start_background
 
@@ -31,6 +30,13 @@ _NO_LIMIT = 16777215  # Qt's QWIDGETSIZE_MAX
 #: The narrowest view that holds the three cards side by side (their minimum widths, the gaps
 #: between them and the margins).
 _SIDE_BY_SIDE_WIDTH = 3 * _CARD_MIN_WIDTH + 2 * 16 + 2 * 40
+
+
+def _probe() -> object:
+    """Look for local servers (in a worker thread: the HTTP client loads there, when asked)."""
+    from desktop_chat.core.client.discovery import probe_local_servers  # noqa: PLC0415
+
+    return probe_local_servers()
 
 
 class WelcomeView(QScrollArea):
@@ -233,13 +239,13 @@ class WelcomeView(QScrollArea):
         self.scan_button.setEnabled(False)
         self.scan_status.setText(self.tr("Looking on ports 11434, 1234, 8080 and 8000 …"))
         self.scan_status.show()
-        start_background(
-            probe_local_servers, succeeded=self._on_scan_succeeded, failed=self._on_scan_failed
-        )
+        start_background(_probe, succeeded=self._on_scan_succeeded, failed=self._on_scan_failed)
 
     @Slot(str, object)
     def _on_scan_succeeded(self, name: str, servers: object) -> None:
         del name  # one scan at a time: the button is disabled meanwhile
+        from desktop_chat.core.client.discovery import LocalServer  # noqa: PLC0415 - loaded
+
         self.scan_button.setEnabled(True)
         found = (
             [s for s in servers if isinstance(s, LocalServer)] if isinstance(servers, list) else []

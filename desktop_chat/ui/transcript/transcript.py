@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_chat.core.chat.turns import can_continue
+from desktop_chat.core.chat.turns import CANCELLED_REASON, can_continue
 from desktop_chat.core.history.models import Message
 from desktop_chat.ui.common.error_text import ErrorAction, ErrorAdvice, ending_note
 from desktop_chat.ui.common.inert import plain_label
@@ -30,7 +30,6 @@ from desktop_chat.ui.common.timers import single_shot_timer
 from desktop_chat.ui.transcript.attachment_strip import AttachmentSource
 from desktop_chat.ui.transcript.message_view import ASSISTANT, MessageView
 from desktop_chat.ui.transcript.message_view import USER as USER_ROLE
-from desktop_chat.ui.workers.streamer import CANCELLED_REASON
 
 __all__ = ["FIRST_PAGE_SIZE", "PAGE_SIZE", "Transcript"]
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
@@ -20,13 +21,13 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.core.history.models import Conversation, Message
 from desktop_chat.core.history.storage import Storage
-from desktop_chat.core.transfer.importers import ImportReport
 from desktop_chat.ui.common.inert import plain_message
 from desktop_chat.ui.transcript.clipboard import copy_conversation
 from desktop_chat.ui.transcript.message_menu import COPY_CONVERSATION_ACTION
 from desktop_chat.ui.transfer.import_dialog import ImportRunner, show_import_result
-from desktop_chat.ui.transfer.pdf_export import write_pdf
-from desktop_chat.ui.window.chat_session import ChatSession
+
+if TYPE_CHECKING:
+    from desktop_chat.ui.window.chat_session import ChatSession
 
 __all__ = ["ExportActions", "format_for_path"]
 
@@ -340,6 +341,7 @@ class ExportActions(QObject):
         self, items: Sequence[tuple[Conversation, Sequence[Message]]], fmt: str, path: Path
     ) -> list[Path]:
         from desktop_chat.core.transfer.export import write_export  # noqa: PLC0415 - loaded when first used
+        from desktop_chat.ui.transfer.pdf_export import write_pdf  # noqa: PLC0415
 
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
@@ -383,6 +385,8 @@ class ExportActions(QObject):
 
     @Slot(object)
     def _on_importer_import_finished(self, report: object) -> None:
+        from desktop_chat.core.transfer.importers import ImportReport  # noqa: PLC0415 - loaded
+
         self.update_enabled()
         if not isinstance(report, ImportReport):
             return

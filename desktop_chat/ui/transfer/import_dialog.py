@@ -11,19 +11,30 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from desktop_chat.core.history.storage import Storage
-from desktop_chat.core.transfer.importers import ImportReport, import_files
 from desktop_chat.ui.workers.background import start_background
+
+if TYPE_CHECKING:
+    # The importers load with the first import, not before the window's first paint.
+    from desktop_chat.core.transfer.importers import ImportReport
 
 __all__ = ["ImportRunner", "import_result_text", "show_import_result"]
 
 
 def _tr(text: str) -> str:
     return QCoreApplication.translate("ImportDialog", text)
+
+
+def import_files(storage: Storage, paths: Sequence[Path]) -> ImportReport:
+    """:func:`desktop_chat.core.transfer.importers.import_files`, loaded on the first import."""
+    from desktop_chat.core.transfer import importers  # noqa: PLC0415
+
+    return importers.import_files(storage, paths)
 
 
 def import_result_text(report: ImportReport) -> tuple[str, str]:
@@ -111,6 +122,8 @@ class ImportRunner(QObject):
 
     @Slot(object)
     def _on_self_report_ready(self, report: object) -> None:
+        from desktop_chat.core.transfer.importers import ImportReport  # noqa: PLC0415 - loaded
+
         self._running = False
         if isinstance(report, ImportReport):
             self.import_finished.emit(report)

@@ -14,13 +14,13 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from desktop_chat.core.chat.options import ChatOptions
-from desktop_chat.core.chat.runner import TurnOutcome
 from desktop_chat.core.chat.turns import (
+    CANCELLED_REASON,
     LATEST,
     Turn,
     can_continue,
@@ -28,7 +28,6 @@ from desktop_chat.core.chat.turns import (
     regenerate_turn,
     send_turn,
 )
-from desktop_chat.core.client.api import ChatClient, Usage
 from desktop_chat.core.config.providers import ProviderConfig
 from desktop_chat.core.errors import (
     ApiError,
@@ -43,7 +42,12 @@ from desktop_chat.ui.common.error_text import describe_error, ending_note
 from desktop_chat.ui.common.timers import single_shot_timer
 from desktop_chat.ui.transcript.message_view import MessageView
 from desktop_chat.ui.transcript.transcript import Transcript
-from desktop_chat.ui.workers.streamer import CANCELLED_REASON, Streamer
+from desktop_chat.ui.workers.streamer import Streamer
+
+if TYPE_CHECKING:
+    # Loaded on the first send, with the HTTP client, not before the window's first paint.
+    from desktop_chat.core.chat.runner import TurnOutcome
+    from desktop_chat.core.client.api import ChatClient, Usage
 
 __all__ = ["FRAME_MS", "MAX_STREAMS", "ChatSession", "Connect", "ReplyStats"]
 
@@ -54,7 +58,7 @@ MAX_STREAMS = 4
 
 #: Returns the provider for a chat's options and what makes its client on the worker thread;
 #: raises DesktopChatError when the chat cannot send (it runs on the GUI thread: no keyring).
-Connect = Callable[[ChatOptions], tuple[ProviderConfig, Callable[[], ChatClient]]]
+Connect: TypeAlias = "Callable[[ChatOptions], tuple[ProviderConfig, Callable[[], ChatClient]]]"
 
 
 class _ReplyPlanner(Protocol):

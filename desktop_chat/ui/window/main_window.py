@@ -8,6 +8,7 @@ import copy
 import functools
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import (
@@ -37,12 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_chat.core.attachments.prepare import PreparedAttachment
-from desktop_chat.core.chat.connection import client_for, list_models
 from desktop_chat.core.chat.options import ChatOptions, options_for, provider_for
-from desktop_chat.core.client.api import ChatClient
-from desktop_chat.core.client.demo_server import DEMO_MODEL, DemoServer
-from desktop_chat.core.client.discovery import LocalServer
 from desktop_chat.core.config.paths import app_paths
 from desktop_chat.core.config.providers import ProviderConfig, config_from_preset
 from desktop_chat.core.config.secrets import SecretStore
@@ -61,10 +57,6 @@ from desktop_chat.ui.common.flash import flash
 from desktop_chat.ui.common.inert import open_plain_message, plain_label
 from desktop_chat.ui.common.theme import apply_theme
 from desktop_chat.ui.common.timers import single_shot_timer
-from desktop_chat.ui.dialogs.about import show_about
-from desktop_chat.ui.dialogs.chat_settings_dialog import ChatSettingsDialog
-from desktop_chat.ui.dialogs.settings_dialog import SettingsDialog
-from desktop_chat.ui.dialogs.shortcuts_dialog import ShortcutsDialog
 from desktop_chat.ui.dialogs.welcome import WelcomeView
 from desktop_chat.ui.history.database_watch import DatabaseWatch
 from desktop_chat.ui.history.history_sidebar import UNDO_SECONDS, HistorySidebar
@@ -81,6 +73,14 @@ from desktop_chat.ui.workers.attacher import Attacher, Source
 from desktop_chat.ui.workers.background import start_background
 from desktop_chat.ui.workers.title_maker import TitleMaker
 
+if TYPE_CHECKING:
+    # The HTTP client, the demo server and the dialogs are loaded when first used, after the
+    # window's first paint (tests/ui/test_startup_imports.py keeps them out of it).
+    from desktop_chat.core.client.api import ChatClient
+    from desktop_chat.core.client.demo_server import DemoServer
+    from desktop_chat.ui.dialogs.chat_settings_dialog import ChatSettingsDialog
+    from desktop_chat.ui.dialogs.settings_dialog import SettingsDialog
+
 __all__ = ["MainWindow"]
 
 _PROVIDER_ROLE = Qt.ItemDataRole.UserRole
@@ -88,6 +88,8 @@ _PROVIDER_ROLE = Qt.ItemDataRole.UserRole
 
 def _list_models(secrets: SecretStore, provider: ProviderConfig, proxy: str) -> list[str]:
     """The provider's models (in the background: the key is a keyring read, which may block)."""
+    from desktop_chat.core.chat.connection import list_models  # noqa: PLC0415 - after first paint
+
     try:
         key = secrets.get(provider.id)
     except SecretStoreError:
@@ -127,7 +129,8 @@ class MainWindow(QMainWindow):
         self.storage = storage
         self.secrets = secrets
         self._save_enabled = save
-        self._demo = DemoServer(pace=demo_pace)
+        self._demo_pace = demo_pace
+        self._demo: DemoServer | None = None
         self._drafts: dict[int | None, str] = {}
         self._closing = False
         self._quit_confirmed = False
@@ -273,11 +276,15 @@ class MainWindow(QMainWindow):
     @Slot()
     def show_about(self) -> None:
         """Show the About box."""
+        from desktop_chat.ui.dialogs.about import show_about  # noqa: PLC0415 - rarely used
+
         show_about(self)
 
     @Slot()
     def show_shortcuts(self) -> None:
         """Show the keyboard shortcuts sheet."""
+        from desktop_chat.ui.dialogs.shortcuts_dialog import ShortcutsDialog  # noqa: PLC0415
+
         dialog = ShortcutsDialog(self.menus.actions, self.settings.send_key, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
@@ -558,6 +565,8 @@ class MainWindow(QMainWindow):
         self._update_provider_status()
 
     def _connect(self, options: ChatOptions) -> tuple[ProviderConfig, Callable[[], ChatClient]]:
+        from desktop_chat.core.chat.connection import client_for  # noqa: PLC0415 - on first send
+
         self._save_settings()
         provider = provider_for(options, self.settings)
         base_url = self.demo_base_url() if provider.preset.is_demo else None
@@ -578,6 +587,10 @@ class MainWindow(QMainWindow):
             self.open_settings()
             return None
         provider = self.settings.provider(options.provider_id)
+        from desktop_chat.ui.dialogs.chat_settings_dialog import (  # noqa: PLC0415 - first use
+            ChatSettingsDialog,
+        )
+
         dialog = ChatSettingsDialog(options, provider, self)
         dialog.set_sees_images(self.settings.sees_images(options.provider_id, options.model))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -599,6 +612,10 @@ class MainWindow(QMainWindow):
 
     def demo_base_url(self) -> str:
         """The demo server's base URL, starting it if needed."""
+        if self._demo is None:
+            from desktop_chat.core.client.demo_server import DemoServer  # noqa: PLC0415
+
+            self._demo = DemoServer(pace=self._demo_pace)
         return self._demo.start()
 
     def _provider_label(self, provider: ProviderConfig) -> str:
@@ -628,8 +645,8 @@ class MainWindow(QMainWindow):
         if provider is None:
             return
         if provider.preset.is_demo:
-            # The demo serves one model; no need to start it just to ask.
-            self._show_models([DEMO_MODEL])
+            # The demo serves one model, its preset's; no need to start it just to ask.
+            self._show_models([provider.preset.default_model or ""])
             return
         known = self._model_lists.get(provider.id)
         if known is not None:
@@ -1010,6 +1027,10 @@ class MainWindow(QMainWindow):
 
     @Slot(int, object)
     def _on_attacher_prepared(self, job_id: int, prepared: object) -> None:
+        from desktop_chat.core.attachments.prepare import (  # noqa: PLC0415 - on first attach
+            PreparedAttachment,
+        )
+
         item = self._find_item(job_id)
         if item is None or not isinstance(prepared, PreparedAttachment):
             return
@@ -1257,6 +1278,8 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_welcome_local_server_chosen(self, server: object) -> None:
+        from desktop_chat.core.client.discovery import LocalServer  # noqa: PLC0415 - was scanned
+
         if not isinstance(server, LocalServer):
             return
         provider = config_from_preset(server.kind)
@@ -1278,7 +1301,9 @@ class MainWindow(QMainWindow):
     @Slot()
     def open_settings(self) -> SettingsDialog:
         """Show the Settings dialog (modal) and apply what was saved."""
-        demo_url = self._demo.base_url or ""
+        from desktop_chat.ui.dialogs.settings_dialog import SettingsDialog  # noqa: PLC0415
+
+        demo_url = (self._demo.base_url if self._demo is not None else None) or ""
         dialog = SettingsDialog(
             self.settings, self.secrets, demo_url, self, settings_file=self._settings_file
         )
@@ -1297,6 +1322,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_settings_dialog_accepted(self) -> None:
+        from desktop_chat.ui.dialogs.settings_dialog import SettingsDialog  # noqa: PLC0415
+
         dialog = self.sender()
         if not isinstance(dialog, SettingsDialog):
             return
@@ -1396,7 +1423,8 @@ class MainWindow(QMainWindow):
                 state.setValue("geometry", self.saveGeometry())
                 state.setValue("splitter", self._splitter.saveState())
                 state.sync()
-            self._demo.stop()
+            if self._demo is not None:
+                self._demo.stop()
         if self.session.threads_running:
             # Never wait on the GUI thread: close once the stopped replies have ended (a thread
             # still in a keyring read ends when that call returns).

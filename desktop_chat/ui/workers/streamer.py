@@ -16,13 +16,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from desktop_chat.core.chat.runner import CANCELLED_REASON, TurnOutcome, run_turn, unsent_outcome
-from desktop_chat.core.chat.turns import Turn
-from desktop_chat.core.client.api import ChatClient
+from desktop_chat.core.chat.turns import CANCELLED_REASON, Turn
 from desktop_chat.core.errors import ApiError, DesktopChatError
+
+if TYPE_CHECKING:
+    from desktop_chat.core.chat.runner import TurnOutcome
+    from desktop_chat.core.client.api import ChatClient
 
 __all__ = ["CANCELLED_REASON", "Streamer"]
 
@@ -123,6 +126,10 @@ class Streamer(QThread):
 
     def run(self) -> None:
         """Stream the reply (runs in the worker thread)."""
+        # The engine and its HTTP client load here, on the first send, not before the window's
+        # first paint.
+        from desktop_chat.core.chat.runner import run_turn, unsent_outcome  # noqa: PLC0415
+
         signals = _Signals(self)
         try:
             client = self._client()

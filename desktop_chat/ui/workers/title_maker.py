@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from desktop_chat.core.chat.titles import TITLE_PROMPT, clean_title, first_line_title
-from desktop_chat.core.client.api import ChatClient
 from desktop_chat.core.errors import StorageError
 from desktop_chat.core.history.storage import Storage
 from desktop_chat.ui.workers.background import start_background
+
+if TYPE_CHECKING:
+    from desktop_chat.core.client.api import ChatClient
 
 __all__ = ["TitleMaker"]
 
