@@ -102,6 +102,27 @@ def test_follows_the_stream_unless_scrolled_up(qtbot: QtBot) -> None:
     assert transcript.viewportMargins().bottom() == 0  # the strip goes with it
 
 
+def test_a_grown_reply_is_laid_out_and_followed_before_the_next_paint(qtbot: QtBot) -> None:
+    transcript = _transcript(qtbot)
+    transcript.set_messages(_messages(20))
+    bar = transcript.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0 and bar.value() == bar.maximum(), timeout=2000)
+    view = transcript.last_view()
+    assert view is not None
+    view.body.begin_stream()
+    QGuiApplication.processEvents()
+    before = bar.maximum()
+    view.body.append_markdown("line\n\n" * 30)
+    transcript.settle()  # no event is processed: nothing is painted in between
+    canvas = transcript.widget()
+    assert canvas is not None
+    bottom = view.body.mapTo(canvas, view.body.rect().bottomLeft()).y()
+    assert bar.maximum() > before
+    assert bar.value() == bar.maximum()
+    # the grown reply's end is in view already
+    assert bar.value() <= bottom <= bar.value() + transcript.viewport().height()
+
+
 def _blocks(document: QTextDocument) -> list[tuple[str, float, float, bool]]:
     out = []
     block = document.begin()

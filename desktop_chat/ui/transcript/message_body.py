@@ -185,6 +185,9 @@ class MessageBody(QTextBrowser):
             self._folded = True
             self.folded_changed.emit(True)
         self._apply(self._renderer.append(self._breaker.feed(delta)))
+        # Lay the document out now, not at the next paint, so the view takes its new height
+        # before that paint (see Transcript.settle).
+        self._on_layout_document_size_changed(QSizeF())
 
     def end_stream(self) -> None:
         """Render the last block as finished."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -42,6 +42,9 @@ _COLUMN_WIDTH = 860
 #: Space above and below Jump to latest in its strip.
 _JUMP_GAP = 6
 _FOLLOW_SLACK = 24
+#: How many layouts a message's new height passes through to reach the scroll area (the body,
+#: the message, the column, the canvas, the scroll area).
+_LAYOUT_LEVELS = 5
 _FIRST_VIEW_INDEX = 3  # after the stretch, the empty-chat hint and its spacing
 
 
@@ -334,6 +337,18 @@ class Transcript(QScrollArea):
         self._first_shown = start
 
     # Following the stream ----------------------------------------------------------------------
+
+    def settle(self) -> None:
+        """Lay out now what a growing message changed, so that the next paint shows it grown and
+        scrolled to follow it at once.
+
+        Left to the event loop, a frame was painted twice: the grown text first, then, once the
+        layouts had passed the new height up to the scroll area, the scrolled view. Each level
+        (message, column, canvas, scroll area) posts its layout request only when the one below
+        ran, hence one pass per level.
+        """
+        for _ in range(_LAYOUT_LEVELS):
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
 
     @property
     def following(self) -> bool:

@@ -572,6 +572,7 @@ class ChatSession(QObject):
         if live is None or live.view is None:
             return
         self._flush(live, live.view)
+        self._transcript.settle()
 
     @staticmethod
     def _flush(live: _Live, view: MessageView) -> None:
