@@ -45,6 +45,22 @@ def test_pieces_added_while_the_gui_is_busy_arrive_as_one_batch(qtbot: QtBot) ->
     assert content[1] == "next"
 
 
+def test_pieces_after_a_notice_gather_until_the_paint_takes_them(qtbot: QtBot) -> None:
+    streamer = Streamer(cast(Turn, object()), _no_client)
+    content: list[str] = []
+    streamer.delta_received.connect(content.append)
+    streamer.add_to_batch("a", reasoning=False)
+    qtbot.waitUntil(lambda: content == ["a"])
+    for piece in "bcd":  # the frame after a notice: pieces gather
+        streamer.add_to_batch(piece, reasoning=False)
+    streamer.take_batch()  # what the window does when it paints
+    assert content == ["a", "bcd"]
+    streamer.take_batch()  # nothing new: no signal
+    assert content == ["a", "bcd"]
+    streamer.add_to_batch("e", reasoning=False)  # taken at the frame's end at the latest
+    qtbot.waitUntil(lambda: content == ["a", "bcd", "e"])
+
+
 def test_a_flood_of_one_character_pieces_streams_whole(
     qtbot: QtBot, window: MainWindow, scripted_server: ScriptedServer
 ) -> None:

@@ -571,6 +571,7 @@ class ChatSession(QObject):
         live = self._live.get(self._conversation_id) if self._conversation_id else None
         if live is None or live.view is None:
             return
+        live.streamer.take_batch()  # what arrived since the last notice is painted too
         self._flush(live, live.view)
         self._transcript.settle()
 

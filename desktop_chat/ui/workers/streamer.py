@@ -9,6 +9,12 @@ Pieces of text are not sent one signal each: a server may send hundreds of thous
 one-character pieces, and as many queued signals would hold the GUI thread for seconds. The worker
 adds each piece to a batch and posts one notice while none is waiting; the GUI thread takes the
 whole batch when it gets to the notice. However fast the pieces come, at most one notice waits.
+
+Nor is a notice posted after every batch taken: for one frame after a notice, pieces only gather,
+and the window takes them when it paints (:meth:`Streamer.take_batch`) or the frame's end does.
+Each notice hands the interpreter lock from the worker to the GUI thread and back; at thousands of
+pieces a second, one per piece kept the worker waiting for the lock until it fell behind the
+stream by hundreds of milliseconds. Now there are at most about sixty a second.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
 from desktop_chat.core.chat.turns import CANCELLED_REASON, Turn
 from desktop_chat.core.errors import ApiError, DesktopChatError
@@ -28,6 +34,9 @@ if TYPE_CHECKING:
     from desktop_chat.core.client.api import ChatClient
 
 __all__ = ["CANCELLED_REASON", "Streamer"]
+
+#: After a notice, how long pieces gather before the worker may post the next one: a frame.
+NOTICE_INTERVAL_MS = 16
 
 
 class _Signals:
@@ -94,6 +103,10 @@ class Streamer(QThread):
         self._reasoning: list[str] = []
         self._notice_waiting = False
         self._batch_posted.connect(self._on_self_batch_posted, Qt.ConnectionType.QueuedConnection)
+        self._quiet = QTimer(self)
+        self._quiet.setSingleShot(True)
+        self._quiet.setInterval(NOTICE_INTERVAL_MS)
+        self._quiet.timeout.connect(self._on_quiet_timeout)
 
     def add_to_batch(self, text: str, *, reasoning: bool) -> None:
         """Add a piece of the reply (worker thread); the GUI thread is told once per batch."""
@@ -104,16 +117,30 @@ class Streamer(QThread):
             self._notice_waiting = True
         self._batch_posted.emit()
 
-    @Slot()
-    def _on_self_batch_posted(self) -> None:
+    def take_batch(self) -> None:
+        """Hand over the pieces gathered so far, as signals (GUI thread)."""
         with self._batch_lock:
             content, self._content = self._content, []
             reasoning, self._reasoning = self._reasoning, []
-            self._notice_waiting = False
         if reasoning:
             self.reasoning_received.emit("".join(reasoning))
         if content:
             self.delta_received.emit("".join(content))
+
+    @Slot()
+    def _on_self_batch_posted(self) -> None:
+        self.take_batch()
+        # The notice stays "waiting" for a frame: pieces gather meanwhile without a notice each.
+        self._quiet.start()
+
+    @Slot()
+    def _on_quiet_timeout(self) -> None:
+        with self._batch_lock:
+            if not (self._content or self._reasoning):
+                self._notice_waiting = False  # the worker posts a notice for the next piece
+                return
+        self.take_batch()
+        self._quiet.start()
 
     def cancel(self) -> None:
         """Ask the stream to stop; safe to call from any thread, any number of times."""
@@ -144,6 +171,7 @@ class Streamer(QThread):
             )
         self.outcome = outcome
         try:
+            self._batch_posted.emit()  # the last pieces are handed over before the end
             if outcome.error is not None:
                 self.failed.emit(outcome.error)
             else:
