@@ -258,7 +258,8 @@ def floor_over_http(base_url: str, events: list[bytes]) -> Case:
 
 
 def ours_over_http(base_url: str, parser: Callable[[Any], Any] | None = None) -> Case | None:
-    """``ChatClient.stream_chat``; with ``parser``, its JSON parser replaced by that one."""
+    """``ChatClient.stream_chat``; with ``parser``, every chunk is parsed by that one into
+    plain objects instead (msgspec's typed reading of the usual chunk is turned off)."""
     try:
         from desktop_chat.core.client import _stream
         from desktop_chat.core.client.api import ChatClient, ContentDelta
@@ -266,17 +267,21 @@ def ours_over_http(base_url: str, parser: Callable[[Any], Any] | None = None) ->
         print(f"  (desktop_chat.core.client.api is not usable yet: {exc})")
         return None
     client = ChatClient(base_url, api_key="bench-key")
-    ours = _stream._DECODE
+    ours, usual = _stream._DECODE, _stream._DECODE_USUAL
+
+    def refuse(data: object) -> Any:
+        raise ValueError("read every chunk as plain JSON")
 
     def run() -> int:
-        _stream._DECODE = parser or ours
+        if parser is not None:
+            _stream._DECODE, _stream._DECODE_USUAL = parser, refuse
         count = 0
         try:
             for event in client.stream_chat("bench", MESSAGES):
                 if type(event) is ContentDelta:
                     count += 1
         finally:
-            _stream._DECODE = ours
+            _stream._DECODE, _stream._DECODE_USUAL = ours, usual
         return count
 
     return run, client.close

@@ -111,3 +111,27 @@ def test_an_error_object_in_a_usual_chunk_is_worded() -> None:
         parse(chunks)
     assert raised.value.partial_text == "partial"
     assert raised.value.message.endswith("The server said: over quota")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"choices": [{"index": 0, "delta": {"role": "assistant", "content": "a"}}]},
+        {"choices": [{"delta": {"content": "a"}, "finish_reason": "length", "logprobs": None}]},
+        {"choices": [{"index": 1, "delta": {"content": "other choice"}}]},
+        {"choices": [{"index": 0.0, "delta": {"content": "a float index"}}]},
+        {"choices": [{"delta": {"content": "a", "reasoning_content": "r"}}]},
+        {"choices": [{"delta": {"content": 5}}, {"delta": {"content": "b"}}]},
+        {"choices": ["odd", {"delta": {"content": "b"}}], "usage": None, "error": None},
+        {"choices": [{"delta": {}}, {"delta": None}], "error": False},
+        {"choices": None, "usage": {"prompt_tokens": 1, "completion_tokens": 1}},
+    ],
+)
+def test_a_chunk_reads_the_same_whole_or_cut(data: dict[str, object]) -> None:
+    # Whole, the usual chunk is read straight into typed fields, or as plain JSON when it does
+    # not fit them; cut, it always takes the general path. Both give the same events.
+    event = sse_event(data)
+    whole, whole_state = parse([event])
+    cut, cut_state = parse([event[i : i + 1] for i in range(len(event))])
+    assert whole == cut
+    assert whole_state.finish_reason == cut_state.finish_reason

@@ -30,6 +30,34 @@ from desktop_chat.core.errors import StreamError, UnexpectedResponseError
 #: Parses JSON from UTF-8 bytes or text about four times as fast as ``json.loads``.
 _DECODE = msgspec.json.Decoder().decode
 
+
+class _Delta(msgspec.Struct, forbid_unknown_fields=True):
+    """The delta of the usual chunk: text, perhaps a role, nothing else."""
+
+    content: str | None = None
+    role: Any = None
+
+
+class _Choice(msgspec.Struct):
+    """A choice of the usual chunk (other fields, such as logprobs, are not read)."""
+
+    index: int = 0
+    delta: _Delta | None = None
+    finish_reason: str | None = None
+
+
+class _Chunk(msgspec.Struct):
+    """The usual chunk: choices and nothing to report (no error, no usage)."""
+
+    choices: list[_Choice] = msgspec.field(default_factory=list)
+    error: None = None
+    usage: None = None
+
+
+#: Reads the usual chunk straight into the classes above, without building its dicts; any
+#: other chunk does not fit them and is read as plain JSON.
+_DECODE_USUAL = msgspec.json.Decoder(_Chunk).decode
+
 _new = object.__new__
 _set_content = vars(ContentDelta)["text"].__set__
 _set_reasoning = vars(ReasoningDelta)["text"].__set__
@@ -76,6 +104,7 @@ def parse_stream(
     append = state.parts.append
     lone = decoder.lone_data
     fast = _DECODE
+    usual_chunk = _DECODE_USUAL
     cancelled = cancel.is_set
     for chunk in chunks:
         if cancelled():
@@ -84,33 +113,59 @@ def parse_stream(
         found: Iterable[tuple[dict[str, Any], str | bytes]]
         if data is not None and data[:1] == b"{":
             try:
+                usual = usual_chunk(data)
+            except (ValueError, RecursionError):
+                pass
+            else:
+                for choice in usual.choices:
+                    if choice.index == 0:
+                        delta = choice.delta
+                        if delta is not None and delta.content:
+                            append(delta.content)
+                            yield _content(delta.content)
+                        if choice.finish_reason:
+                            state.finish_reason = choice.finish_reason
+                continue
+            try:
                 found = ((fast(data), data),)
             except (ValueError, RecursionError):
                 # Not valid UTF-8, or JSON the fast parser refuses: the general path decides.
                 found = _objects(decoder.feed(chunk), state)
         else:
             found = _objects(decoder.feed(chunk), state)
-        for obj, raw in found:
-            choices = obj.get("choices")
-            if choices and type(choices) is list:
-                for choice in choices:
-                    if type(choice) is not dict or choice.get("index", 0) != 0:
-                        continue
-                    delta = choice.get("delta")
-                    if delta and type(delta) is dict:
-                        text = delta.get("content")
-                        if text and type(text) is str:
-                            append(text)
-                            yield _content(text)
-                        if len(delta) > 1 or not text:
-                            yield from _other_deltas(delta)
-                    reason = choice.get("finish_reason")
-                    if reason and type(reason) is str:
-                        state.finish_reason = reason
-            if obj.get("error") or obj.get("usage"):
-                yield from _error_or_usage(obj, raw, state)
+        yield from _interpret(found, state)
         if state.done:
             return
+
+
+def _interpret(
+    found: Iterable[tuple[dict[str, Any], str | bytes]], state: StreamState
+) -> Iterator[StreamEvent]:
+    """The events of chunks read as plain JSON objects (with their text): any shape at all.
+
+    Raises:
+        StreamError: a chunk carried an ``error`` object.
+    """
+    append = state.parts.append
+    for obj, raw in found:
+        choices = obj.get("choices")
+        if choices and type(choices) is list:
+            for choice in choices:
+                if type(choice) is not dict or choice.get("index", 0) != 0:
+                    continue
+                delta = choice.get("delta")
+                if delta and type(delta) is dict:
+                    text = delta.get("content")
+                    if text and type(text) is str:
+                        append(text)
+                        yield _content(text)
+                    if len(delta) > 1 or not text:
+                        yield from _other_deltas(delta)
+                reason = choice.get("finish_reason")
+                if reason and type(reason) is str:
+                    state.finish_reason = reason
+        if obj.get("error") or obj.get("usage"):
+            yield from _error_or_usage(obj, raw, state)
 
 
 def _objects(
