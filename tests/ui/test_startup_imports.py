@@ -44,6 +44,8 @@ app_module.make_application = watched
 sys.exit(main([]))
 """
 
+#: What the keyring brings (``importlib.metadata`` for its plugins, ``ssl`` by way of jaraco).
+_KEYRING = ("keyring", "importlib.metadata", "ssl")
 #: Loaded on first use, never for the first paint.
 LATER = [
     # the HTTP client and what it brings
@@ -87,15 +89,30 @@ def modules_at_first_paint(home: Path) -> set[str]:
     return set(json.loads(result.stdout.splitlines()[0]))
 
 
+def _settings_saved(home: Path) -> None:
+    """Make ``home`` a profile that has been used: no welcome screen at start."""
+    code = (
+        "from desktop_chat.core.config.settings import Settings, save_settings\n"
+        "save_settings(Settings())"
+    )
+    environment = dict(os.environ, DESKTOP_CHAT_HOME=str(home))
+    subprocess.run([sys.executable, "-c", code], env=environment, check=True, timeout=60)
+
+
 def test_the_first_paint_loads_the_window_and_nothing_it_does_not_show(tmp_path: Path) -> None:
+    _settings_saved(tmp_path)
     loaded = modules_at_first_paint(tmp_path)
-    # What the first paint shows is there: the window, the welcome screen, the history.
-    assert {
-        "desktop_chat.ui.window.main_window",
-        "desktop_chat.ui.dialogs.welcome",
-        "desktop_chat.core.history.storage",
-    } <= loaded
+    # What the first paint shows is there: the window, the history.
+    assert {"desktop_chat.ui.window.main_window", "desktop_chat.core.history.storage"} <= loaded
     assert [name for name in LATER if name in loaded] == []
+
+
+def test_the_welcome_screen_asks_the_keyring_where_a_key_would_go(tmp_path: Path) -> None:
+    # A first run shows the welcome screen, which says whether a pasted key is kept in the
+    # system keyring or in memory: only for that is the keyring loaded before the first paint.
+    loaded = modules_at_first_paint(tmp_path)
+    assert {"desktop_chat.ui.dialogs.welcome", "keyring"} <= loaded
+    assert [name for name in LATER if name in loaded and not name.startswith(_KEYRING)] == []
 
 
 def test_what_the_first_paint_leaves_out_loads_when_used() -> None:

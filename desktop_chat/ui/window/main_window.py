@@ -180,8 +180,7 @@ class MainWindow(QMainWindow):
         self.database_watch.list_changed.connect(self._on_database_watch_list_changed)
         self.refresh_conversations()
         self.new_chat()
-        show_welcome = first_run and not self.conversation_list.count()
-        self._stack.setCurrentWidget(self.welcome if show_welcome else self._chat_page)
+        self._show_first_page(welcome=first_run and not self.conversation_list.count())
         self.resize(1100, 740)
         self._restore_geometry()
 
@@ -198,6 +197,12 @@ class MainWindow(QMainWindow):
         self.attacher.prepared.connect(self._on_attacher_prepared)
         self.attacher.refused.connect(self._on_attacher_refused)
         self.setAcceptDrops(True)
+
+    def _show_first_page(self, *, welcome: bool) -> None:
+        if welcome:
+            # Asking where a key would go loads the keyring: only when the welcome says it.
+            self.welcome.set_key_storage(self.secrets.is_secure)
+        self._stack.setCurrentWidget(self.welcome if welcome else self._chat_page)
 
     def _wire_session(self) -> None:
         self.session.streaming_changed.connect(self._on_session_streaming_changed)
@@ -367,7 +372,6 @@ class MainWindow(QMainWindow):
         self.welcome = WelcomeView(self._stack)
         self.welcome.openai_key_submitted.connect(self._on_welcome_openai_key_submitted)
         self.welcome.session_key_chosen.connect(self._on_welcome_session_key_chosen)
-        self.welcome.set_key_storage(self.secrets.is_secure)
         self.welcome.local_server_chosen.connect(self._on_welcome_local_server_chosen)
         self.welcome.demo_chosen.connect(self._on_welcome_demo_chosen)
         self._stack.addWidget(self.welcome)
