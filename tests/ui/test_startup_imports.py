@@ -68,6 +68,12 @@ LATER = [
     "desktop_chat.core.transfer.importers",
     "desktop_chat.core.transfer.export",
     "desktop_chat.ui.transfer.pdf_export",
+    # attaching files: decoding images, reading PDFs
+    "PIL",
+    "pypdf",
+    # typesetting formulas
+    "desktop_chat.core.markdown.math",
+    "desktop_chat.ui.workers.math_typesetter",
     # dialogs
     "desktop_chat.ui.dialogs.settings_dialog",
     "desktop_chat.ui.dialogs.chat_settings_dialog",

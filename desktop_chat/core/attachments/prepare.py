@@ -21,13 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Protocol
 
-from desktop_chat.core.attachments._images import (
-    ImageError,
-    image_format,
-    ready_image,
-    thumbnail_of,
-)
-from desktop_chat.core.attachments._pdf import PdfError, pdf_text
 from desktop_chat.core.attachments._text import decode_text
 from desktop_chat.core.errors import AttachmentError
 
@@ -187,6 +180,14 @@ def prepare_data(
         )
     if not data:
         raise AttachmentError(f"{name} is empty.", name=name)
+    # Pillow and pypdf load when a file is first attached, not with the window.
+    from desktop_chat.core.attachments._images import (  # noqa: PLC0415
+        ImageError,
+        image_format,
+        ready_image,
+    )
+    from desktop_chat.core.attachments._pdf import PdfError, pdf_text  # noqa: PLC0415
+
     fmt = image_format(data[:32])
     if fmt is not None:
         try:
@@ -311,6 +312,8 @@ def restore(
         raise AttachmentError(f"{name} is larger than an attachment may be.", name=name)
     if len(text) > MAX_TEXT_CHARS:
         raise _too_much_text(name, len(text))
+    from desktop_chat.core.attachments._images import thumbnail_of  # noqa: PLC0415 - Pillow
+
     thumbnail = thumbnail_of(data) if kind == "image" else None
     if kind == "image" and thumbnail is None:
         raise AttachmentError(
