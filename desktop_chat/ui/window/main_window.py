@@ -604,6 +604,11 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_chat_settings_dialog_options_chosen(self, options: object) -> None:
+        # Loaded already: the dialog that sent this is one.
+        from desktop_chat.ui.dialogs.chat_settings_dialog import (  # noqa: PLC0415
+            ChatSettingsDialog,
+        )
+
         if isinstance(options, ChatOptions):
             self.set_chat_options(options)
             dialog = self.sender()
