@@ -116,3 +116,49 @@ def test_only_the_allowed_modules_start_threads() -> None:
         if _starts_threads(path)
     }
     assert starters == THREAD_STARTERS
+
+
+def _type_checking_names(tree: ast.Module) -> set[str]:
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
+            for statement in node.body:
+                if isinstance(statement, (ast.Import, ast.ImportFrom)):
+                    names.update(a.asname or a.name.split(".")[-1] for a in statement.names)
+    return names
+
+
+def test_names_imported_for_the_type_checker_only_are_not_used_at_run_time() -> None:
+    # Modules loaded after the first paint are imported under TYPE_CHECKING for annotations; an
+    # isinstance() or a call on such a name is a NameError waiting for its first user.
+    misuses = []
+    for path in PACKAGE.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = _type_checking_names(tree)
+        if not names:
+            continue
+        in_annotations = {
+            id(inner)
+            for node in ast.walk(tree)
+            for field in ("annotation", "returns")
+            if getattr(node, field, None) is not None
+            for inner in ast.walk(getattr(node, field))
+        }
+        for function in ast.walk(tree):
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            imported_here = {
+                alias.asname or alias.name.split(".")[-1]
+                for statement in ast.walk(function)
+                if isinstance(statement, (ast.Import, ast.ImportFrom))
+                for alias in statement.names
+            }
+            misuses += [
+                f"{path.relative_to(PACKAGE)}:{node.lineno} {node.id}"
+                for node in ast.walk(function)
+                if isinstance(node, ast.Name)
+                and isinstance(node.ctx, ast.Load)
+                and node.id in names - imported_here
+                and id(node) not in in_annotations
+            ]
+    assert misuses == []
