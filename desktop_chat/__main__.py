@@ -46,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", required=True, choices=["md", "txt", "json", "html", "pdf"]
     )
     export_parser.add_argument("-o", "--output", required=True, metavar="PATH")
+    export_parser.add_argument(
+        "--all-versions",
+        action="store_true",
+        help="write every version of every message (edits, regenerated replies), not only "
+        "those on screen",
+    )
 
     import_parser = commands.add_parser("import", help="import conversations from files")
     import_parser.add_argument("files", nargs="+", metavar="FILE")

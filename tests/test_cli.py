@@ -63,6 +63,11 @@ def test_export_one_as_markdown(
     assert text.startswith("# Tea brewing\n")
     assert "About **2-3 minutes** at 80 °C." in text
     assert "Two minutes." not in text  # the other branch is not on screen
+    assert "from another version" in text or "from other versions" in text
+    every = tmp_path / "every.md"
+    command = ["export", "--conversation", str(conversation_id), "--format", "md"]
+    assert main([*command, "--all-versions", "-o", str(every)]) == 0
+    assert "Two minutes." in every.read_text(encoding="utf-8")
 
 
 def test_export_all_to_zip_then_import_adds_copies_once(

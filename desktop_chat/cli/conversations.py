@@ -85,7 +85,12 @@ def _export(storage: Storage, options: argparse.Namespace, stdout: TextIO, stder
     ]
     pdf_writer = _pdf_writer() if options.format == "pdf" else None
     written = write_export(
-        items, options.format, Path(options.output), pdf_writer=pdf_writer, files=storage
+        items,
+        options.format,
+        Path(options.output),
+        pdf_writer=pdf_writer,
+        files=storage,
+        all_versions=options.all_versions,
     )
     for path in written:
         print(path, file=stdout)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QCheckBox, QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.history.models import Conversation
@@ -308,15 +308,33 @@ class FakeDialog:
         return self.answer
 
 
+class FakeExportDialog:
+    """Stands in for the export dialog's answer; builds the real dialog to record its filters."""
+
+    def __init__(self, actions: ExportActions, answer: tuple[str, str, bool] | None) -> None:
+        self.actions = actions
+        self.answer = answer
+        self.filters: list[str] = []
+        self.other_versions: bool | None = None
+
+    def __call__(self, suggested: Path, *, other_versions: bool) -> tuple[str, str, bool] | None:
+        dialog = self.actions.export_dialog(suggested, other_versions=other_versions)
+        self.filters = dialog.nameFilters()
+        self.other_versions = other_versions
+        dialog.deleteLater()
+        return self.answer
+
+
 def test_export_dialog_adds_the_chosen_formats_extension(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, opened: Conversation, actions: ExportActions
 ) -> None:
     del opened
-    dialog = FakeDialog((str(tmp_path / "trip"), "PDF (*.pdf)"))
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", dialog)
+    dialog = FakeExportDialog(actions, (str(tmp_path / "trip"), "PDF (*.pdf)", False))
+    monkeypatch.setattr(actions, "ask_export_target", dialog)
     actions.export_conversation_action.trigger()
     assert "Markdown (*.md)" in dialog.filters
     assert len(dialog.filters) == 5
+    assert dialog.other_versions is False
     assert (tmp_path / "trip.pdf").read_bytes().startswith(b"%PDF-")
 
 
@@ -325,7 +343,9 @@ def test_export_dialog_keeps_a_typed_extension(
 ) -> None:
     del opened
     monkeypatch.setattr(
-        QFileDialog, "getSaveFileName", FakeDialog((str(tmp_path / "t.html"), "Markdown (*.md)"))
+        actions,
+        "ask_export_target",
+        FakeExportDialog(actions, (str(tmp_path / "t.html"), "Markdown (*.md)", False)),
     )
     actions.export_conversation_action.trigger()
     assert (tmp_path / "t.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
@@ -338,6 +358,7 @@ def test_cancelled_dialogs_do_nothing(
     del opened
     monkeypatch.setattr(QFileDialog, "getSaveFileName", FakeDialog(("", "")))
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", FakeDialog(([], "")))
+    monkeypatch.setattr(actions, "ask_export_target", FakeExportDialog(actions, None))
     actions.export_conversation_action.trigger()
     actions.export_all_action.trigger()
     actions.import_action.trigger()
@@ -540,3 +561,28 @@ def test_file_dialogs_start_in_a_folder_that_exists(
     fresh = ExportActions(window, window.storage, window.session)
     assert fresh.last_folder.is_dir()
     assert fresh.last_folder == tmp_path
+
+
+def test_the_export_dialog_offers_every_version_only_when_there_are_others(
+    qtbot: QtBot, window: MainWindow, actions: ExportActions, tmp_path: Path
+) -> None:
+    conversation = _fill(window, "Versions")
+    window.open_conversation(conversation.id)
+    plain = actions.export_dialog(tmp_path / "x.md", other_versions=False)
+    assert plain.findChild(QCheckBox, "allVersionsCheck").isHidden()  # type: ignore[union-attr]
+    plain.deleteLater()
+    reply = window.storage.current_path(conversation.id)[-1]
+    window.storage.add_sibling(reply.id, "A second opinion: **Porto**.")
+    window.open_conversation(conversation.id)
+    assert actions._has_other_versions()
+    dialog = actions.export_dialog(tmp_path / "x.md", other_versions=True)
+    check = dialog.findChild(QCheckBox, "allVersionsCheck")
+    assert check is not None
+    assert not check.isHidden()
+    dialog.deleteLater()
+    written = actions.export_conversation_to(tmp_path / "every.md", all_versions=True)
+    assert written is not None
+    text = written.read_text(encoding="utf-8")
+    assert "Lisbon" in text
+    assert "Porto" in text
+    assert "(version 2 of 2)" in text

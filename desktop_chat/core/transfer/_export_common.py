@@ -4,7 +4,9 @@ files attached to messages (where their bytes come from, and safe names to write
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timezone
 from typing import Protocol
 
@@ -14,15 +16,19 @@ from desktop_chat.core.history.timestamps import stored_datetime
 
 __all__ = [
     "ROLE_LABELS",
+    "ExportedMessage",
     "FileSource",
     "attachment_caption",
     "attachment_file_name",
     "close_open_fence",
+    "export_path",
     "fence",
     "format_time",
+    "hidden_versions_note",
     "role_label",
     "shown_path",
     "status_note",
+    "version_label",
 ]
 
 #: What every export says under a reply that did not end normally.
@@ -108,6 +114,83 @@ def shown_path(conversation: Conversation, messages: Sequence[Message]) -> list[
         current = by_id.get(current.parent_id) if current.parent_id is not None else None
     path.reverse()
     return path
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedMessage:
+    """A message as an export writes it.
+
+    Attributes:
+        message: the message.
+        version: (position, count) among its versions when every version is written and it has
+            others, else None.
+    """
+
+    message: Message
+    version: tuple[int, int] | None = None
+
+
+def export_path(
+    conversation: Conversation, messages: Sequence[Message], *, all_versions: bool = False
+) -> list[ExportedMessage]:
+    """The messages an export writes: the path on screen, or with ``all_versions`` every
+    message, each version followed by what came after it (depth first, oldest version first).
+    """
+    if not all_versions:
+        return [ExportedMessage(message) for message in shown_path(conversation, messages)]
+    by_id = {message.id: message for message in messages}
+    children: defaultdict[int | None, list[Message]] = defaultdict(list)
+    for message in messages:
+        parent = message.parent_id if message.parent_id in by_id else None
+        children[parent].append(message)
+    for group in children.values():
+        group.sort(key=lambda message: (message.created_at, message.id))
+    written: list[ExportedMessage] = []
+    # An explicit stack: a long conversation is deeper than Python's recursion allows.
+    stack: list[tuple[Message, tuple[int, int] | None]] = []
+
+    def push_children(parent: int | None) -> None:
+        group = children.get(parent, [])
+        for position in range(len(group), 0, -1):
+            version = (position, len(group)) if len(group) > 1 else None
+            stack.append((group[position - 1], version))
+
+    push_children(None)
+    seen: set[int] = set()
+    while stack:
+        message, version = stack.pop()
+        if message.id in seen:  # a parent cycle, only possible in a damaged file
+            continue
+        seen.add(message.id)
+        written.append(ExportedMessage(message, version))
+        push_children(message.id)
+    return written
+
+
+def version_label(version: tuple[int, int] | None) -> str:
+    """``"version 2 of 3"``, or "" for a message with no other version."""
+    return "" if version is None else f"version {version[0]} of {version[1]}"
+
+
+def hidden_versions_note(
+    conversation: Conversation, messages: Sequence[Message], *, all_versions: bool
+) -> str:
+    """The sentence at the top of an export that leaves other versions out, or ""."""
+    if all_versions:
+        return ""
+    hidden = len(messages) - len(shown_path(conversation, messages))
+    if hidden <= 0:
+        return ""
+    left_out = (
+        "1 message from another version (an edited question or a regenerated reply) is"
+        if hidden == 1
+        else f"{hidden} messages from other versions (edited questions, regenerated replies "
+        "and what followed them) are"
+    )
+    return (
+        f"This export shows the versions that were on screen; {left_out} left out. Export "
+        "with all versions to include them."
+    )
 
 
 def fence(text: str, info: str = "") -> str:

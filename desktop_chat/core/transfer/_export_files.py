@@ -7,6 +7,7 @@ carries them inside, HTML and PDF embed the images.
 
 from __future__ import annotations
 
+import functools
 import re
 import tempfile
 import unicodedata
@@ -20,7 +21,7 @@ from desktop_chat.core.history.models import Attachment, Conversation, Message
 from desktop_chat.core.transfer._export_common import (
     FileSource,
     attachment_file_name,
-    shown_path,
+    export_path,
 )
 from desktop_chat.core.transfer._export_html import to_html
 from desktop_chat.core.transfer._export_json import to_json
@@ -56,28 +57,40 @@ def render_text(
     fmt: str,
     files: FileSource | None = None,
     links: Links | None = None,
+    *,
+    all_versions: bool = False,
 ) -> str:
     """Return a conversation in one of the text formats (``md``, ``txt``, ``json``, ``html``).
 
     ``files`` lets JSON carry the attached files and HTML embed the images; ``links`` says where
-    Markdown and text find the files written beside them.
+    Markdown and text find the files written beside them; ``all_versions`` writes every version
+    of every message (JSON always holds them all).
     """
     if fmt == "md":
-        return to_markdown(conversation, messages, links)
+        return to_markdown(conversation, messages, links, all_versions=all_versions)
     if fmt == "txt":
-        return to_text(conversation, messages, links)
+        return to_text(conversation, messages, links, all_versions=all_versions)
     if fmt == "json":
         return to_json(conversation, messages, files)
     if fmt == "html":
-        return to_html(conversation, messages, files=files)
+        return to_html(conversation, messages, files=files, all_versions=all_versions)
     raise ValueError(f"not a text format: {fmt!r}")
 
 
-def _shown_files(conversation: Conversation, messages: Sequence[Message]) -> list[Attachment]:
-    """The stored files of the messages a text export writes, each once."""
+def _shown_files(
+    conversation: Conversation,
+    messages: Sequence[Message],
+    files: FileSource | None,
+    *,
+    all_versions: bool,
+) -> list[Attachment]:
+    """The stored files of the messages a text export writes, each once (none without
+    ``files`` to read them from)."""
+    if files is None:
+        return []
     seen: dict[str, Attachment] = {}
-    for message in shown_path(conversation, messages):
-        for item in message.attachments:
+    for entry in export_path(conversation, messages, all_versions=all_versions):
+        for item in entry.message.attachments:
             if item.sha256 is not None:
                 seen.setdefault(attachment_file_name(item), item)
     return list(seen.values())
@@ -132,14 +145,15 @@ def _write_one(
     *,
     files: FileSource | None = None,
     links: Links | None = None,
+    all_versions: bool = False,
 ) -> None:
     if fmt == "pdf":
         if pdf_writer is None:
             raise ImportExportError("PDF export needs the graphical toolkit.", path=path)
-        html = to_html(conversation, messages, paged=True, files=files)
+        html = to_html(conversation, messages, paged=True, files=files, all_versions=all_versions)
         pdf_writer(html, path, conversation.title or "Conversation")
     else:
-        text = render_text(conversation, messages, fmt, files, links)
+        text = render_text(conversation, messages, fmt, files, links, all_versions=all_versions)
         path.write_text(text, encoding="utf-8", newline="\n")
 
 
@@ -151,9 +165,10 @@ def _write_beside(
     *,
     pdf_writer: PdfWriter | None,
     files: FileSource | None,
+    all_versions: bool,
 ) -> None:
     """Write one document at ``target`` and, for Markdown and text, its files beside it."""
-    attached = _shown_files(conversation, messages) if files is not None else []
+    attached = _shown_files(conversation, messages, files, all_versions=all_versions)
     folder, links = _beside(fmt, target.name, attached)
     if folder and files is not None:
         (target.parent / folder).mkdir(exist_ok=True)
@@ -162,7 +177,16 @@ def _write_beside(
             with atomic_target(target.parent / links[item.sha256]) as temporary:
                 temporary.write_bytes(files.attachment_data(item.sha256))
     with atomic_target(target) as temporary:
-        _write_one(conversation, messages, fmt, temporary, pdf_writer, files=files, links=links)
+        _write_one(
+            conversation,
+            messages,
+            fmt,
+            temporary,
+            pdf_writer,
+            files=files,
+            links=links,
+            all_versions=all_versions,
+        )
 
 
 def write_export(
@@ -172,6 +196,7 @@ def write_export(
     *,
     pdf_writer: PdfWriter | None = None,
     files: FileSource | None = None,
+    all_versions: bool = False,
 ) -> list[Path]:
     """Write conversations in ``fmt`` and return the files written.
 
@@ -185,6 +210,8 @@ def write_export(
         output: the file, folder or ``.zip`` to write.
         pdf_writer: turns HTML into a PDF file; required for ``fmt == "pdf"``.
         files: where attached files are read from (None leaves them out, naming them only).
+        all_versions: write every version of every message, not only those on screen (JSON
+            always holds them all).
 
     Raises:
         ImportExportError: the format is unknown or the output cannot be written.
@@ -196,18 +223,31 @@ def write_export(
     extension = EXTENSIONS[fmt]
     try:
         if output.suffix.lower() == ".zip":
-            return [_write_zip(items, fmt, output, extension, pdf_writer=pdf_writer, files=files)]
+            return [
+                _write_zip(
+                    items,
+                    fmt,
+                    output,
+                    extension,
+                    pdf_writer=pdf_writer,
+                    files=files,
+                    all_versions=all_versions,
+                )
+            ]
+        write_one = functools.partial(
+            _write_beside, fmt=fmt, pdf_writer=pdf_writer, files=files, all_versions=all_versions
+        )
         if len(items) == 1 and not output.is_dir():
             conversation, messages = items[0]
             output.parent.mkdir(parents=True, exist_ok=True)
-            _write_beside(output, conversation, messages, fmt, pdf_writer=pdf_writer, files=files)
+            write_one(output, conversation, messages)
             return [output]
         output.mkdir(parents=True, exist_ok=True)
         taken: set[str] = set()
         written = []
         for conversation, messages in items:
             target = output / unique_file_name(conversation, extension, taken)
-            _write_beside(target, conversation, messages, fmt, pdf_writer=pdf_writer, files=files)
+            write_one(target, conversation, messages)
             written.append(target)
         return written
     except OSError as error:
@@ -224,6 +264,7 @@ def _write_zip(
     *,
     pdf_writer: PdfWriter | None,
     files: FileSource | None,
+    all_versions: bool,
 ) -> Path:
     output.parent.mkdir(parents=True, exist_ok=True)
     taken: set[str] = set()
@@ -236,14 +277,23 @@ def _write_zip(
             if fmt == "pdf":
                 with tempfile.TemporaryDirectory() as folder:
                     pdf_path = Path(folder) / name
-                    _write_one(conversation, messages, fmt, pdf_path, pdf_writer, files=files)
+                    _write_one(
+                        conversation,
+                        messages,
+                        fmt,
+                        pdf_path,
+                        pdf_writer,
+                        files=files,
+                        all_versions=all_versions,
+                    )
                     archive.write(pdf_path, name)
                 continue
-            attached = _shown_files(conversation, messages) if files is not None else []
+            attached = _shown_files(conversation, messages, files, all_versions=all_versions)
             beside, links = _beside(fmt, name, attached)
             if beside and files is not None:
                 for item in attached:
                     assert item.sha256 is not None
                     archive.writestr(links[item.sha256], files.attachment_data(item.sha256))
-            archive.writestr(name, render_text(conversation, messages, fmt, files, links))
+            text = render_text(conversation, messages, fmt, files, links, all_versions=all_versions)
+            archive.writestr(name, text)
     return output

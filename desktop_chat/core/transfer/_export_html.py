@@ -29,10 +29,12 @@ from desktop_chat.core.transfer._export_common import (
     FileSource,
     attachment_caption,
     close_open_fence,
+    export_path,
     format_time,
+    hidden_versions_note,
     role_label,
-    shown_path,
     status_note,
+    version_label,
 )
 from desktop_chat.core.transfer._export_text import UNTITLED, markdown_to_text
 
@@ -224,11 +226,19 @@ def _attachments_html(message: Message, files: FileSource | None, *, paged: bool
     return block
 
 
-def _message_html(message: Message, *, paged: bool, files: FileSource | None = None) -> str:
+def _message_html(
+    message: Message,
+    *,
+    paged: bool,
+    files: FileSource | None = None,
+    version: tuple[int, int] | None = None,
+) -> str:
     role = html.escape(message.role)
+    label = version_label(version)
+    heading = role_label(message.role) + (f" ({label})" if label else "")
     parts = [
         f'<section class="message {role}">',
-        f'<h2 class="role">{html.escape(role_label(message.role))}</h2>',
+        f'<h2 class="role">{html.escape(heading)}</h2>',
     ]
     if message.reasoning:
         reasoning = markdown_fragment(message.reasoning, inline_styles=paged)
@@ -260,6 +270,7 @@ def to_html(
     *,
     paged: bool = False,
     files: FileSource | None = None,
+    all_versions: bool = False,
 ) -> str:
     """Return the shown path of a conversation as one self-contained HTML document.
 
@@ -269,22 +280,29 @@ def to_html(
         paged: write the page for Qt's rich-text engine (PDF): light colours only, code
             coloured inline, and none of the CSS (variables, media queries) Qt ignores.
         files: where attached images are read from, to embed them (None lists them by name).
+        all_versions: write every version of every message (see ``to_markdown``).
     """
     title = html.escape(" ".join(conversation.title.split()) or UNTITLED)
     meta = []
     if conversation.model:
         meta.append(f"Model: {html.escape(conversation.model)}")
     meta.append(f"Date: {html.escape(format_time(conversation.created_at))}")
-    path = shown_path(conversation, messages)
+    path = export_path(conversation, messages, all_versions=all_versions)
     body = []
-    if conversation.system_prompt and not (path and path[0].role == "system"):
+    note = hidden_versions_note(conversation, messages, all_versions=all_versions)
+    if note:
+        body.append(f'<p class="note">{html.escape(note)}</p>')
+    if conversation.system_prompt and not (path and path[0].message.role == "system"):
         prompt = markdown_fragment(conversation.system_prompt, inline_styles=paged)
         body.append(
             '<section class="message system"><h2 class="role">System</h2>'
             f'<div class="content">{prompt}</div>'
             "</section>"
         )
-    body.extend(_message_html(message, paged=paged, files=files) for message in path)
+    body.extend(
+        _message_html(entry.message, paged=paged, files=files, version=entry.version)
+        for entry in path
+    )
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'

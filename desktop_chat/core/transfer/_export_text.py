@@ -17,11 +17,13 @@ from desktop_chat.core.history.models import Conversation, Message
 from desktop_chat.core.transfer._export_common import (
     attachment_caption,
     close_open_fence,
+    export_path,
     fence,
     format_time,
+    hidden_versions_note,
     role_label,
-    shown_path,
     status_note,
+    version_label,
 )
 
 __all__ = [
@@ -82,8 +84,15 @@ def _markdown_files(message: Message, links: Links | None) -> list[str]:
     return lines
 
 
-def _message_section(message: Message, links: Links | None = None) -> str:
-    parts = [f"## {role_label(message.role)}"]
+def _heading(message: Message, version: tuple[int, int] | None) -> str:
+    label = version_label(version)
+    return f"{role_label(message.role)} ({label})" if label else role_label(message.role)
+
+
+def _message_section(
+    message: Message, links: Links | None = None, version: tuple[int, int] | None = None
+) -> str:
+    parts = [f"## {_heading(message, version)}"]
     if message.reasoning:
         reasoning = close_open_fence(message.reasoning)
         parts.append(f"<details><summary>Thinking</summary>\n\n{reasoning}\n\n</details>")
@@ -99,23 +108,33 @@ def _message_section(message: Message, links: Links | None = None) -> str:
 
 
 def to_markdown(
-    conversation: Conversation, messages: Sequence[Message], links: Links | None = None
+    conversation: Conversation,
+    messages: Sequence[Message],
+    links: Links | None = None,
+    *,
+    all_versions: bool = False,
 ) -> str:
-    """Return the shown path of a conversation as a Markdown document.
+    """Return the shown path of a conversation (or every version of it) as Markdown.
 
     Args:
         conversation: the conversation (title, model, date and current leaf are used).
-        messages: every message of the conversation; only root .. current leaf is written.
+        messages: every message of the conversation; only root .. current leaf is written,
+            unless ``all_versions``.
         links: where attached files were written, by hash (relative to the document).
+        all_versions: write every version of every message, each followed by what came after
+            it, headed "version 2 of 3".
     """
     header = [
         f"# {_title(conversation)}",
         "\n".join(f"- {line}" for line in _header_lines(conversation)),
     ]
-    path = shown_path(conversation, messages)
-    if conversation.system_prompt and not (path and path[0].role == "system"):
+    note = hidden_versions_note(conversation, messages, all_versions=all_versions)
+    if note:
+        header.append(f"*{note}*")
+    path = export_path(conversation, messages, all_versions=all_versions)
+    if conversation.system_prompt and not (path and path[0].message.role == "system"):
         header.append(f"## System\n\n{close_open_fence(conversation.system_prompt)}")
-    sections = header + [_message_section(message, links) for message in path]
+    sections = header + [_message_section(entry.message, links, entry.version) for entry in path]
     return "\n\n".join(sections) + "\n"
 
 
@@ -177,16 +196,24 @@ def _indent(text: str) -> str:
 
 
 def to_text(
-    conversation: Conversation, messages: Sequence[Message], links: Links | None = None
+    conversation: Conversation,
+    messages: Sequence[Message],
+    links: Links | None = None,
+    *,
+    all_versions: bool = False,
 ) -> str:
-    """Return the shown path of a conversation as plain text (``links`` as for Markdown)."""
+    """Return the shown path of a conversation as plain text (the arguments as for Markdown)."""
     title = _title(conversation)
     blocks = [f"{title}\n{'=' * min(len(title), 72)}\n" + "\n".join(_header_lines(conversation))]
-    path = shown_path(conversation, messages)
-    if conversation.system_prompt and not (path and path[0].role == "system"):
+    note = hidden_versions_note(conversation, messages, all_versions=all_versions)
+    if note:
+        blocks.append(note)
+    path = export_path(conversation, messages, all_versions=all_versions)
+    if conversation.system_prompt and not (path and path[0].message.role == "system"):
         blocks.append(f"System:\n{conversation.system_prompt.strip()}")
-    for message in path:
-        lines = [f"{role_label(message.role)}:"]
+    for entry in path:
+        message = entry.message
+        lines = [f"{_heading(message, entry.version)}:"]
         if message.reasoning:
             lines.append("  Thinking:\n" + _indent(markdown_to_text(message.reasoning)) + "\n")
         if message.content:

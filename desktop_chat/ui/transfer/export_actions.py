@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QGridLayout,
+    QMenu,
+    QMessageBox,
+    QWidget,
+)
 
 from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.core.history.models import Conversation, Message
@@ -231,14 +238,54 @@ class ExportActions(QObject):
         from desktop_chat.core.transfer.export import slugify  # noqa: PLC0415 - loaded when first used
 
         suggested = self.last_folder / f"{slugify(conversation.title)}.md"
-        name, chosen_filter = QFileDialog.getSaveFileName(
-            self._window,
-            self.tr("Export conversation"),
-            str(suggested),
-            ";;".join(_file_filters()),
+        answer = self.ask_export_target(suggested, other_versions=self._has_other_versions())
+        if answer is not None:
+            name, chosen_filter, every = answer
+            path, fmt = self._path_and_format(Path(name), chosen_filter)
+            self.export_conversation_to(path, fmt, all_versions=every)
+
+    def ask_export_target(
+        self, suggested: Path, *, other_versions: bool
+    ) -> tuple[str, str, bool] | None:
+        """Ask where to export the open conversation: (file, chosen filter, every version), or
+        None when the user cancelled."""
+        dialog = self.export_dialog(suggested, other_versions=other_versions)
+        try:
+            if not dialog.exec() or not dialog.selectedFiles():
+                return None
+            versions = dialog.findChild(QCheckBox, "allVersionsCheck")
+            every = versions is not None and not versions.isHidden() and versions.isChecked()
+            return dialog.selectedFiles()[0], dialog.selectedNameFilter(), every
+        finally:
+            dialog.deleteLater()
+
+    def export_dialog(self, suggested: Path, *, other_versions: bool) -> QFileDialog:
+        """The Export conversation dialog: Qt's own, so it can offer every version of the
+        messages when the conversation has other versions than those on screen."""
+        dialog = QFileDialog(
+            self._window, self.tr("Export conversation"), str(suggested), ";;".join(_file_filters())
         )
-        if name:
-            self.export_conversation_to(*self._path_and_format(Path(name), chosen_filter))
+        dialog.setObjectName("exportDialog")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        versions = QCheckBox(
+            self.tr("Include every version (edited questions, regenerated replies)"), dialog
+        )
+        versions.setObjectName("allVersionsCheck")
+        versions.setVisible(other_versions)
+        grid = dialog.layout()
+        if isinstance(grid, QGridLayout):
+            grid.addWidget(versions, grid.rowCount(), 0, 1, grid.columnCount())
+        return dialog
+
+    def _has_other_versions(self) -> bool:
+        current = self.current()
+        if current is None:
+            return False
+        from desktop_chat.core.transfer._export_common import shown_path  # noqa: PLC0415
+
+        conversation, messages = current
+        return len(shown_path(conversation, messages)) < len(messages)
 
     def _path_and_format(self, path: Path, chosen_filter: str) -> tuple[Path, str | None]:
         """The file and format a save dialog's answer asks for (the extension typed wins)."""
@@ -252,13 +299,16 @@ class ExportActions(QObject):
 
         return path.with_name(path.name + EXTENSIONS[fmt]), fmt
 
-    def export_conversation_to(self, path: Path, fmt: str | None = None) -> Path | None:
+    def export_conversation_to(
+        self, path: Path, fmt: str | None = None, *, all_versions: bool = False
+    ) -> Path | None:
         """Write the open conversation to ``path``; return it, or None after showing why not.
 
         Args:
             path: the file to write (replaced if it exists).
             fmt: ``md``, ``txt``, ``json``, ``html`` or ``pdf``; by default taken from the
                 file's extension.
+            all_versions: write every version of every message, not only those on screen.
         """
         current = self.current()
         if current is None:
@@ -275,7 +325,7 @@ class ExportActions(QObject):
                 ),
             )
             return None
-        written = self._write([current], chosen, path)
+        written = self._write([current], chosen, path, all_versions=all_versions)
         if written:
             self._status(self.tr("Exported to {path}").format(path=written[0]))
             return written[0]
@@ -338,14 +388,26 @@ class ExportActions(QObject):
         return written
 
     def _write(
-        self, items: Sequence[tuple[Conversation, Sequence[Message]]], fmt: str, path: Path
+        self,
+        items: Sequence[tuple[Conversation, Sequence[Message]]],
+        fmt: str,
+        path: Path,
+        *,
+        all_versions: bool = False,
     ) -> list[Path]:
         from desktop_chat.core.transfer.export import write_export  # noqa: PLC0415 - loaded when first used
         from desktop_chat.ui.transfer.pdf_export import write_pdf  # noqa: PLC0415
 
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            written = write_export(items, fmt, path, pdf_writer=write_pdf, files=self._storage)
+            written = write_export(
+                items,
+                fmt,
+                path,
+                pdf_writer=write_pdf,
+                files=self._storage,
+                all_versions=all_versions,
+            )
         except DesktopChatError as error:
             self._problem(self.tr("Export failed"), error.message)
             return []
