@@ -39,6 +39,7 @@ from pygments.lexers import get_all_lexers, get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from desktop_chat.core.markdown.math import Formula, MathImage, formula_html, resource_name
+from desktop_chat.core.markdown.mathml import latex_to_mathml
 
 __all__ = [
     "MAX_NESTING",
@@ -47,6 +48,7 @@ __all__ = [
     "LinkAttributes",
     "RenderRule",
     "builtin_lexer",
+    "formulas_in",
     "is_safe_url",
     "safe_parser",
 ]
@@ -203,6 +205,17 @@ _MATH_TOKENS = (
 )
 
 
+def formulas_in(parser: MarkdownIt, text: str) -> list[Formula]:
+    """The formulas ``text`` holds, as ``parser`` (made by :func:`safe_parser`) reads them."""
+    found: list[Formula] = []
+    for token in parser.parse(text):
+        for inner in [token, *(token.children or [])]:
+            if inner.type in _MATH_TOKENS:
+                display = inner.type.startswith("math_block") or inner.type == "math_inline_double"
+                found.append(Formula(inner.content.strip(), display))
+    return found
+
+
 def _inline_display_math(state: StateInline, silent: bool) -> bool:
     r"""``\[…\]`` inside a paragraph ("the sum \[ \sum i \] is"), as models often write it."""
     start = state.pos
@@ -227,12 +240,18 @@ def _render_math(
     ``env["math"]`` (a :class:`~desktop_chat.core.markdown.math.MathCache`, optional) gives the
     images. With ``env["math_color"]`` set they are written as ``data:`` URIs in that colour
     (exports); else as ``math:`` resources in the ink ``env["math_ink"]``, which the window
-    supplies.
+    supplies. With ``env["math_markup"] == "mathml"`` a formula is written as inert MathML
+    (web pages), which the browser draws itself.
     """
     token = tokens[idx]
     display = token.type.startswith("math_block") or token.type == "math_inline_double"
     formula = Formula(token.content.strip(), display)
     inside_text = token.type == "math_inline_double"
+    if env.get("math_markup") == "mathml":
+        markup = latex_to_mathml(formula.latex, display=display)
+        if markup is not None:
+            return f"<p>{markup}</p>\n" if display and not inside_text else markup
+        return formula_html(formula, None, src="")
     cache = env.get("math")
     found = cache.lookup(formula) if cache is not None else None
     color = env.get("math_color")
