@@ -10,6 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from desktop_chat.core.history.models import Conversation, Message
+from desktop_chat.core.markdown.math import Formula, MathImage, math_cache
+from desktop_chat.core.markdown.mathml import MATHML_ATTRIBUTES, MATHML_ELEMENTS
 from desktop_chat.core.transfer._export_html import CONTENT_SECURITY_POLICY, markdown_fragment
 from desktop_chat.core.transfer.export import to_html
 from tests.fixtures.golden import check_golden, without_pygments_styling
@@ -19,10 +21,11 @@ ALLOWED_TAGS = {
     "html", "head", "meta", "title", "style", "body", "header", "main", "section",
     "h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "span", "pre", "code", "a", "strong", "em",
     "s", "ul", "ol", "li", "blockquote", "table", "thead", "tbody", "tr", "th", "td", "hr", "br",
-    "details", "summary",
+    "details", "summary", "input", *MATHML_ELEMENTS,
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {"class", "lang", "charset", "http-equiv", "content", "name", "href", "rel",
-                      "start", "style", "title"}  # fmt: skip
+                      "start", "style", "title", "type", "disabled", "checked", "xmlns",
+                      *MATHML_ATTRIBUTES}  # fmt: skip
 
 
 class AllowListChecker(HTMLParser):
@@ -146,7 +149,8 @@ def test_markdown_tables_keep_alignment_only() -> None:
 
 dangerous = st.sampled_from(
     ["<script>", "</style>", "<img src=x onerror=y>", "javascript:", "[l](", ")", "![i](",
-     "http://x/", "```", "\n", " ", "<", ">", '"', "'", "&", "on", "=", "`", "*", "~~~", "|"]
+     "http://x/", "```", "\n", " ", "<", ">", '"', "'", "&", "on", "=", "`", "*", "~~~", "|",
+     "$", "$$", "\\(", "\\)", "\\text{", "\\href{", "{", "}", "- [x] ", "- [ ] "]
 )  # fmt: skip
 
 
@@ -165,3 +169,39 @@ def test_paged_variant_sets_thinking_apart_without_details() -> None:
     assert '<blockquote class="thinking"><p><strong>Thinking</strong></p>' in page
     assert "<script" not in page
     assert "<img" not in page
+
+
+_RICH = (
+    "- [x] done\n- [ ] todo\n\n> quoted\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+    "Euler $e^{i\\pi}+1=0$, and $$\\frac{a}{b}$$\n"
+)
+
+
+def test_web_pages_show_task_boxes_and_formulas_as_mathml() -> None:
+    fragment = markdown_fragment(_RICH)
+    assert '<input type="checkbox" disabled checked> done' in fragment
+    assert '<input type="checkbox" disabled> todo' in fragment
+    assert '<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline">' in fragment
+    assert "<mi>π</mi>" in fragment
+    assert 'display="block"><mrow><mfrac>' in fragment
+    conversation, messages = sample()
+    check(to_html(conversation, [dataclasses.replace(messages[-1], content=_RICH)]))
+    # LaTeX the converter cannot read stays as its source, as text
+    unreadable = markdown_fragment("$\\text{a < b}$")
+    assert "<math" not in unreadable
+    assert "<code>$\\text{a &lt; b}$</code>" in unreadable
+
+
+def test_pages_for_pdf_draw_boxes_quotes_tables_and_typeset_formulas() -> None:
+    conversation, messages = sample()
+    rich = [dataclasses.replace(messages[-1], content=_RICH)]
+    formula = Formula("e^{i\\pi}+1=0", display=False)
+    math_cache().store(formula, MathImage('<svg width="30"></svg>', 30, 12, 3))
+    page = to_html(conversation, rich, paged=True)
+    assert "\u2611 done" in page
+    assert "\u2610 todo" in page
+    assert "<input" not in page
+    assert '<td width="3" style="background-color:#d1d9e0;"></td>' in page  # the quote's bar
+    assert '<table border="1" cellspacing="0" cellpadding="4"' in page
+    assert '<img src="data:image/svg+xml;base64,' in page  # typeset before the page was made
+    assert "<math" not in page

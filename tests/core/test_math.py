@@ -21,6 +21,7 @@ from desktop_chat.core.markdown.math import (
     formula_html,
     parse_resource_name,
     resource_name,
+    typeset_missing,
     worker_command,
 )
 
@@ -122,6 +123,61 @@ def test_the_cache_notes_what_was_wanted_and_keeps_what_was_typeset() -> None:
     cache.store(third, image)  # the cache holds two: the least used goes
     assert cache.lookup(second) is None
     assert cache.lookup(first) is image
+
+
+class _StepClock:
+    """A clock that reads the given times, then stays at the last."""
+
+    def __init__(self, *times: float) -> None:
+        self._times = list(times)
+
+    def __call__(self) -> float:
+        return self._times.pop(0) if len(self._times) > 1 else self._times[0]
+
+
+def test_an_export_typesets_what_the_cache_lacks_until_its_budget_is_spent(
+    renderer: MathRenderer,
+) -> None:
+    cache = MathCache()
+    known, first, second = (Formula(name, False) for name in ("k", "a_1", "b_2"))
+    cached = MathImage("<svg ></svg>", 1, 2, 0)
+    cache.store(known, cached)
+    # the budget ends after the first formula: the second stays as source
+    typeset_missing(
+        [known, first, first, second],
+        cache,
+        budget=10,
+        renderer=renderer,
+        clock=_StepClock(0, 0, 100),
+    )
+    assert cache.lookup(known) is cached
+    assert isinstance(cache.lookup(first), MathImage)
+    assert cache.lookup(second) is None
+    assert renderer.deadline == 20  # the window's typesetting keeps its own deadline
+
+
+def test_a_formula_cut_short_by_the_budget_is_not_remembered_as_too_slow() -> None:
+    silent = [sys.executable, "-c", "import sys, time; sys.stdin.readline(); time.sleep(30)"]
+    renderer = MathRenderer(silent, deadline=0.3)
+    cache = MathCache()
+    try:
+        cut_short, too_slow = Formula("x", False), Formula("y", False)
+        typeset_missing([cut_short], cache, budget=0.2, renderer=renderer)
+        assert cache.lookup(cut_short) is None  # the window may still typeset it in full
+        typeset_missing([too_slow], cache, budget=60, renderer=renderer)
+        assert cache.lookup(too_slow) == MathFailure("too slow to typeset")
+        assert renderer.deadline == 0.3
+    finally:
+        renderer.close()
+
+
+def test_an_export_with_nothing_to_typeset_starts_no_typesetter() -> None:
+    never = MathRenderer(["/nonexistent/typesetter"])
+    cache = MathCache()
+    image = MathImage("<svg ></svg>", 1, 2, 0)
+    cache.store(Formula("x", False), image)
+    typeset_missing([Formula("x", False)], cache, budget=10, renderer=never)
+    assert cache.lookup(Formula("x", False)) is image
 
 
 def test_the_html_of_a_formula() -> None:

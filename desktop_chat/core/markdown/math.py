@@ -22,7 +22,8 @@ import queue
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -37,6 +38,7 @@ __all__ = [
     "math_cache",
     "parse_resource_name",
     "resource_name",
+    "typeset_missing",
     "worker_command",
 ]
 
@@ -106,6 +108,9 @@ class MathFailure:
     """
 
     reason: str
+
+
+_TOO_SLOW = MathFailure("too slow to typeset")
 
 
 class MathCache:
@@ -204,6 +209,40 @@ def parse_resource_name(name: str) -> tuple[str, str] | None:
     return key, f"#{ink}"
 
 
+def typeset_missing(
+    formulas: Iterable[Formula],
+    cache: MathCache,
+    *,
+    budget: float,
+    renderer: MathRenderer | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
+    """Typeset the ``formulas`` ``cache`` lacks, one by one, until ``budget`` seconds are spent
+    (an export, which cannot wait on the window's typesetting); the rest stay as source."""
+    wanted = [f for f in dict.fromkeys(formulas) if cache.lookup(f) is None]
+    cache.take_wanted()  # asked here, not by a window
+    if not wanted:
+        return
+    own = renderer is None
+    typesetter = renderer if renderer is not None else MathRenderer()
+    deadline = clock() + budget
+    usual = typesetter.deadline
+    try:
+        for formula in wanted:
+            left = deadline - clock()
+            if left <= 0:
+                break
+            shortened = left < usual
+            typesetter.deadline = min(usual, left)
+            result = typesetter.render(formula)
+            if not (shortened and result == _TOO_SLOW):
+                cache.store(formula, result)  # else the window may still typeset it in full
+    finally:
+        typesetter.deadline = usual
+        if own:
+            typesetter.close()
+
+
 def worker_command() -> list[str]:
     """The command line that starts the typesetting child process."""
     if getattr(sys, "frozen", False):
@@ -249,7 +288,7 @@ class MathRenderer:
             line = self._answers.get(timeout=self.deadline)
         except queue.Empty:
             self.close()  # it may be stuck for minutes: stop it, start afresh next time
-            return MathFailure("too slow to typeset")
+            return _TOO_SLOW
         if line is None or not line.endswith(b"\n"):
             self.close()  # gone, or an answer past the size read: start afresh next time
             return MathFailure("the typesetter stopped" if line is None else "too large")

@@ -11,20 +11,22 @@ from __future__ import annotations
 
 import base64
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
+from mdit_py_plugins.tasklists import tasklists_plugin
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
 from pygments.lexers.special import TextLexer
 
 from desktop_chat.core.history.models import Conversation, Message
-from desktop_chat.core.markdown._markdown_safety import builtin_lexer, safe_parser
+from desktop_chat.core.markdown._markdown_safety import builtin_lexer, formulas_in, safe_parser
+from desktop_chat.core.markdown.math import math_cache, typeset_missing
 from desktop_chat.core.transfer._export_common import (
     FileSource,
     attachment_caption,
@@ -43,16 +45,22 @@ __all__ = [
     "DARK_CODE_STYLE",
     "LIGHT_CODE_STYLE",
     "MAX_HIGHLIGHT_CHARS",
+    "TYPESETTING_BUDGET",
     "RichText",
     "markdown_fragment",
     "message_rich_text",
     "to_html",
+    "typeset_for_pages",
 ]
 
 CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 LIGHT_CODE_STYLE = "default"
 DARK_CODE_STYLE = "monokai"
 MAX_HIGHLIGHT_CHARS = 200_000
+#: How long a PDF export may spend typesetting formulas the window has not typeset yet.
+TYPESETTING_BUDGET = 10.0
+# The colour of text, and of formulas, on a PDF page.
+_PAGE_INK = "#1f2328"
 # The widest an image is laid out on a PDF page, in pixels of Qt's layout.
 _PAGED_IMAGE_WIDTH = 480
 
@@ -73,6 +81,7 @@ header h1 { margin: 0 0 .25rem; font-size: 1.6rem; }
 figure.attachment { margin: .5rem 0; }
 figure.attachment img { max-width: 100%; height: auto; border-radius: 6px; }
 figure.attachment figcaption, ul.attachments { color: var(--muted); font-size: .85rem; }
+ul.contains-task-list { list-style: none; padding-left: 1.2rem; }
 details.thinking { margin: 0 0 .75rem; color: var(--muted); }
 details.thinking summary { cursor: pointer; }
 a { color: var(--link); }
@@ -107,7 +116,8 @@ h2 { font-size: 10pt; color: #0b5cad; margin-top: 16px; margin-bottom: 4px; }
 h2.role { text-transform: uppercase; }
 .note { color: #59636e; font-style: italic; }
 .lang { color: #59636e; font-size: 8pt; margin-top: 6px; }
-pre { background-color: #f6f8fa; font-family: "DejaVu Sans Mono", monospace; font-size: 9pt; }
+pre { background-color: #f6f8fa; font-family: "DejaVu Sans Mono", monospace; font-size: 9pt;
+  white-space: pre-wrap; }
 code { background-color: #f0f2f4; font-family: "DejaVu Sans Mono", monospace; }
 blockquote { color: #59636e; }
 .thinking { color: #59636e; font-style: italic; }
@@ -152,12 +162,54 @@ def _build_parser(*, inline_styles: bool) -> MarkdownIt:
         language = token.info.strip().split(" ")[0] if token.info else ""
         return _code_block(token.content, language, inline_styles=inline_styles)
 
-    return safe_parser(
+    parser = safe_parser(
         render_code=code,
         link_attributes=_link_attributes,
         image_label=_image_label,
         keep_unsafe_link_source=True,
     )
+    parser.use(tasklists_plugin)
+    parser.add_render_rule("html_inline", _task_box)
+    if inline_styles:
+        # Qt's rich text (PDF) draws cell borders only from the table's own attributes, and no
+        # border beside a block: a quote's bar is a thin first cell.
+        parser.add_render_rule("table_open", _BORDERED_TABLE)
+        parser.add_render_rule("blockquote_open", _QUOTE_OPEN)
+        parser.add_render_rule("blockquote_close", _QUOTE_CLOSE)
+    return parser
+
+
+def _fixed_markup(markup: str) -> Callable[..., str]:
+    """A render rule that writes ``markup`` whatever the token."""
+
+    def rule(
+        renderer: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        return markup
+
+    return rule
+
+
+_QUOTE_OPEN = _fixed_markup(
+    '<table cellspacing="0" cellpadding="0"><tr>'
+    '<td width="3" style="background-color:#d1d9e0;"></td>'
+    '<td style="padding-left:10px; color:#59636e;">\n'
+)
+_QUOTE_CLOSE = _fixed_markup("</td></tr></table>\n")
+_BORDERED_TABLE = _fixed_markup(
+    '<table border="1" cellspacing="0" cellpadding="4" '
+    'style="border-collapse:collapse; border-color:#d1d9e0;">\n'
+)
+
+
+def _task_box(
+    renderer: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    # With raw HTML off, the only HTML tokens are the task-list plugin's checkboxes.
+    checked = "checked" in tokens[idx].content
+    if env.get("paged"):
+        return "\u2611" if checked else "\u2610"  # Qt's rich text has no <input>
+    return f'<input type="checkbox" disabled{" checked" if checked else ""}>'
 
 
 def _link_attributes(env: EnvType) -> str:
@@ -172,17 +224,31 @@ _class_parser = _build_parser(inline_styles=False)
 _inline_parser = _build_parser(inline_styles=True)
 
 
-def markdown_fragment(markdown: str, *, inline_styles: bool = False) -> str:
+def markdown_fragment(markdown: str, *, inline_styles: bool = False, paged: bool = False) -> str:
     """Return untrusted Markdown as a safe HTML fragment.
 
     Args:
         markdown: the text to render; raw HTML in it is shown as text.
         inline_styles: colour code with ``style`` attributes (for the clipboard, where no
             style sheet travels along) instead of CSS classes.
+        paged: for Qt's rich-text engine (PDF): formulas as the images of the application's
+            typeset formulas (see :func:`typeset_for_pages`), checkboxes as characters; else
+            formulas as MathML, which browsers and editors draw in their own colours.
     """
-    parser = _inline_parser if inline_styles else _class_parser
-    env: dict[str, Any] = {}
+    parser = _inline_parser if inline_styles or paged else _class_parser
+    env: dict[str, Any] = {"paged": paged}
+    if paged:
+        env.update(math=math_cache(), math_color=_PAGE_INK)
+    else:
+        env["math_markup"] = "mathml"
     return str(parser.render(close_open_fence(markdown), env))
+
+
+def typeset_for_pages(texts: Iterable[str], *, budget: float = TYPESETTING_BUDGET) -> None:
+    """Typeset the formulas of ``texts`` that the application has not typeset yet, for a PDF,
+    within ``budget`` seconds (a formula not done by then stays as its source)."""
+    formulas = [f for text in texts for f in formulas_in(_inline_parser, text)]
+    typeset_missing(formulas, math_cache(), budget=budget)
 
 
 def message_rich_text(message: Message) -> RichText:
@@ -241,7 +307,7 @@ def _message_html(
         f'<h2 class="role">{html.escape(heading)}</h2>',
     ]
     if message.reasoning:
-        reasoning = markdown_fragment(message.reasoning, inline_styles=paged)
+        reasoning = markdown_fragment(message.reasoning, inline_styles=paged, paged=paged)
         if paged:
             # Qt has no <details>; on paper the thinking is set off as a quotation instead.
             label = "<p><strong>Thinking</strong></p>"
@@ -251,7 +317,7 @@ def _message_html(
                 f'<details class="thinking"><summary>Thinking</summary>{reasoning}</details>'
             )
     if message.content:
-        content = markdown_fragment(message.content, inline_styles=paged)
+        content = markdown_fragment(message.content, inline_styles=paged, paged=paged)
         parts.append(f'<div class="content">{content}</div>')
     if message.attachments:
         parts.append(_attachments_html(message, files, paged=paged))
@@ -288,12 +354,16 @@ def to_html(
         meta.append(f"Model: {html.escape(conversation.model)}")
     meta.append(f"Date: {html.escape(format_time(conversation.created_at))}")
     path = export_path(conversation, messages, all_versions=all_versions)
+    if paged:
+        texts = [conversation.system_prompt]
+        texts += [text for e in path for text in (e.message.content, e.message.reasoning)]
+        typeset_for_pages(texts)
     body = []
     note = hidden_versions_note(conversation, messages, all_versions=all_versions)
     if note:
         body.append(f'<p class="note">{html.escape(note)}</p>')
     if conversation.system_prompt and not (path and path[0].message.role == "system"):
-        prompt = markdown_fragment(conversation.system_prompt, inline_styles=paged)
+        prompt = markdown_fragment(conversation.system_prompt, inline_styles=paged, paged=paged)
         body.append(
             '<section class="message system"><h2 class="role">System</h2>'
             f'<div class="content">{prompt}</div>'
