@@ -64,3 +64,12 @@ def open_window(qtbot: QtBot, storage: Storage, server: ScriptedServer) -> MainW
 def window(qtbot: QtBot, storage: Storage, scripted_server: ScriptedServer) -> MainWindow:
     """The main window talking to the scripted server (key stored in the memory keyring)."""
     return open_window(qtbot, storage, scripted_server)
+
+
+def send_text(window: MainWindow, text: str) -> int:
+    """Send ``text`` from the composer as a user would; the conversation it went to."""
+    window.composer.setPlainText(text)
+    assert window.send_current()
+    conversation_id = window.session.conversation_id
+    assert conversation_id is not None
+    return conversation_id

@@ -13,20 +13,12 @@ from desktop_chat.ui.dialogs.chat_settings_dialog import ChatSettingsDialog
 from desktop_chat.ui.window import chat_session
 from desktop_chat.ui.window.main_window import MainWindow
 from tests.scripted_server import Reply, ScriptedServer, json_reply, sse_reply
-from tests.ui.conftest import scripted_settings
+from tests.ui.conftest import scripted_settings, send_text
 from tests.widgets import child
 
 
 def _stalling(*texts: str) -> Reply:
     return sse_reply(list(texts), finish_reason=None, done=False, ending="stall")
-
-
-def _send(window: MainWindow, text: str) -> int:
-    window.composer.setPlainText(text)
-    assert window.send_current()
-    conversation_id = window.session.conversation_id
-    assert conversation_id is not None
-    return conversation_id
 
 
 def _shown(window: MainWindow) -> str:
@@ -44,7 +36,7 @@ def test_a_reply_finishes_while_another_chat_is_open(
     qtbot: QtBot, window: MainWindow, storage: Storage, scripted_server: ScriptedServer
 ) -> None:
     scripted_server.add(sse_reply(["one ", "two ", "three"], delay=0.05))
-    first = _send(window, "count")
+    first = send_text(window, "count")
     qtbot.waitUntil(lambda: _shown(window) != "", timeout=5000)
     window.new_chat()
     window.history.focus_search()  # searching stops nothing either
@@ -60,7 +52,7 @@ def test_coming_back_shows_the_reply_live_and_the_list_marks_it(
     qtbot: QtBot, window: MainWindow, storage: Storage, scripted_server: ScriptedServer
 ) -> None:
     scripted_server.add(_stalling("arrived ", "so far"))
-    first = _send(window, "go")
+    first = send_text(window, "go")
     qtbot.waitUntil(lambda: _shown(window) == "arrived so far", timeout=5000)
     window.new_chat()
     entry = window.conversation_list.item(window.conversation_list.ids().index(first))
@@ -79,10 +71,10 @@ def test_two_chats_stream_at_once(
     qtbot: QtBot, window: MainWindow, storage: Storage, scripted_server: ScriptedServer
 ) -> None:
     scripted_server.add(_stalling("first chat"), _stalling("second chat"))
-    first = _send(window, "one")
+    first = send_text(window, "one")
     qtbot.waitUntil(lambda: _shown(window) == "first chat", timeout=5000)
     window.new_chat()
-    second = _send(window, "two")
+    second = send_text(window, "two")
     qtbot.waitUntil(lambda: _shown(window) == "second chat", timeout=5000)
     assert window.session.live_conversations == {first, second}
     assert all(window.conversation_list.item(i).streaming for i in range(2))
@@ -101,10 +93,10 @@ def test_a_send_beyond_the_limit_waits_and_says_why(
 ) -> None:
     monkeypatch.setattr(chat_session, "MAX_STREAMS", 1)
     scripted_server.add(_stalling("busy"), sse_reply(["my turn"]))
-    first = _send(window, "one")
+    first = send_text(window, "one")
     qtbot.waitUntil(lambda: _shown(window) == "busy", timeout=5000)
     window.new_chat()
-    second = _send(window, "two")
+    second = send_text(window, "two")
     view = window.transcript.last_view()
     assert view is not None
     assert "Waiting: 1 replies are streaming already" in view.note_text()
@@ -121,7 +113,7 @@ def test_quitting_while_a_reply_streams_asks_first(
     qtbot: QtBot, window: MainWindow, storage: Storage, scripted_server: ScriptedServer
 ) -> None:
     scripted_server.add(_stalling("partial"))
-    first = _send(window, "go")
+    first = send_text(window, "go")
     qtbot.waitUntil(lambda: _shown(window) == "partial", timeout=5000)
     window.request_quit()
     box = child(window, QMessageBox, "quitConfirmation")
@@ -149,7 +141,7 @@ def test_chat_settings_apply_to_retry_and_survive_a_restart(
     dialog.max_tokens_spin.setValue(64)
     dialog.accept_button().click()
     scripted_server.add(sse_reply(["Bonjour"]), sse_reply(["Salut"]))
-    conversation_id = _send(window, "hello")
+    conversation_id = send_text(window, "hello")
     qtbot.waitUntil(lambda: not window.session.is_streaming, timeout=5000)
     provider = window.settings.provider("scripted")
     assert provider is not None

@@ -80,6 +80,8 @@ class Settings:
         send_key: ``"enter"`` (Shift+Enter for a new line) or ``"ctrl+enter"``.
         generate_titles: ask the model for a short title after the first reply (off by
             default: it is one more request to a provider that may charge for it).
+        notify_when_done: a desktop notification when a reply finishes while the window is
+            not in front.
         proxy: a proxy URL for every request ("" to use the system's settings).
         max_image_side: attached images are scaled down to this longest side, in pixels.
         image_input: whether a model can see images, by ``"<provider id>/<model>"``: learned
@@ -94,6 +96,7 @@ class Settings:
     font_size: int = DEFAULT_FONT_SIZE
     send_key: str = "enter"
     generate_titles: bool = False
+    notify_when_done: bool = True
     proxy: str = ""
     max_image_side: int = DEFAULT_MAX_IMAGE_SIDE
     image_input: dict[str, bool] = field(default_factory=dict)
@@ -221,6 +224,7 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
         font_size=settings.font_size,
         send_key=settings.send_key,
         generate_titles=settings.generate_titles,
+        notify_when_done=settings.notify_when_done,
         proxy=settings.proxy,
         max_image_side=settings.max_image_side,
         image_input=dict(settings.image_input),
@@ -328,6 +332,7 @@ _KNOWN_FIELDS = frozenset(
         "font_size",
         "send_key",
         "generate_titles",
+        "notify_when_done",
         "proxy",
         "max_image_side",
         "image_input",
@@ -390,6 +395,7 @@ def _settings_from_dict(data: dict[str, Any]) -> tuple[Settings, list[str]]:
         font_size=read.integer("font_size", defaults.font_size, MIN_FONT_SIZE, MAX_FONT_SIZE),
         send_key=read.choice("send_key", SEND_KEYS, defaults.send_key),
         generate_titles=read.flag("generate_titles", defaults.generate_titles),
+        notify_when_done=read.flag("notify_when_done", defaults.notify_when_done),
         proxy=read.text("proxy", defaults.proxy),
         max_image_side=read.integer(
             "max_image_side", defaults.max_image_side, *MAX_IMAGE_SIDE_RANGE

@@ -28,6 +28,7 @@ from desktop_chat.core.transfer._export_files import (
 from desktop_chat.core.transfer._export_html import RichText, message_rich_text, to_html
 from desktop_chat.core.transfer._export_json import FORMAT_NAME, FORMAT_VERSION, to_json
 from desktop_chat.core.transfer._export_text import (
+    markdown_to_text,
     message_markdown,
     message_text,
     to_markdown,
@@ -42,6 +43,7 @@ __all__ = [
     "PdfWriter",
     "RichText",
     "conversation_markdown",
+    "markdown_to_text",
     "message_markdown",
     "message_rich_text",
     "message_text",

@@ -351,6 +351,19 @@ class SettingsDialog(QDialog):
             self.tr("Attached images larger than this are scaled down before they are sent")
         )
         form.addRow(self.tr("Largest image side"), self.image_side_spin)
+        self.notify_check = QCheckBox(
+            self.tr("Notify me when a reply finishes while the window is in the background"), page
+        )
+        self.notify_check.setObjectName("notifyWhenDone")
+        self.notify_check.setChecked(self._settings.notify_when_done)
+        form.addRow(self.tr("Notifications"), self.notify_check)
+        self.titles_check = QCheckBox(
+            self.tr("Ask the model for a short title after the first reply (one more request)"),
+            page,
+        )
+        self.titles_check.setObjectName("generateTitles")
+        self.titles_check.setChecked(self._settings.generate_titles)
+        form.addRow(self.tr("Titles"), self.titles_check)
         where = plain_label(self._secrets.explanation, page)
         where.setWordWrap(True)
         form.addRow(self.tr("API keys"), where)
@@ -688,6 +701,8 @@ class SettingsDialog(QDialog):
         self._settings.font_size = self.font_spin.value()
         self._settings.send_key = str(self.send_combo.currentData())
         self._settings.max_image_side = self.image_side_spin.value()
+        self._settings.notify_when_done = self.notify_check.isChecked()
+        self._settings.generate_titles = self.titles_check.isChecked()
         for provider in self._settings.providers:
             problem = None if provider.preset.is_demo else base_url_problem(provider.base_url)
             if problem is not None:

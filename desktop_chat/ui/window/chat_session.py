@@ -165,6 +165,8 @@ class ChatSession(QObject):
         live_changed(object): the frozenset of conversations whose reply streams or waits.
         conversation_changed(int): a conversation was created or changed (list needs refresh).
         reply_finished(object): a reply of the chat on screen ended; carries its ``ReplyStats``.
+        reply_ended(int, object): a reply of any chat ended (its conversation, the
+            ``TurnOutcome``).
         send_refused(str): a send was refused before anything was written (no model ...).
         problem_reported(str): something outside a reply failed (the database refused a write).
         stopped(): after :meth:`shutdown`, the last reply's thread has ended.
@@ -178,6 +180,7 @@ class ChatSession(QObject):
     live_changed = Signal(object)
     conversation_changed = Signal(int)
     reply_finished = Signal(object)
+    reply_ended = Signal(int, object)
     send_refused = Signal(str)
     problem_reported = Signal(str)
     stopped = Signal()
@@ -602,6 +605,8 @@ class ChatSession(QObject):
         ended = live.streamer.outcome
         if ended is not None and isinstance(ended.error, ImagesNotSupportedError):
             self.images_refused.emit(conversation_id, live.turn.model)
+        if ended is not None:
+            self.reply_ended.emit(conversation_id, ended)
         discarded = self._discard_empty_version(live)
         if conversation_id == self._conversation_id:
             stored = self._safe_get(live.turn.reply.id)

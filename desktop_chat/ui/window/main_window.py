@@ -8,7 +8,7 @@ import copy
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import (
@@ -53,6 +53,7 @@ from desktop_chat.core.config.settings_file import SettingsFile
 from desktop_chat.core.errors import DesktopChatError, SecretStoreError, SettingsError, StorageError
 from desktop_chat.core.history.models import Attachment
 from desktop_chat.core.history.storage import NewAttachment, Storage
+from desktop_chat.ui.app.notifications import DesktopNotifier, reply_notice
 from desktop_chat.ui.common.flash import flash
 from desktop_chat.ui.common.inert import open_plain_message, plain_label
 from desktop_chat.ui.common.theme import apply_theme
@@ -76,6 +77,7 @@ from desktop_chat.ui.workers.title_maker import TitleMaker
 if TYPE_CHECKING:
     # The HTTP client, the demo server and the dialogs are loaded when first used, after the
     # window's first paint (tests/ui/test_startup_imports.py keeps them out of it).
+    from desktop_chat.core.chat.runner import TurnOutcome
     from desktop_chat.core.client.api import ChatClient
     from desktop_chat.core.client.demo_server import DemoServer
     from desktop_chat.ui.dialogs.chat_settings_dialog import ChatSettingsDialog
@@ -109,6 +111,8 @@ class MainWindow(QMainWindow):
         demo_pace: the demo server's pace (1.0 reads naturally; 0 is as fast as possible).
         save: write settings changes to disk (the self-test turns it off).
     """
+
+    notifier: DesktopNotifier | None = None  # made when a reply first ends out of sight
 
     def __init__(
         self,
@@ -214,6 +218,7 @@ class MainWindow(QMainWindow):
         )
         self.session.conversation_changed.connect(self._on_session_conversation_changed)
         self.session.reply_finished.connect(self._on_session_reply_finished)
+        self.session.reply_ended.connect(self._on_session_reply_ended)
         self.session.problem_reported.connect(self._on_problem_reported)
         self.session.images_refused.connect(self._on_session_images_refused)
 
@@ -1153,6 +1158,22 @@ class MainWindow(QMainWindow):
         if isinstance(stats, ReplyStats):
             self.reply_status.setText(self.describe_stats(stats))
         self._maybe_ask_title()
+
+    @Slot(int, object)
+    def _on_session_reply_ended(self, conversation_id: int, outcome: object) -> None:
+        if not self.settings.notify_when_done or self.isActiveWindow():
+            return
+        try:
+            conversation = self.storage.get_conversation(conversation_id)
+        except StorageError:
+            conversation = None
+        title = conversation.title if conversation is not None else ""
+        notice = reply_notice(title, cast("TurnOutcome", outcome))
+        if notice is None:
+            return
+        if self.notifier is None:
+            self.notifier = DesktopNotifier(self.windowIcon(), parent=self)
+        self.notifier.notify(*notice)
 
     def _maybe_ask_title(self) -> None:
         conversation_id = self.session.conversation_id
