@@ -47,6 +47,7 @@ def test_the_freedesktop_service_gets_the_text_escaped(
     assert notification_id == 1
     (shown,) = notification_service.shown
     assert shown[0] == "Desktop Chat"
+    assert shown[2] == "io.github.desktopchat.DesktopChat"  # the icon the installers add
     assert shown[3] == "<b>Title</b>"  # the summary is plain text by the specification
     assert shown[4] == "a &lt;i&gt;reply&lt;/i&gt; &amp; more"  # the body may be read as markup
 

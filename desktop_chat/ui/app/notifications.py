@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QSystemTrayIcon
 
+from desktop_chat.core.resources import APP_ID  # the name the installers give the icon
 from desktop_chat.ui.workers.background import start_background
 
 if TYPE_CHECKING:
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 __all__ = ["DesktopNotifier", "freedesktop_notify", "notification_text", "reply_notice"]
 
 APP_NAME = "Desktop Chat"
-ICON_NAME = "desktop-chat"  # the icon the .deb installs in the hicolor theme
 SHOWN_MS = 8000
 _BUS_TIMEOUT = 3.0
 _SUMMARY_CHARS = 80
@@ -73,7 +73,7 @@ def freedesktop_notify(summary: str, body: str) -> int:
         interface="org.freedesktop.Notifications",
     )
     text = html.escape(body, quote=False)
-    arguments: tuple[object, ...] = (APP_NAME, 0, ICON_NAME, summary, text, [], {}, SHOWN_MS)
+    arguments: tuple[object, ...] = (APP_NAME, 0, APP_ID, summary, text, [], {}, SHOWN_MS)
     message = new_method_call(service, "Notify", "susssasa{sv}i", arguments)
     with open_dbus_connection(bus="SESSION") as connection:
         reply = connection.send_and_get_reply(message, timeout=_BUS_TIMEOUT)
