@@ -116,6 +116,7 @@ def stylesheet(dark: bool) -> str:
             "hover": "#22272e",
             "selected": "#2d3748",
             "stop": "#c2410c",
+            "focus": "#bfdbfe",
         }
     else:
         c = {
@@ -135,6 +136,7 @@ def stylesheet(dark: bool) -> str:
             "hover": "#e5e7eb",
             "selected": "#dbe4f3",
             "stop": "#c2410c",
+            "focus": "#1e3a8a",
         }
     return f"""
 #transcript, #transcriptCanvas {{ background: {c["canvas"]}; }}
@@ -156,6 +158,7 @@ def stylesheet(dark: bool) -> str:
 #sendButton:disabled {{ background: {c["border"]}; color: {c["muted"]}; }}
 #stopButton {{ background: {c["stop"]}; color: white; border: none; border-radius: 8px;
     padding: 6px 16px; font-weight: 600; }}
+#sendButton:focus, #stopButton:focus {{ border: 2px solid {c["focus"]}; padding: 4px 14px; }}
 #jumpToLatestButton {{ border-radius: 12px; padding: 5px 12px; }}
 #welcome, #welcomeContent {{ background: transparent; }}
 #welcomeTitle {{ font-size: 20pt; font-weight: 600; }}

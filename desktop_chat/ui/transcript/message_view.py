@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from desktop_chat.core.errors import StorageError
 from desktop_chat.core.history.models import Attachment
 from desktop_chat.ui.common.error_text import ErrorAction, ErrorAdvice
+from desktop_chat.ui.common.icons import action_icon
 from desktop_chat.ui.common.inert import plain_label
 from desktop_chat.ui.common.timers import single_shot_timer
 from desktop_chat.ui.transcript.attachment_strip import AttachmentSource, AttachmentStrip
@@ -183,6 +184,8 @@ class MessageView(QFrame):
         self._copy_button = QToolButton(self)
         self._copy_button.setObjectName("copyButton")
         self._copy_button.setText(self.tr("Copy"))
+        self._copy_button.setIcon(action_icon("copy"))
+        self._copy_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self._copy_button.setToolTip(self.tr("Copy as Markdown"))
         self._copy_button.setAutoRaise(True)
         self._copy_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
@@ -202,6 +205,7 @@ class MessageView(QFrame):
         self._regenerate_button = self._action_button(
             header,
             "regenerateButton",
+            "regenerate",
             self.tr("Regenerate"),
             self.tr("Ask again: a new version of this reply"),
         )
@@ -209,23 +213,26 @@ class MessageView(QFrame):
         self._continue_reply_button = self._action_button(
             header,
             "continueReplyButton",
+            "continue",
             self.tr("Continue"),
             self.tr("Ask the model to go on from where this reply stopped"),
         )
         self._continue_reply_button.clicked.connect(self._on_continue_button_clicked)
         self._edit_button = self._action_button(
-            header, "editButton", self.tr("Edit and resend"), ""
+            header, "editButton", "edit", self.tr("Edit and resend"), ""
         )
         self._edit_button.clicked.connect(self._on_edit_button_clicked)
         self._edit_button.setVisible(self.role == USER)
         return header
 
     def _action_button(
-        self, header: QHBoxLayout, name: str, text: str, tooltip: str
+        self, header: QHBoxLayout, name: str, icon: str, text: str, tooltip: str
     ) -> QToolButton:
         button = QToolButton(self)
         button.setObjectName(name)
         button.setText(text)
+        button.setIcon(action_icon(icon))
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         button.setToolTip(tooltip)
         button.setAutoRaise(True)
         button.hide()

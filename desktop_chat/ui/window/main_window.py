@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer, Slot
+from PySide6.QtCore import QByteArray, QEvent, QSettings, QSize, Qt, QTimer, Slot
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -55,6 +55,7 @@ from desktop_chat.core.history.models import Attachment
 from desktop_chat.core.history.storage import NewAttachment, Storage
 from desktop_chat.ui.app.notifications import DesktopNotifier, reply_notice
 from desktop_chat.ui.common.flash import flash
+from desktop_chat.ui.common.icons import ON_ACCENT, action_icon
 from desktop_chat.ui.common.inert import open_plain_message, plain_label
 from desktop_chat.ui.common.theme import apply_theme
 from desktop_chat.ui.common.timers import single_shot_timer
@@ -226,10 +227,12 @@ class MainWindow(QMainWindow):
         toolbar = QToolBar(self.tr("Main"), self)
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.setIconSize(QSize(18, 18))
         self.addToolBar(toolbar)
         self.new_chat_action = QAction(self.tr("New chat"), self)
         self.new_chat_action.setObjectName("newChatAction")
+        self.new_chat_action.setIcon(action_icon("new-chat"))
         self.new_chat_action.setShortcut(QKeySequence(QKeySequence.StandardKey.New))
         self.new_chat_action.triggered.connect(self.new_chat)
         toolbar.addAction(self.new_chat_action)
@@ -253,6 +256,8 @@ class MainWindow(QMainWindow):
         self.chat_settings_button = QToolButton(self)
         self.chat_settings_button.setObjectName("chatSettingsButton")
         self.chat_settings_button.setText(self.tr("Chat settings…"))
+        self.chat_settings_button.setIcon(action_icon("chat-settings"))
+        self.chat_settings_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.chat_settings_button.setAccessibleName(self.tr("Chat settings"))
         self.chat_settings_button.setToolTip(
             self.tr("This chat's system prompt, temperature and reply length")
@@ -265,6 +270,8 @@ class MainWindow(QMainWindow):
         self.settings_button = QToolButton(self)
         self.settings_button.setObjectName("settingsButton")
         self.settings_button.setText(self.tr("Settings"))
+        self.settings_button.setIcon(action_icon("settings"))
+        self.settings_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.settings_button.setAccessibleName(self.tr("Settings"))
         self.settings_button.setToolTip(self.tr("Providers, keys and appearance"))
         self.settings_button.clicked.connect(self.open_settings)
@@ -507,6 +514,8 @@ class MainWindow(QMainWindow):
         self.attach_button = QToolButton(frame)
         self.attach_button.setObjectName("attachButton")
         self.attach_button.setText(self.tr("Attach…"))
+        self.attach_button.setIcon(action_icon("attach"))
+        self.attach_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.attach_button.setAccessibleName(self.tr("Attach files"))
         self.attach_button.setToolTip(
             self.tr("Attach images, PDFs or text files (or paste or drop them here)")
@@ -521,10 +530,12 @@ class MainWindow(QMainWindow):
         frame_layout.addWidget(self.composer, 1)
         self.send_button = QPushButton(self.tr("Send"), frame)
         self.send_button.setObjectName("sendButton")
+        self.send_button.setIcon(action_icon("send", ON_ACCENT))
         self.send_button.setAccessibleName(self.tr("Send"))
         self.send_button.clicked.connect(self._on_send_button_clicked)
         self.stop_button = QPushButton(self.tr("Stop"), frame)
         self.stop_button.setObjectName("stopButton")
+        self.stop_button.setIcon(action_icon("stop", ON_ACCENT))
         self.stop_button.setAccessibleName(self.tr("Stop"))
         self.stop_button.setToolTip(self.tr("Stop the reply (Esc)"))
         self.stop_button.clicked.connect(self._on_stop_button_clicked)
