@@ -70,6 +70,10 @@ _SYSTEM_DEPENDS = (
     "libxcb-xkb1",
     "fontconfig-config",
     "fonts-dejavu-core | fonts-liberation2",
+    # Qt falls back, through fontconfig, to any installed font that has a character; Noto's core
+    # set covers most scripts (Thai, Arabic, Hebrew, Devanagari ...), so replies in them are not
+    # drawn as boxes on a desktop that came without them.
+    "fonts-noto-core",
 )
 
 _LAUNCHER = f"""\
@@ -135,6 +139,8 @@ def control_text(version: str, arch: str, installed_size_kib: int, glibc: tuple[
         "Maintainer: Desktop Chat developers <desktop-chat@users.noreply.github.com>\n"
         f"Installed-Size: {installed_size_kib}\n"
         f"Depends: {depends(glibc)}\n"
+        # Chinese, Japanese and Korean are a separate, large package.
+        "Recommends: fonts-noto-cjk\n"
         "Suggests: gnome-keyring\n"
         "Section: net\n"
         "Priority: optional\n"

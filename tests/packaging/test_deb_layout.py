@@ -19,6 +19,7 @@ from make_icons import IconSet, make_icons
 from tests.packaging.tools import require_tool
 
 REQUIRED_DEPENDS = (
+    "fonts-noto-core",  # characters of any script, not boxes
     "libgl1",
     "libegl1",
     "libxcb1",
@@ -76,6 +77,7 @@ def test_control_fields(deb: Path) -> None:
     assert dependencies[0].startswith("libc6 (>= 2.")
     for required in REQUIRED_DEPENDS:
         assert required in dependencies
+    assert _field(deb, "Recommends") == "fonts-noto-cjk"
 
 
 def test_libc_floor_is_at_least_2_34() -> None:
