@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from desktop_chat.core.history.storage import Storage
-from desktop_chat.core.transfer.importers import import_file, import_files
+from desktop_chat.core.transfer.importers import FileResult, ImportReport, import_file, import_files
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "chatgpt"
 FIRST_ANSWER = "Pack **layers**, water and snacks:\n\n```python\nitems = ['water', 'snacks']\n```"
@@ -78,9 +79,11 @@ def test_same_file_twice_adds_nothing(storage: Storage) -> None:
     first = import_files(storage, [FIXTURES / "conversations.json"])
     second = import_files(storage, [FIXTURES / "conversations.json"])
     assert first.summary() == (
-        "2 imported, 0 already present, 7 skipped (1 conversation with no text, 1 hidden, "
-        "1 malformed node, 1 tether_quote content, 1 tool call, "
-        "1 tool output, 1 untyped content)"
+        "2 imported, 0 already present, 7 skipped (1 conversation with no text, "
+        "1 message ChatGPT never shows (its own instructions), 1 damaged message, "
+        "1 message of a kind Desktop Chat cannot show (tether_quote), "
+        "1 call to a ChatGPT tool, 1 ChatGPT tool result, "
+        "1 message of a kind Desktop Chat cannot show (untyped))"
     )
     assert (
         second.summary() == "0 imported, 2 already present, 1 skipped (1 conversation with no text)"
@@ -157,3 +160,17 @@ def test_unknown_shapes_inside_nodes_are_skipped_not_fatal(
     assert result.skipped["unreachable node"] == 1  # "c" is its own parent
     (conversation,) = storage.list_conversations()
     assert [m.content for m in storage.conversation_messages(conversation.id)] == ["kept"]
+
+
+def test_the_summary_says_what_was_left_out_in_words() -> None:
+    result = FileResult(
+        Path("conversations.json"),
+        imported=[1],
+        empty=2,
+        skipped=Counter({"hidden": 3, "image or file": 1, "unreachable node": 2}),
+    )
+    assert ImportReport([result]).summary() == (
+        "1 imported, 0 already present, 8 skipped (2 conversations with no text, "
+        "3 messages ChatGPT never shows (its own instructions), "
+        "1 image or file not in the export, 2 messages cut off from their chat)"
+    )

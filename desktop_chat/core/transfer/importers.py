@@ -52,6 +52,38 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
+# What each reason for leaving something out means to someone who never saw the export's
+# insides: (one, several).
+_REASON_WORDS = {
+    "hidden": (
+        "message ChatGPT never shows (its own instructions)",
+        "messages ChatGPT never shows (its own instructions)",
+    ),
+    "tool call": ("call to a ChatGPT tool", "calls to ChatGPT tools"),
+    "tool output": ("ChatGPT tool result", "ChatGPT tool results"),
+    "code or execution output": ("code run or its output", "code runs or their output"),
+    "malformed node": ("damaged message", "damaged messages"),
+    "unreachable node": ("message cut off from its chat", "messages cut off from their chat"),
+    "unknown author": ("message with no author", "messages with no author"),
+    "empty": ("empty message", "empty messages"),
+    "image or file": ("image or file not in the export", "images or files not in the export"),
+    "conversation with no text": ("conversation with no text", "conversations with no text"),
+    "conversation with an impossible date": (
+        "conversation with an impossible date",
+        "conversations with an impossible date",
+    ),
+}
+
+
+def _reason_words(reason: str, count: int) -> str:
+    if reason in _REASON_WORDS:
+        one, several = _REASON_WORDS[reason]
+    else:  # "<content type> content", a kind of part this version does not read
+        kind = f"of a kind Desktop Chat cannot show ({reason.removesuffix(' content')})"
+        one, several = f"message {kind}", f"messages {kind}"
+    return f"{count} {one if count == 1 else several}"
+
+
 @dataclass(slots=True)
 class FileResult:
     """What importing one file did.
@@ -109,7 +141,7 @@ class ImportReport:
             f"{self.imported} imported, {self.already_present} already present, {skipped} skipped"
         )
         if skipped:
-            why = ", ".join(f"{count} {reason}" for reason, count in sorted(reasons.items()))
+            why = ", ".join(_reason_words(reason, n) for reason, n in sorted(reasons.items()))
             line += f" ({why})"
         if self.failed:
             line += f"; {_plural(len(self.failed), 'file')} refused"
