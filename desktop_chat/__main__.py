@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import desktop_chat
 
@@ -32,6 +33,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--self-test",
         action="store_true",
         help="open the window, stream one reply from the built-in demo server, check it, exit",
+    )
+    parser.add_argument(
+        "--open",
+        nargs="+",
+        metavar="FILE",
+        help="open the window and import these conversation exports (in the window that is "
+        "already open, if there is one)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -123,12 +131,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_command(options)
     self_test = "--self-test" in arguments
+    arguments, open_files = _files_to_open(arguments)
     qt_arguments = [sys.argv[0] if sys.argv else "desktop-chat"]
     qt_arguments += [arg for arg in arguments if arg != "--self-test"]
 
     from desktop_chat.ui.app.app import run  # noqa: PLC0415 - Qt loads only when a window opens
 
-    return run(qt_arguments, self_test=self_test)
+    return run(qt_arguments, self_test=self_test, open_files=open_files)
+
+
+def _files_to_open(arguments: list[str]) -> tuple[list[str], list[Path]]:
+    """Take ``--open FILE ...`` (the files run up to the next option) out of the window's
+    arguments, which are otherwise Qt's."""
+    if "--open" not in arguments:
+        return arguments, []
+    start = arguments.index("--open") + 1
+    end = start
+    while end < len(arguments) and not arguments[end].startswith("-"):
+        end += 1
+    return arguments[: start - 1] + arguments[end:], [Path(name) for name in arguments[start:end]]
 
 
 if __name__ == "__main__":

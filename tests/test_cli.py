@@ -164,3 +164,23 @@ def test_subprocess_pdf_export_creates_its_own_offscreen_application(
         ["pdftotext", str(target / written[1]), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "How long to steep green tea?" in text
+
+
+def test_the_window_s_files_to_open_are_taken_out_of_qt_s_arguments(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started: list[tuple[list[str], bool, list[Path]]] = []
+
+    def run(qt_argv: list[str], self_test: bool = False, open_files: tuple[Path, ...] = ()) -> int:
+        started.append((qt_argv[1:], self_test, list(open_files)))
+        return 0
+
+    monkeypatch.setattr("desktop_chat.ui.app.app.run", run)
+    assert main(["--open", "a.json", "b b.zip", "-style", "fusion"]) == 0
+    assert main(["-platform", "offscreen", "--open", "c.json"]) == 0
+    assert main(["-platform", "offscreen"]) == 0
+    assert started == [
+        (["-style", "fusion"], False, [Path("a.json"), Path("b b.zip")]),
+        (["-platform", "offscreen"], False, [Path("c.json")]),
+        (["-platform", "offscreen"], False, []),
+    ]

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from PySide6.QtNetwork import QLocalSocket
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.config.paths import app_paths
@@ -39,6 +40,45 @@ def test_a_second_launch_brings_the_first_forward_and_ends(qtbot: QtBot, app_hom
         assert not (app_home / "data" / "conversations.sqlite3").exists()
     finally:
         first.release()
+
+
+def test_a_second_launch_hands_its_files_to_the_first(
+    qtbot: QtBot, app_home: Path, tmp_path: Path
+) -> None:
+    first = InstanceGuard(app_paths().data_dir)
+    assert first.claim()
+    export = tmp_path / "my export.json"
+    other = tmp_path / "conversations.zip"
+    try:
+        with qtbot.waitSignal(first.import_requested, timeout=30_000) as offered:
+            second = start_app(app_home, "--open", str(export), str(other), "-style", "fusion")
+            while second.poll() is None:
+                qtbot.wait(20)
+        second.communicate()
+        assert second.returncode == 0
+        assert offered.args == [[str(export), str(other)]]
+    finally:
+        first.release()
+
+
+def test_a_message_that_is_not_a_launch_of_ours_is_dropped(qtbot: QtBot, app_home: Path) -> None:
+    del app_home
+    guard = InstanceGuard(app_paths().data_dir)
+    assert guard.claim()
+    asked: list[object] = []
+    guard.show_requested.connect(lambda: asked.append("show"))
+    try:
+        for message in (b"x" * (300 * 1024), b"import\t/etc/passwd\n", b"hello"):
+            socket = QLocalSocket()
+            socket.connectToServer(guard.name)
+            assert socket.waitForConnected(5000)
+            socket.write(message)
+            socket.waitForBytesWritten(5000)
+            socket.disconnectFromServer()
+            qtbot.wait(100)
+        assert asked == []
+    finally:
+        guard.release()
 
 
 def test_the_guard_refuses_a_second_claim_until_released(qtbot: QtBot, app_home: Path) -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -24,8 +28,11 @@ __all__ = ["GUI_BUSY_TIMEOUT_MS", "make_application", "run"]  # make_application
 GUI_BUSY_TIMEOUT_MS = 100
 
 
-def run(qt_argv: list[str], self_test: bool = False) -> int:
+def run(qt_argv: list[str], self_test: bool = False, open_files: Sequence[Path] = ()) -> int:
     """Open the window and run until it closes; with ``self_test``, run the self-test instead.
+
+    ``open_files`` are imported once the window is up: by this window, or, when the profile's
+    window already runs, by that one.
 
     Returns:
         The process exit code.
@@ -36,7 +43,7 @@ def run(qt_argv: list[str], self_test: bool = False) -> int:
         return run_self_test(qt_argv)
     app = make_application(qt_argv)
     guard = InstanceGuard(app_paths().data_dir, app)
-    if not guard.claim():
+    if not guard.claim(open_files):
         return 0  # the profile's window is already open and was asked to come forward
     first_run = not settings_path().exists()
     loaded = load_settings()
@@ -63,10 +70,14 @@ def run(qt_argv: list[str], self_test: bool = False) -> int:
     )
     QGuiApplication.styleHints().colorSchemeChanged.connect(window.on_system_color_scheme_changed)
     guard.show_requested.connect(window.bring_forward)
+    guard.import_requested.connect(window.import_offered_files)
     termination = TerminationWatcher(app)
     termination.requested.connect(window.close)
     window.show()
     window.show_notices(notices)
+    if open_files:
+        offered = [str(path) for path in open_files]
+        QTimer.singleShot(0, lambda: window.import_offered_files(offered))
     code = app.exec()
     termination.restore()
     from desktop_chat.ui.workers.math_typesetter import close_typesetter  # noqa: PLC0415

@@ -1,5 +1,8 @@
 """One window per profile: a second launch brings the running window forward and ends.
 
+A launch with files to import (``desktop-chat --open FILE ...``) hands them to the running
+window, which imports them as its Import command would.
+
 Two windows on one profile undo each other: each rewrites the settings file, purges what the
 other still offers to undo, and marks the other's streaming reply as interrupted. The first
 window of a profile holds a lock file in the profile's data folder for as long as it runs and
@@ -13,17 +16,22 @@ takes over a lock whose process has died, so a crash never blocks the next start
 from __future__ import annotations
 
 import hashlib
+import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QLockFile, QObject, Signal, Slot
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
-__all__ = ["SHOW_COMMAND", "InstanceGuard"]
+__all__ = ["IMPORT_COMMAND", "SHOW_COMMAND", "InstanceGuard"]
 
+# The message is lines: "show", then one "import<TAB><absolute path>" per file.
 SHOW_COMMAND = b"show\n"
+IMPORT_COMMAND = b"import\t"
 _CONNECT_MS = 500
 _ATTEMPTS = 10  # the first window may still be starting to listen
-_MAX_COMMAND = 256
+_MAX_MESSAGE = 256 * 1024  # a few hundred long paths; more is not a launch of ours
+_BUFFER = "desktopChatMessage"
 
 
 def _server_name(data_dir: Path) -> str:
@@ -39,9 +47,11 @@ class InstanceGuard(QObject):
 
     Signals:
         show_requested(): another launch asked the running window to come forward.
+        import_requested(list): another launch gave files to import (a list of paths as str).
     """
 
     show_requested = Signal()
+    import_requested = Signal(list)
 
     def __init__(self, data_dir: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -50,16 +60,22 @@ class InstanceGuard(QObject):
         self._lock.setStaleLockTime(0)  # a lock is stale only when its process is gone
         self._server: QLocalServer | None = None
 
-    def claim(self) -> bool:
+    def claim(self, files: Sequence[Path] = ()) -> bool:
         """True when this process is the profile's first window; False when one already runs.
 
-        When one runs, it has been asked to show itself (if it answered at all).
+        When one runs, it has been asked to show itself and to import ``files`` (if it
+        answered at all).
         """
         if self._lock.tryLock(0):
             self._listen()
             return True
+        message = SHOW_COMMAND + b"".join(
+            IMPORT_COMMAND + os.fsencode(path.resolve()) + b"\n"
+            for path in files
+            if "\n" not in str(path)
+        )
         for _ in range(_ATTEMPTS):
-            if _send_show(self.name):
+            if _send(self.name, message):
                 break
         return False
 
@@ -84,27 +100,50 @@ class InstanceGuard(QObject):
         server = self._server
         while server is not None and server.hasPendingConnections():
             socket = server.nextPendingConnection()
-            socket.setReadBufferSize(_MAX_COMMAND)
+            socket.setProperty(_BUFFER, b"")
             socket.readyRead.connect(self._on_socket_ready_read)
-            socket.disconnected.connect(socket.deleteLater)
+            socket.disconnected.connect(self._on_socket_disconnected)
 
     @Slot()
     def _on_socket_ready_read(self) -> None:
         socket = self.sender()
+        if not isinstance(socket, QLocalSocket) or not socket.isOpen():
+            return
+        received = bytes(socket.property(_BUFFER)) + bytes(socket.readAll().data())
+        if len(received) > _MAX_MESSAGE:
+            received = b"too long\n"  # not a launch of ours: the rest is read and dropped
+        socket.setProperty(_BUFFER, received[:_MAX_MESSAGE])
+
+    @Slot()
+    def _on_socket_disconnected(self) -> None:
+        socket = self.sender()
         if not isinstance(socket, QLocalSocket):
             return
-        command = bytes(socket.readAll().data())[:_MAX_COMMAND]
-        if command.startswith(SHOW_COMMAND.strip()):
-            self.show_requested.emit()
-        socket.disconnectFromServer()
+        socket.deleteLater()
+        received = bytes(socket.property(_BUFFER))
+        if socket.bytesAvailable():
+            received += bytes(socket.readAll().data())
+        lines = received[:_MAX_MESSAGE].split(b"\n")
+        if lines[0] + b"\n" != SHOW_COMMAND:
+            return
+        self.show_requested.emit()
+        files = [
+            os.fsdecode(line.removeprefix(IMPORT_COMMAND))
+            for line in lines[1:]
+            if line.startswith(IMPORT_COMMAND)
+        ]
+        if files:
+            self.import_requested.emit(files)
 
 
-def _send_show(name: str) -> bool:
+def _send(name: str, message: bytes) -> bool:
     socket = QLocalSocket()
     socket.connectToServer(name)
     if not socket.waitForConnected(_CONNECT_MS):
         return False
-    socket.write(SHOW_COMMAND)
+    socket.write(message)
     sent = socket.waitForBytesWritten(_CONNECT_MS)
     socket.disconnectFromServer()
+    if socket.state() != QLocalSocket.LocalSocketState.UnconnectedState:
+        socket.waitForDisconnected(_CONNECT_MS)
     return sent

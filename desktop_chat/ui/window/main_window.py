@@ -1520,6 +1520,15 @@ class MainWindow(QMainWindow):
         self.raise_()
         self.activateWindow()
 
+    @Slot(list)
+    def import_offered_files(self, paths: list[str]) -> None:
+        """Import files another launch (or this one's command line) was given, in front."""
+        self.bring_forward()
+        if not self.export_actions.import_files([Path(path) for path in paths]):
+            self.statusBar().showMessage(
+                self.tr("An import is already running; import these files when it ends."), 10_000
+            )
+
     def show_notices(self, notices: list[str]) -> None:
         """Tell the user, once the window is up, about files that had to be set aside."""
         self._notices = list(notices)
