@@ -139,8 +139,8 @@ def test_public_surface() -> None:
 
     assert sorted(export.__all__) == sorted(
         ["EXTENSIONS", "FORMATS", "FORMAT_NAME", "FORMAT_VERSION", "PdfWriter", "RichText",
-         "conversation_markdown", "message_markdown", "message_rich_text", "message_text",
-         "render_text", "slugify", "to_html", "to_json", "to_markdown", "to_text",
+         "conversation_markdown", "markdown_to_text", "message_markdown", "message_rich_text",
+         "message_text", "render_text", "slugify", "to_html", "to_json", "to_markdown", "to_text",
          "unique_file_name", "write_export"]
     )  # fmt: skip
     assert all(hasattr(export, name) for name in export.__all__)

@@ -293,7 +293,7 @@ class SettingsDialog(QDialog):
         self.test_result.setObjectName("testResult")
         self.test_result.setWordWrap(True)
         self.test_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        _reserve_lines(self.test_result, 3, fixed=False)  # a server's words are not cut
+        _reserve_lines(self.test_result, 4, fixed=False)  # a server's words are not cut
         form.addRow("", self.test_result)
 
         self.system_prompt_edit = QPlainTextEdit(self._form_page)
