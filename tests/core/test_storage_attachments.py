@@ -10,7 +10,12 @@ import pytest
 
 from desktop_chat.core.attachments.prepare import prepare_data
 from desktop_chat.core.history import _schema
-from desktop_chat.core.history.models import Attachment
+from desktop_chat.core.history.models import (
+    FILE_HIT_PREFIX,
+    HIGHLIGHT_END,
+    HIGHLIGHT_START,
+    Attachment,
+)
 from desktop_chat.core.history.storage import Storage
 from tests.attachment_files import pdf, png
 
@@ -67,6 +72,57 @@ def test_files_are_neither_in_the_text_nor_found_by_search(store: Storage) -> No
     assert message.content == "see"
     assert store.search("zebra") == []
     assert store.search("see")
+
+
+def test_search_finds_a_file_by_its_name_after_the_messages(store: Storage) -> None:
+    conversation = store.create_conversation("c")
+    mention = store.add_message(conversation.id, None, "user", "the report is late")
+    named = store.add_message(conversation.id, mention.id, "user", "see", attachments=[REPORT])
+    hits = store.search("report")
+    assert [hit.message_id for hit in hits] == [mention.id, named.id]
+    assert hits[1].snippet == FILE_HIT_PREFIX + HIGHLIGHT_START + "report" + HIGHLIGHT_END + ".pdf"
+    assert hits[1].role == "user"
+    # pages go on from the messages to the files
+    assert [hit.message_id for hit in store.search("report", limit=1, offset=1)] == [named.id]
+    assert store.search("report", limit=1, offset=2) == []
+    assert [hit.message_id for hit in store.search("report", conversation.id)] == [
+        mention.id,
+        named.id,
+    ]
+    assert store.search("report", store.create_conversation("other").id) == []
+
+
+def test_a_file_name_matches_every_word_in_any_case_and_script(store: Storage) -> None:
+    conversation = store.create_conversation("c")
+    files = [prepare_data(b"notes", name) for name in ("Ärger_Q3 Plan.TXT", "100%.txt", "a_b.txt")]
+    message = store.add_message(conversation.id, None, "user", "x", attachments=files)
+    snippets = [hit.snippet for hit in store.search("ärger plan")]
+    assert snippets == [
+        FILE_HIT_PREFIX
+        + f"{HIGHLIGHT_START}Ärger{HIGHLIGHT_END}_Q3 {HIGHLIGHT_START}Plan{HIGHLIGHT_END}.TXT"
+    ]
+    assert [hit.snippet for hit in store.search("100%")] == [
+        f"{FILE_HIT_PREFIX}{HIGHLIGHT_START}100%{HIGHLIGHT_END}.txt"
+    ]
+    # LIKE's wildcards are taken literally: "_" is not any character
+    assert [hit.snippet.count("_") for hit in store.search("a_b")] == [1]
+    assert store.search("r_b") == []
+    assert store.search("plan missing") == []
+    store.add_message(conversation.id, message.id, "user", "y", attachments=[
+        prepare_data(b"notes", "Straße.txt")
+    ])  # fmt: skip
+    # folding lengthens ß, so the name is found but shown unmarked
+    assert [hit.snippet for hit in store.search("STRASSE")] == [f"{FILE_HIT_PREFIX}Straße.txt"]
+    assert store.search("--") == []
+    assert len(store.search("txt")) == 4
+
+
+def test_a_file_in_a_trashed_conversation_is_not_found(store: Storage) -> None:
+    conversation = store.create_conversation("c")
+    store.add_message(conversation.id, None, "user", "x", attachments=[REPORT])
+    assert store.search("report")
+    store.delete_conversation(conversation.id)
+    assert store.search("report") == []
 
 
 def test_a_stored_file_is_referred_to_again_without_its_bytes(store: Storage) -> None:

@@ -178,6 +178,8 @@ def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
         check_same_thread=False,
     )
     connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    # SQLite's lower() folds ASCII only; file names are matched in any script.
+    connection.create_function("casefold", 1, str.casefold, deterministic=True)
     return connection
 
 

@@ -12,6 +12,7 @@ from typing import Any, Literal, Protocol, get_args
 
 __all__ = [
     "ELLIPSIS",
+    "FILE_HIT_PREFIX",
     "HIGHLIGHT_END",
     "HIGHLIGHT_START",
     "ROLES",
@@ -39,6 +40,8 @@ HIGHLIGHT_START = "\x02"
 HIGHLIGHT_END = "\x03"
 #: Marks text cut from either end of a snippet.
 ELLIPSIS = "…"
+#: Starts the snippet of a hit on an attached file's name.
+FILE_HIT_PREFIX = "Attached file: "
 
 
 class UsageLike(Protocol):

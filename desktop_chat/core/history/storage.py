@@ -39,6 +39,7 @@ from desktop_chat.core.history import _claims, _liveness, _migrations, _schema
 from desktop_chat.core.history._access import unwritable_error
 from desktop_chat.core.history.models import (
     ELLIPSIS,
+    FILE_HIT_PREFIX,
     HIGHLIGHT_END,
     HIGHLIGHT_START,
     ROLES,
@@ -147,6 +148,31 @@ def fts_query(text: str) -> str | None:
     ):
         phrases[-1] += "*"
     return " ".join(phrases)
+
+
+def _like_escaped(word: str) -> str:
+    """``word`` with LIKE's wildcards taken literally (the escape character is a backslash)."""
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _highlighted(text: str, words: Sequence[str]) -> str:
+    """``text`` with each case-insensitive occurrence of ``words`` between the highlight marks."""
+    folded = text.casefold()
+    marked = [False] * len(text)
+    if len(folded) == len(text):  # casefolding can lengthen a name (ß): then nothing is marked
+        for word in words:
+            start = folded.find(word)
+            while start != -1:
+                marked[start : start + len(word)] = [True] * len(word)
+                start = folded.find(word, start + 1)
+    pieces: list[str] = []
+    for index, char in enumerate(text):
+        if marked[index] and (index == 0 or not marked[index - 1]):
+            pieces.append(HIGHLIGHT_START)
+        pieces.append(char)
+        if marked[index] and (index == len(text) - 1 or not marked[index + 1]):
+            pieces.append(HIGHLIGHT_END)
+    return "".join(pieces)
 
 
 def _usage_from_json(text: str | None) -> dict[str, Any] | None:
@@ -1020,9 +1046,19 @@ class Storage:
                 hits = titles[offset : offset + limit]
                 message_offset = max(0, offset - len(titles))
             if len(hits) < limit:
-                hits += self._message_hits(
+                found = self._message_hits(
                     db, match, conversation_id, limit - len(hits), message_offset
                 )
+                hits += found
+                if len(hits) < limit:
+                    # Files named like the query come after every message hit.
+                    file_offset = 0
+                    if not found:
+                        passed = self._count_message_hits(db, match, conversation_id)
+                        file_offset = max(0, message_offset - passed)
+                    hits += self._file_hits(
+                        db, query, conversation_id, limit - len(hits), file_offset
+                    )
         return hits
 
     @staticmethod
@@ -1093,6 +1129,55 @@ class Storage:
                 message_id=row[1],
                 title=row[2],
                 snippet=row[3],
+                role=row[4],
+                created_at=stored_seconds(row[5]),
+                version=(row[6], row[7]) if row[7] > 1 else None,
+            )
+            for row in rows
+        ]
+
+    @staticmethod
+    def _count_message_hits(db: sqlite3.Connection, match: str, conversation_id: int | None) -> int:
+        (count,) = db.execute(
+            "SELECT count(*) FROM messages_fts"
+            " JOIN messages m ON m.id = messages_fts.rowid"
+            " JOIN conversations c ON c.id = m.conversation_id"
+            " WHERE messages_fts MATCH ? AND c.deleted_at IS NULL"
+            " AND (? IS NULL OR m.conversation_id = ?)",
+            (match, conversation_id, conversation_id),
+        ).fetchone()
+        return int(count)
+
+    @staticmethod
+    def _file_hits(
+        db: sqlite3.Connection, query: str, conversation_id: int | None, limit: int, offset: int
+    ) -> list[SearchHit]:
+        # Attachment names are few and short, so every word of the query is looked for inside
+        # them (the bytes and the text sent stay out of any index). The caller has checked that
+        # the query has a word (fts_query).
+        words = [
+            word.casefold()
+            for word in query.replace("\x00", " ").split()
+            if any(ch.isalnum() for ch in word)
+        ]
+        conditions = " AND ".join("casefold(a.name) LIKE ? ESCAPE '\\'" for _ in words)
+        patterns = [f"%{_like_escaped(word)}%" for word in words]
+        rows = db.execute(
+            "SELECT m.conversation_id, m.id, c.title, a.name, m.role, m.created_at,"
+            f" {_VERSIONS_OF_M}"
+            " FROM message_attachments a"
+            " JOIN messages m ON m.id = a.message_id"
+            " JOIN conversations c ON c.id = m.conversation_id"
+            f" WHERE c.deleted_at IS NULL AND (? IS NULL OR m.conversation_id = ?) AND {conditions}"
+            " ORDER BY m.id DESC, a.position LIMIT ? OFFSET ?",
+            (conversation_id, conversation_id, *patterns, limit, offset),
+        ).fetchall()
+        return [
+            SearchHit(
+                conversation_id=row[0],
+                message_id=row[1],
+                title=row[2],
+                snippet=FILE_HIT_PREFIX + _highlighted(row[3], words),
                 role=row[4],
                 created_at=stored_seconds(row[5]),
                 version=(row[6], row[7]) if row[7] > 1 else None,
