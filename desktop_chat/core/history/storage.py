@@ -150,6 +150,20 @@ def fts_query(text: str) -> str | None:
     return " ".join(phrases)
 
 
+def _message_hit(row: Sequence[Any], snippet: str) -> SearchHit:
+    """A hit on a message from a search row: conversation id, message id, title, (the matched
+    text), role, time, then the version's position and count."""
+    return SearchHit(
+        conversation_id=row[0],
+        message_id=row[1],
+        title=row[2],
+        snippet=snippet,
+        role=row[4],
+        created_at=stored_seconds(row[5]),
+        version=(row[6], row[7]) if row[7] > 1 else None,
+    )
+
+
 def _like_escaped(word: str) -> str:
     """``word`` with LIKE's wildcards taken literally (the escape character is a backslash)."""
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -1123,18 +1137,7 @@ class Storage:
                 "offset": offset,
             },
         ).fetchall()
-        return [
-            SearchHit(
-                conversation_id=row[0],
-                message_id=row[1],
-                title=row[2],
-                snippet=row[3],
-                role=row[4],
-                created_at=stored_seconds(row[5]),
-                version=(row[6], row[7]) if row[7] > 1 else None,
-            )
-            for row in rows
-        ]
+        return [_message_hit(row, row[3]) for row in rows]
 
     @staticmethod
     def _count_message_hits(db: sqlite3.Connection, match: str, conversation_id: int | None) -> int:
@@ -1172,18 +1175,7 @@ class Storage:
             " ORDER BY m.id DESC, a.position LIMIT ? OFFSET ?",
             (conversation_id, conversation_id, *patterns, limit, offset),
         ).fetchall()
-        return [
-            SearchHit(
-                conversation_id=row[0],
-                message_id=row[1],
-                title=row[2],
-                snippet=FILE_HIT_PREFIX + _highlighted(row[3], words),
-                role=row[4],
-                created_at=stored_seconds(row[5]),
-                version=(row[6], row[7]) if row[7] > 1 else None,
-            )
-            for row in rows
-        ]
+        return [_message_hit(row, FILE_HIT_PREFIX + _highlighted(row[3], words)) for row in rows]
 
     # -- helpers -------------------------------------------------------------------------------
 
