@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent, QGuiApplication
-from PySide6.QtWidgets import QApplication, QLabel, QPushButton
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDropEvent, QGuiApplication
+from PySide6.QtWidgets import QApplication, QFrame, QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.config.paths import database_path
@@ -107,7 +107,66 @@ def test_files_dropped_on_the_window_are_attached(
     )
     window.dropEvent(drop)
     assert drop.isAccepted()
+    assert child(window, QFrame, "composerFrame").property("dropTarget") is False
     assert [item.name for item in _ready(qtbot, window, 1)] == ["tool.py"]
+
+
+def test_a_drag_over_the_window_marks_where_the_files_go(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path)) for path in _files(tmp_path)[1:]])
+    frame = child(window, QFrame, "composerFrame")
+    enter = QDragEnterEvent(
+        QPoint(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    assert frame.property("dropTarget") is True
+    assert window.statusBar().currentMessage() == "Drop to attach 2 files to the message"
+    window.dragLeaveEvent(QDragLeaveEvent())
+    assert frame.property("dropTarget") is False
+    assert window.statusBar().currentMessage() == ""
+    words = QMimeData()
+    words.setText("no files")
+    enter = QDragEnterEvent(
+        QPoint(10, 10),
+        Qt.DropAction.CopyAction,
+        words,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dragEnterEvent(enter)
+    assert frame.property("dropTarget") is False
+    # over the message box, which takes the drop itself
+    enter = QDragEnterEvent(
+        QPoint(5, 5),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.composer.dragEnterEvent(enter)
+    assert frame.property("dropTarget") is True
+    assert window.statusBar().currentMessage() == "Drop to attach 2 files to the message"
+    window.composer.dragLeaveEvent(QDragLeaveEvent())
+    assert frame.property("dropTarget") is False
+    window.composer.dragEnterEvent(enter)
+    window.composer.dropEvent(
+        QDropEvent(
+            QPointF(5, 5),
+            Qt.DropAction.CopyAction,
+            mime,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
+    )
+    assert frame.property("dropTarget") is False
+    assert sorted(item.name for item in _ready(qtbot, window, 2)) == ["report.pdf", "tool.py"]
 
 
 def test_a_file_that_cannot_be_attached_is_named_with_the_reason(

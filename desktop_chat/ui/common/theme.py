@@ -152,6 +152,7 @@ def stylesheet(dark: bool) -> str:
 #conversationList {{ background: {c["sidebar"]}; padding: 4px; }}
 #composerFrame {{ background: {c["composer"]}; border: 1px solid {c["border"]};
     border-radius: 12px; }}
+#composerFrame[dropTarget="true"] {{ border: 2px dashed {c["focus"]}; }}
 #composer {{ background: transparent; }}
 #sendButton {{ background: {c["accent"]}; color: white; border: none; border-radius: 8px;
     padding: 6px 16px; font-weight: 600; }}

@@ -6,7 +6,13 @@ Pasting or dropping files or a picture into it offers them to attach instead of 
 from __future__ import annotations
 
 from PySide6.QtCore import QMimeData, QSize, Qt, Signal, Slot
-from PySide6.QtGui import QKeyEvent, QResizeEvent
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDropEvent,
+    QKeyEvent,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import QFrame, QPlainTextEdit, QSizePolicy, QWidget
 
 from desktop_chat.ui.window.offered_files import offered_files
@@ -29,11 +35,14 @@ class Composer(QPlainTextEdit):
         stop_requested(): the user pressed Escape.
         files_offered(object): files or a picture were pasted or dropped: a list of
             (source, name) pairs for the attacher.
+        drag_hovered(int): how many files a drag over the box would attach (0 when it left, was
+            dropped, or carries none).
     """
 
     send_requested = Signal()
     stop_requested = Signal()
     files_offered = Signal(object)
+    drag_hovered = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -90,6 +99,21 @@ class Composer(QPlainTextEdit):
     def canInsertFromMimeData(self, source: QMimeData) -> bool:
         """Files and pictures are accepted too (to attach)."""
         return bool(offered_files(source)) or super().canInsertFromMimeData(source)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        """Say how many files the drag would attach, so the window can show where they go."""
+        super().dragEnterEvent(event)
+        self.drag_hovered.emit(len(offered_files(event.mimeData())))
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        """The drag went elsewhere."""
+        super().dragLeaveEvent(event)
+        self.drag_hovered.emit(0)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        """The drag ended here (the files are offered by :meth:`insertFromMimeData`)."""
+        self.drag_hovered.emit(0)
+        super().dropEvent(event)
 
     def insertFromMimeData(self, source: QMimeData) -> None:
         """Offer pasted or dropped files and pictures to attach; insert text as usual."""

@@ -15,6 +15,7 @@ from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QDragEnterEvent,
+    QDragLeaveEvent,
     QDropEvent,
     QFont,
     QKeySequence,
@@ -501,6 +502,7 @@ class MainWindow(QMainWindow):
         bottom.setContentsMargins(16, 8, 16, 12)
         frame = QFrame(self._chat_page)
         frame.setObjectName("composerFrame")
+        self._composer_frame = frame
         frame.setMaximumWidth(900)
         column = QVBoxLayout(frame)
         column.setContentsMargins(10, 6, 6, 6)
@@ -527,6 +529,7 @@ class MainWindow(QMainWindow):
         self.composer.send_requested.connect(self._on_composer_send_requested)
         self.composer.stop_requested.connect(self._on_composer_stop_requested)
         self.composer.files_offered.connect(self._on_composer_files_offered)
+        self.composer.drag_hovered.connect(self._on_drag_hovered)
         frame_layout.addWidget(self.composer, 1)
         self.send_button = QPushButton(self.tr("Send"), frame)
         self.send_button.setObjectName("sendButton")
@@ -1032,20 +1035,45 @@ class MainWindow(QMainWindow):
             self.attach(offered)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        """Accept files dragged onto the window, to attach them."""
-        if self._stack.currentWidget() is self._chat_page and offered_files(event.mimeData()):
+        """Accept files dragged onto the window, to attach them, and show where they go."""
+        offered = offered_files(event.mimeData())
+        if self._stack.currentWidget() is self._chat_page and offered:
             event.acceptProposedAction()
+            self._on_drag_hovered(len(offered))
         else:
             super().dragEnterEvent(event)
 
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        """The drag went elsewhere: the composer looks as before."""
+        self._on_drag_hovered(0)
+        super().dragLeaveEvent(event)
+
     def dropEvent(self, event: QDropEvent) -> None:
         """Attach the files dropped onto the window."""
+        self._on_drag_hovered(0)
         offered = offered_files(event.mimeData())
         if offered and self._stack.currentWidget() is self._chat_page:
             event.acceptProposedAction()
             self.attach(offered)
         else:
             super().dropEvent(event)
+
+    @Slot(int)
+    def _on_drag_hovered(self, count: int) -> None:
+        """Mark the message box as where ``count`` dragged files go (0: as before)."""
+        shown = count > 0
+        if shown:
+            self.statusBar().showMessage(
+                self.tr("Drop to attach the file to the message")
+                if count == 1
+                else self.tr("Drop to attach {count} files to the message").format(count=count)
+            )
+        elif self._composer_frame.property("dropTarget"):
+            self.statusBar().clearMessage()
+        if self._composer_frame.property("dropTarget") is not shown:
+            self._composer_frame.setProperty("dropTarget", shown)
+            self._composer_frame.style().unpolish(self._composer_frame)
+            self._composer_frame.style().polish(self._composer_frame)
 
     def _find_item(self, job_id: int) -> TrayItem | None:
         return self._preparing.pop(job_id, None)
