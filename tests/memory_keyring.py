@@ -13,8 +13,11 @@ class MemoryKeyring(KeyringBackend):
     def __init__(self) -> None:
         super().__init__()
         self.passwords: dict[tuple[str, str], str] = {}
+        #: The usernames read, in order.
+        self.reads: list[str] = []
 
     def get_password(self, service: str, username: str) -> str | None:
+        self.reads.append(username)
         return self.passwords.get((service, username))
 
     def set_password(self, service: str, username: str, password: str) -> None:

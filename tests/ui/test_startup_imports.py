@@ -44,8 +44,6 @@ app_module.make_application = watched
 sys.exit(main([]))
 """
 
-#: What the keyring brings (``importlib.metadata`` for its plugins, ``ssl`` by way of jaraco).
-_KEYRING = ("keyring", "importlib.metadata", "ssl")
 #: Loaded on first use, never for the first paint.
 LATER = [
     # the HTTP client and what it brings
@@ -113,12 +111,12 @@ def test_the_first_paint_loads_the_window_and_nothing_it_does_not_show(tmp_path:
     assert [name for name in LATER if name in loaded] == []
 
 
-def test_the_welcome_screen_asks_the_keyring_where_a_key_would_go(tmp_path: Path) -> None:
+def test_the_welcome_screen_paints_before_the_keyring_loads(tmp_path: Path) -> None:
     # A first run shows the welcome screen, which says whether a pasted key is kept in the
-    # system keyring or in memory: only for that is the keyring loaded before the first paint.
+    # system keyring or in memory; the keyring is asked after the first paint.
     loaded = modules_at_first_paint(tmp_path)
-    assert {"desktop_chat.ui.dialogs.welcome", "keyring"} <= loaded
-    assert [name for name in LATER if name in loaded and not name.startswith(_KEYRING)] == []
+    assert "desktop_chat.ui.dialogs.welcome" in loaded
+    assert [name for name in LATER if name in loaded] == []
 
 
 def test_what_the_first_paint_leaves_out_loads_when_used() -> None:

@@ -37,7 +37,9 @@ def test_welcome_shows_on_first_run(first_run: MainWindow) -> None:
     assert first_run.is_welcome_shown()
 
 
-def test_demo_button_streams_a_reply(qtbot: QtBot, first_run: MainWindow) -> None:
+def test_demo_button_streams_a_reply(
+    qtbot: QtBot, first_run: MainWindow, memory_keyring: MemoryKeyring
+) -> None:
     first_run.welcome.demo_button.click()
     assert not first_run.is_welcome_shown()
     provider = first_run.active_provider()
@@ -51,6 +53,7 @@ def test_demo_button_streams_a_reply(qtbot: QtBot, first_run: MainWindow) -> Non
     assert view is not None
     assert "offline demo" in view.markdown()
     assert load_settings().settings.active_provider_id == provider.id
+    assert memory_keyring.reads == []  # the demo takes no key: sending reads none
 
 
 def test_openai_key_goes_to_the_keyring(
@@ -134,7 +137,12 @@ def test_the_welcome_card_says_where_a_key_goes_without_a_secure_keyring(
     keyring.set_keyring(fail.Keyring())
     window = MainWindow(Settings(), storage, database_path(), SecretStore(), first_run=True)
     qtbot.addWidget(window)
-    texts = [label.text() for label in window.welcome.findChildren(QLabel)]
-    assert any("kept in memory for this session only" in text for text in texts)
-    assert not any("It is kept in the system keyring" in text for text in texts)
+    window.show()
+
+    def texts() -> list[str]:
+        return [label.text() for label in window.welcome.findChildren(QLabel)]
+
+    # asked after the first paint, so that loading the keyring does not hold it up
+    qtbot.waitUntil(lambda: any("kept in memory for this session only" in t for t in texts()))
+    assert not any("It is kept in the system keyring" in text for text in texts())
     window.close()

@@ -19,6 +19,7 @@ from PySide6.QtGui import (
     QDropEvent,
     QFont,
     QKeySequence,
+    QPaintEvent,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
@@ -205,10 +206,28 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
 
     def _show_first_page(self, *, welcome: bool) -> None:
-        if welcome:
-            # Asking where a key would go loads the keyring: only when the welcome says it.
-            self.welcome.set_key_storage(self.secrets.is_secure)
+        # Where a pasted key would go is asked after the first paint, in the background: the
+        # answer loads the keyring (a tenth of a second or more) and only changes the welcome's
+        # words when no secure keyring is found.
+        self._asks_key_storage = welcome
         self._stack.setCurrentWidget(self.welcome if welcome else self._chat_page)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """Paint; after the first paint, ask the keyring what the welcome should say of keys."""
+        super().paintEvent(event)
+        if self._asks_key_storage:
+            self._asks_key_storage = False
+            secrets = self.secrets
+            start_background(
+                lambda: secrets.is_secure,
+                succeeded=self._on_key_storage_call_succeeded,
+                name="keyStorage",
+            )
+
+    @Slot(str, object)
+    def _on_key_storage_call_succeeded(self, name: str, secure: object) -> None:
+        del name
+        self.welcome.set_key_storage(bool(secure))
 
     def _wire_session(self) -> None:
         self.session.streaming_changed.connect(self._on_session_streaming_changed)
