@@ -202,7 +202,7 @@ def test_a_version_4_database_is_upgraded_after_a_backup(tmp_path: Path) -> None
         message = store.add_message(1, old.id, "user", "now with a file", attachments=[IMAGE])
         assert store.get_message(message.id) == message
         (version,) = store._db.execute("PRAGMA user_version").fetchone()
-        assert version == _schema.CURRENT_VERSION == 5
+        assert version == _schema.CURRENT_VERSION == 6
     backup = sqlite3.connect(store.backup_path)
     try:
         assert backup.execute("PRAGMA user_version").fetchone() == (4,)

@@ -143,8 +143,16 @@ CREATE TABLE message_attachments (
 CREATE INDEX message_attachments_by_blob ON message_attachments(sha256);
 """
 
+# The tools a reply called (JSON, see models.ToolCall), and the tool servers a chat uses (a JSON
+# list of names). Their names and results are searched without the full-text index: a reply's
+# calls are rewritten as they run, and most replies have none.
+_V6 = """
+ALTER TABLE messages ADD COLUMN tool_calls TEXT;
+ALTER TABLE conversations ADD COLUMN tool_servers TEXT;
+"""
+
 #: STEPS[n - 1] builds version n from version n - 1.
-STEPS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
+STEPS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 CURRENT_VERSION = len(STEPS)
 
 #: Tables and columns the current code reads; a database lacking one is not ours.

@@ -6,8 +6,9 @@ the storage to write the change and reading the new snapshot back.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
 from typing import Any, Literal, Protocol, get_args
 
 __all__ = [
@@ -17,19 +18,28 @@ __all__ = [
     "HIGHLIGHT_START",
     "ROLES",
     "STATUSES",
+    "TOOL_HIT_PREFIX",
     "Attachment",
     "Conversation",
     "Message",
     "Role",
     "SearchHit",
     "Status",
+    "ToolCall",
+    "ToolCallStatus",
     "UsageInput",
     "UsageLike",
+    "tool_calls_from_json",
+    "tool_calls_from_values",
+    "tool_calls_json",
     "usage_dict",
 ]
 
 Role = Literal["system", "user", "assistant"]
 Status = Literal["complete", "streaming", "interrupted", "error"]
+ToolCallStatus = Literal[
+    "pending", "asking", "running", "done", "failed", "declined", "cancelled", "skipped"
+]
 
 ROLES: frozenset[str] = frozenset(get_args(Role))
 STATUSES: frozenset[str] = frozenset(get_args(Status))
@@ -42,6 +52,8 @@ HIGHLIGHT_END = "\x03"
 ELLIPSIS = "…"
 #: Starts the snippet of a hit on an attached file's name.
 FILE_HIT_PREFIX = "Attached file: "
+#: Starts the snippet of a hit on a tool call's name, arguments or result.
+TOOL_HIT_PREFIX = "Tool "
 
 
 class UsageLike(Protocol):
@@ -113,6 +125,110 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True)
+class ToolCall:
+    """A tool the model called while writing a reply, with what came of it.
+
+    A reply that calls tools is one message: its calls are kept on it in order, grouped by
+    ``step`` (each step is one completion that ended asking for tools). The request sent again
+    is rebuilt from these, so Regenerate, branches and exports carry the whole turn.
+
+    Attributes:
+        call_id: the id the model gave the call (sent back with its result).
+        name: the tool's name as the model called it (untrusted: show it as plain text).
+        arguments: the arguments as the model wrote them: JSON text, possibly invalid.
+        server: the tool server that ran it ("" when none offers the name).
+        status: ``"pending"``, ``"asking"`` (waiting for the user), ``"running"``, ``"done"``,
+            ``"failed"``, ``"declined"`` (by the user), ``"cancelled"`` (stopped) or
+            ``"skipped"`` (the step limit was reached).
+        result: the result text the model receives (untrusted), or why there is none.
+        duration_ms: how long the tool ran, None when it did not.
+        step: which completion of the reply asked for it, from 0.
+        text_at: how much of the reply's text had arrived when the step asked for tools.
+    """
+
+    call_id: str
+    name: str
+    arguments: str = ""
+    server: str = ""
+    status: ToolCallStatus = "pending"
+    result: str = ""
+    duration_ms: int | None = None
+    step: int = 0
+    text_at: int = 0
+
+    @property
+    def finished(self) -> bool:
+        """Whether the call has its final status."""
+        return self.status not in ("pending", "asking", "running")
+
+    def model_result(self) -> str:
+        """The text the model receives for this call: the result, or the error in words."""
+        if self.status == "done":
+            return self.result
+        if self.status == "declined":
+            return "Error: the user declined to run this tool."
+        if self.status == "cancelled":
+            return "Error: the user stopped this tool call."
+        return f"Error: {self.result}" if self.result else "Error: the tool did not run."
+
+
+_TOOL_CALL_STATUSES = frozenset(get_args(ToolCallStatus))
+
+
+def tool_calls_json(calls: Sequence[ToolCall]) -> str | None:
+    """The stored form of a reply's tool calls (None for none)."""
+    if not calls:
+        return None
+    return json.dumps([asdict(call) for call in calls], ensure_ascii=False)
+
+
+def tool_calls_from_json(text: str | None) -> tuple[ToolCall, ...]:
+    """Read stored tool calls back; anything malformed is left out rather than failing a read."""
+    if not text:
+        return ()
+    try:
+        values = json.loads(text)
+    except ValueError:
+        return ()
+    return tool_calls_from_values(values)
+
+
+def tool_calls_from_values(values: object) -> tuple[ToolCall, ...]:
+    """Tool calls from decoded JSON (a list of objects); malformed entries are left out."""
+    if not isinstance(values, list):
+        return ()
+    return tuple(call for value in values if (call := _tool_call(value)) is not None)
+
+
+def _tool_call(value: object) -> ToolCall | None:
+    if not isinstance(value, dict):
+        return None
+    texts = {name: value.get(name, "") for name in ("call_id", "name", "arguments", "server")}
+    numbers = {name: value.get(name, 0) for name in ("step", "text_at")}
+    duration = value.get("duration_ms")
+    status = value.get("status", "pending")
+    if (
+        not all(isinstance(text, str) for text in texts.values())
+        or not all(type(number) is int for number in numbers.values())
+        or not isinstance(value.get("result", ""), str)
+        or not (duration is None or type(duration) is int)
+        or status not in _TOOL_CALL_STATUSES
+    ):
+        return None
+    return ToolCall(
+        texts["call_id"],
+        texts["name"],
+        texts["arguments"],
+        texts["server"],
+        status,
+        value.get("result", ""),
+        duration,
+        numbers["step"],
+        numbers["text_at"],
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     """One message of a conversation; messages form a tree through ``parent_id``.
 
@@ -133,6 +249,7 @@ class Message:
         status: ``"complete"``, ``"streaming"``, ``"interrupted"`` or ``"error"``.
         error: the error's sentence when ``status`` is ``"error"``, else None.
         attachments: the files attached to it, in order.
+        tool_calls: the tools a reply called, in order (see :class:`ToolCall`).
     """
 
     id: int
@@ -151,6 +268,7 @@ class Message:
     status: Status = "complete"
     error: str | None = None
     attachments: tuple[Attachment, ...] = ()
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +289,7 @@ class Conversation:
         deleted_at: when it was moved to the trash, None when not deleted.
         temperature: the sampling temperature sent with its replies, None for the server's.
         max_tokens: the reply length limit sent with its replies, None for the server's.
+        tool_servers: the names of the tool servers its replies may use (none: no tools).
     """
 
     id: int
@@ -186,6 +305,7 @@ class Conversation:
     deleted_at: float | None = None
     temperature: float | None = None
     max_tokens: int | None = None
+    tool_servers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

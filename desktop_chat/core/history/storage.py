@@ -44,13 +44,17 @@ from desktop_chat.core.history.models import (
     HIGHLIGHT_START,
     ROLES,
     STATUSES,
+    TOOL_HIT_PREFIX,
     Attachment,
     Conversation,
     Message,
     Role,
     SearchHit,
     Status,
+    ToolCall,
     UsageInput,
+    tool_calls_from_json,
+    tool_calls_json,
     usage_dict,
 )
 from desktop_chat.core.history.timestamps import stored_seconds
@@ -74,11 +78,12 @@ _ID_BATCH = 500
 
 _MESSAGE_COLUMNS = (
     "m.id, m.conversation_id, m.parent_id, m.role, m.content, m.reasoning, m.model, m.provider,"
-    " m.created_at, m.finish_reason, m.usage, m.ttft_ms, m.duration_ms, m.status, m.error"
+    " m.created_at, m.finish_reason, m.usage, m.ttft_ms, m.duration_ms, m.status, m.error,"
+    " m.tool_calls"
 )
 _CONVERSATION_COLUMNS = (
     "c.id, c.title, c.created_at, c.updated_at, c.pinned, c.provider, c.model, c.system_prompt,"
-    " c.draft, c.current_leaf_id, c.deleted_at, c.temperature, c.max_tokens"
+    " c.draft, c.current_leaf_id, c.deleted_at, c.temperature, c.max_tokens, c.tool_servers"
 )
 _CONVERSATION_ORDER = "c.pinned DESC, c.updated_at DESC, c.id DESC"
 _CONVERSATION_FIELDS = frozenset(
@@ -93,6 +98,7 @@ _CONVERSATION_FIELDS = frozenset(
         "updated_at",
         "temperature",
         "max_tokens",
+        "tool_servers",
     }
 )
 # The columns of a message row that its writer chooses, in the order they are stored.
@@ -109,6 +115,7 @@ _WRITTEN_COLUMNS = (
     "duration_ms",
     "status",
     "error",
+    "tool_calls",
 )
 # What update_message may change: everything the writer chose but the role and the time.
 _MESSAGE_FIELDS = frozenset(_WRITTEN_COLUMNS) - {"role", "created_at"}
@@ -169,6 +176,12 @@ def _like_escaped(word: str) -> str:
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _holding_all(column: str, words: Sequence[str]) -> tuple[str, list[str]]:
+    """A condition that ``column`` holds every one of ``words`` in any case, and its values."""
+    conditions = " AND ".join(f"casefold({column}) LIKE ? ESCAPE '\\'" for _ in words)
+    return conditions, [f"%{_like_escaped(word)}%" for word in words]
+
+
 def _highlighted(text: str, words: Sequence[str]) -> str:
     """``text`` with each case-insensitive occurrence of ``words`` between the highlight marks."""
     folded = text.casefold()
@@ -189,6 +202,39 @@ def _highlighted(text: str, words: Sequence[str]) -> str:
     return "".join(pieces)
 
 
+def _query_words(query: str) -> list[str]:
+    """The casefolded words of a search that are looked for inside names and tool calls."""
+    return [
+        word.casefold()
+        for word in query.replace("\x00", " ").split()
+        if any(ch.isalnum() for ch in word)
+    ]
+
+
+#: How much of a tool call's text a search hit shows around the first matched word.
+_TOOL_SNIPPET_CHARS = 120
+
+
+def _tool_snippet(calls: Sequence[ToolCall], words: Sequence[str]) -> str | None:
+    """ "Tool NAME: text" for the first call whose name, result or arguments hold every word."""
+    for call in calls:
+        for text in (call.name, call.result, call.arguments):
+            folded = " ".join(text.split()).casefold()
+            if not all(word in folded for word in words):
+                continue
+            flat = " ".join(text.split())
+            start = max(0, folded.find(words[0]) - _TOOL_SNIPPET_CHARS // 3)
+            excerpt = flat[start : start + _TOOL_SNIPPET_CHARS]
+            if start > 0:
+                excerpt = ELLIPSIS + excerpt
+            if start + _TOOL_SNIPPET_CHARS < len(flat):
+                excerpt += ELLIPSIS
+            label = _highlighted(call.name, words)
+            body = "" if text is call.name else ": " + _highlighted(excerpt, words)
+            return f"{TOOL_HIT_PREFIX}{label}{body}"
+    return None
+
+
 def _usage_from_json(text: str | None) -> dict[str, Any] | None:
     if not text:
         return None
@@ -204,7 +250,8 @@ def _message(row: tuple[Any, ...]) -> Message:
     # can be made of (a damaged file, an old import) reads as unknown instead of breaking readers.
     return Message(
         row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], stored_seconds(row[8]),
-        row[9], _usage_from_json(row[10]), row[11], row[12], row[13], row[14],
+        row[9], _usage_from_json(row[10]), row[11], row[12], row[13], row[14], (),
+        tool_calls_from_json(row[15]),
     )  # fmt: skip
 
 
@@ -212,8 +259,19 @@ def _conversation(row: tuple[Any, ...]) -> Conversation:
     deleted_at = None if row[10] is None else stored_seconds(row[10])
     return Conversation(
         row[0], row[1], stored_seconds(row[2]), stored_seconds(row[3]), bool(row[4]), row[5],
-        row[6], row[7], row[8], row[9], deleted_at, row[11], row[12],
+        row[6], row[7], row[8], row[9], deleted_at, row[11], row[12], _names(row[13]),
     )  # fmt: skip
+
+
+def _names(text: str | None) -> tuple[str, ...]:
+    """A stored JSON list of names; anything else reads as none."""
+    try:
+        value = json.loads(text) if text else []
+    except ValueError:
+        return ()
+    if not isinstance(value, list):
+        return ()
+    return tuple(name for name in value if isinstance(name, str))
 
 
 def _check_role(role: str) -> Role:
@@ -267,7 +325,11 @@ def insert_message_row(
     ``usage`` as a dictionary or None. :meth:`Storage.add_message` and the importer both write
     through here, so a message has one shape however it arrives.
     """
-    row = {**values, "usage": None if values["usage"] is None else json.dumps(values["usage"])}
+    row = {
+        **values,
+        "usage": None if values["usage"] is None else json.dumps(values["usage"]),
+        "tool_calls": tool_calls_json(values.get("tool_calls", ())),
+    }
     columns = [row[name] for name in _WRITTEN_COLUMNS]
     cursor = db.execute(_INSERT_MESSAGE, (conversation_id, parent_id, *columns))
     return cast("int", cursor.lastrowid)
@@ -508,14 +570,27 @@ class Storage:
         *,
         temperature: float | None = None,
         max_tokens: int | None = None,
+        tool_servers: Sequence[str] = (),
     ) -> Conversation:
         """Create an empty conversation and return it."""
         now = time.time()
+        servers = tuple(tool_servers)
         with self._write() as db:
             cursor = db.execute(
                 "INSERT INTO conversations (title, created_at, updated_at, provider, model,"
-                " system_prompt, temperature, max_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (title, now, now, provider, model, system_prompt, temperature, max_tokens),
+                " system_prompt, temperature, max_tokens, tool_servers)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    title,
+                    now,
+                    now,
+                    provider,
+                    model,
+                    system_prompt,
+                    temperature,
+                    max_tokens,
+                    json.dumps(servers, ensure_ascii=False) if servers else None,
+                ),
             )
             conversation_id = cast("int", cursor.lastrowid)
         return Conversation(
@@ -528,6 +603,7 @@ class Storage:
             system_prompt=system_prompt,
             temperature=temperature,
             max_tokens=max_tokens,
+            tool_servers=servers,
         )
 
     def get_conversation(self, conversation_id: int) -> Conversation | None:
@@ -591,7 +667,8 @@ class Storage:
         """Change the given fields and return the new state.
 
         Fields: title, pinned, provider, model, system_prompt, temperature, max_tokens, draft,
-        current_leaf_id (a message of this conversation, or None), updated_at. ``updated_at`` is
+        current_leaf_id (a message of this conversation, or None), updated_at, tool_servers (a
+        sequence of names). ``updated_at`` is
         not changed unless given, so renaming, pinning or saving a draft does not reorder the list.
 
         Raises:
@@ -601,7 +678,12 @@ class Storage:
         unknown = set(fields) - _CONVERSATION_FIELDS
         if unknown:
             raise ValueError(f"Unknown conversation fields: {', '.join(sorted(unknown))}.")
-        values = {name: int(bool(v)) if name == "pinned" else v for name, v in fields.items()}
+        values: dict[str, Any] = {
+            name: int(bool(v)) if name == "pinned" else v for name, v in fields.items()
+        }
+        if "tool_servers" in values:
+            names = list(values["tool_servers"] or ())
+            values["tool_servers"] = json.dumps(names, ensure_ascii=False) if names else None
         with self._write() as db:
             leaf = values.get("current_leaf_id")
             if leaf is not None:
@@ -788,7 +870,8 @@ class Storage:
         """Change the given fields and return the new state.
 
         Fields: content, reasoning, model, provider, finish_reason, usage (a mapping or a
-        ``Usage``), ttft_ms, duration_ms, status, error.
+        ``Usage``), ttft_ms, duration_ms, status, error, tool_calls (a sequence of
+        :class:`ToolCall`).
 
         Raises:
             ValueError: an unknown field or status.
@@ -803,6 +886,8 @@ class Storage:
         if "usage" in values:
             usage_value = usage_dict(values["usage"])
             values["usage"] = None if usage_value is None else json.dumps(usage_value)
+        if "tool_calls" in values:
+            values["tool_calls"] = tool_calls_json(values["tool_calls"])
         with self._write() as db:
             if values:
                 assignments = ", ".join(f"{name} = :{name}" for name in values)
@@ -1065,14 +1150,15 @@ class Storage:
                 )
                 hits += found
                 if len(hits) < limit:
-                    # Files named like the query come after every message hit.
-                    file_offset = 0
+                    # Files named like the query, then tool calls, come after every message hit.
+                    extra_offset = 0
                     if not found:
                         passed = self._count_message_hits(db, match, conversation_id)
-                        file_offset = max(0, message_offset - passed)
-                    hits += self._file_hits(
-                        db, query, conversation_id, limit - len(hits), file_offset
-                    )
+                        extra_offset = max(0, message_offset - passed)
+                    wanted = extra_offset + limit - len(hits)
+                    extra = self._file_hits(db, query, conversation_id, wanted, 0)
+                    extra += self._tool_hits(db, query, conversation_id, wanted - len(extra))
+                    hits += extra[extra_offset:]
         return hits
 
     @staticmethod
@@ -1158,13 +1244,8 @@ class Storage:
         # Attachment names are few and short, so every word of the query is looked for inside
         # them (the bytes and the text sent stay out of any index). The caller has checked that
         # the query has a word (fts_query).
-        words = [
-            word.casefold()
-            for word in query.replace("\x00", " ").split()
-            if any(ch.isalnum() for ch in word)
-        ]
-        conditions = " AND ".join("casefold(a.name) LIKE ? ESCAPE '\\'" for _ in words)
-        patterns = [f"%{_like_escaped(word)}%" for word in words]
+        words = _query_words(query)
+        conditions, patterns = _holding_all("a.name", words)
         rows = db.execute(
             "SELECT m.conversation_id, m.id, c.title, a.name, m.role, m.created_at,"
             f" {_VERSIONS_OF_M}"
@@ -1176,6 +1257,32 @@ class Storage:
             (conversation_id, conversation_id, *patterns, limit, offset),
         ).fetchall()
         return [_message_hit(row, FILE_HIT_PREFIX + _highlighted(row[3], words)) for row in rows]
+
+    @staticmethod
+    def _tool_hits(
+        db: sqlite3.Connection, query: str, conversation_id: int | None, limit: int
+    ) -> list[SearchHit]:
+        # Few replies call tools, and their calls are rewritten while they run, so they are
+        # searched in their stored JSON rather than kept in the full-text index.
+        words = _query_words(query)
+        if limit <= 0 or not words:
+            return []
+        conditions, patterns = _holding_all("m.tool_calls", words)
+        rows = db.execute(
+            "SELECT m.conversation_id, m.id, c.title, m.tool_calls, m.role, m.created_at,"
+            f" {_VERSIONS_OF_M}"
+            " FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+            " WHERE m.tool_calls IS NOT NULL AND c.deleted_at IS NULL"
+            f" AND (? IS NULL OR m.conversation_id = ?) AND {conditions}"
+            " ORDER BY m.id DESC LIMIT ?",
+            (conversation_id, conversation_id, *patterns, limit),
+        ).fetchall()
+        hits = []
+        for row in rows:
+            snippet = _tool_snippet(tool_calls_from_json(row[3]), words)
+            if snippet is not None:
+                hits.append(_message_hit(row, snippet))
+        return hits
 
     # -- helpers -------------------------------------------------------------------------------
 

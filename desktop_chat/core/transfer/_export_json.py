@@ -5,7 +5,8 @@
     {"format": "desktop-chat-conversation", "version": 1,
      "conversation": {"id": 3, "title": ..., "current_leaf_id": 12, ...},
      "messages": [{"id": 10, "parent_id": null, "role": "user", ...,
-                   "attachments": [{"name": "shot.png", "sha256": "9f2c...", ...}]}, ...],
+                   "attachments": [{"name": "shot.png", "sha256": "9f2c...", ...}],
+                   "tool_calls": [{"call_id": "call_1", "name": "current_time", ...}]}, ...],
      "files": {"9f2c...": {"kind": "image", "mime": "image/png", "data": "<base64>",
                            "text": "", "pages": null, "width": 800, "height": 600}}}
 
@@ -30,7 +31,14 @@ from typing import Any
 from desktop_chat.core._json_values import has_type
 from desktop_chat.core.attachments.prepare import PreparedAttachment, restore
 from desktop_chat.core.errors import AttachmentError, ImportExportError
-from desktop_chat.core.history.models import ROLES, STATUSES, Attachment, Conversation, Message
+from desktop_chat.core.history.models import (
+    ROLES,
+    STATUSES,
+    Attachment,
+    Conversation,
+    Message,
+    tool_calls_from_values,
+)
 from desktop_chat.core.history.storage import NewAttachment
 from desktop_chat.core.history.timestamps import valid_seconds
 from desktop_chat.core.transfer._export_common import FileSource
@@ -285,6 +293,10 @@ def parse_own_json(document: Any, path: Path) -> ImportedConversation:
             raise ImportExportError(f"{path.name}: {where} has an unknown role.", path=path)
         if not isinstance(status, str) or status not in STATUSES:
             raise ImportExportError(f"{path.name}: {where} has an unknown status.", path=path)
+        calls = record.get("tool_calls", [])
+        if not isinstance(calls, list):
+            raise ImportExportError(f"{path.name}: {where} has invalid tool calls.", path=path)
+        fields["tool_calls"] = tool_calls_from_values(calls)
         messages[key] = ImportedMessage(
             key=key,
             parent_key=parent_key,
