@@ -25,7 +25,10 @@ The UI turns each into a sentence a user can act on; each carries what that sent
     ├── SettingsError                 the settings file cannot be read or written
     ├── SecretStoreError              the keyring refused (locked, prompt dismissed ...)
     ├── ImportExportError             a file to import or export is unusable: .path
-    └── AttachmentError               a file cannot be attached (too large, unreadable ...): .name
+    ├── AttachmentError               a file cannot be attached (too large, unreadable ...): .name
+    ├── ToolServerError               a tool server did not start, stopped or spoke no MCP: .server
+    │                                 .stderr_tail
+    └── ToolCallError                 one tool call timed out, was cancelled or failed: .reason
 
 No message, repr or attribute of any of these ever contains the API key: messages are built from the
 server's reply (where an echo of the key is masked) and the request's URL, never from its headers.
@@ -60,6 +63,8 @@ __all__ = [
     "StreamInterrupted",
     "StreamProblem",
     "StreamStalled",
+    "ToolCallError",
+    "ToolServerError",
     "UnexpectedResponseError",
 ]
 
@@ -259,3 +264,30 @@ class AttachmentError(DesktopChatError):
     def __init__(self, message: str, *, name: str = "") -> None:
         super().__init__(message)
         self.name = name
+
+
+class ToolServerError(DesktopChatError):
+    """A tool server (MCP) cannot be used: it did not start, it stopped, or it does not speak MCP.
+
+    Attributes:
+        server: the server's name as the user configured it.
+        stderr_tail: the last of what the server wrote to its error output ("" when none).
+    """
+
+    def __init__(self, message: str, *, server: str, stderr_tail: str = "") -> None:
+        super().__init__(message)
+        self.server = server
+        self.stderr_tail = stderr_tail
+
+
+class ToolCallError(DesktopChatError):
+    """One call of a tool ended without a result; the server itself may still be usable.
+
+    Attributes:
+        reason: ``"timeout"`` (it took longer than allowed), ``"cancelled"`` (the user stopped
+            it) or ``"failed"`` (the server answered with a protocol error).
+    """
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
