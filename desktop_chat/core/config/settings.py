@@ -24,6 +24,14 @@ from desktop_chat.core._files import atomic_write_text, copy_aside, set_aside
 from desktop_chat.core._json_values import has_type
 from desktop_chat.core.config.paths import settings_path
 from desktop_chat.core.config.providers import AUTH_STYLES, ProviderConfig, config_from_preset
+from desktop_chat.core.config.tool_servers import (
+    BUILTIN_SERVER,
+    DEFAULT_STEP_LIMIT,
+    DEFAULT_TOOL_TIMEOUT,
+    ToolServerConfig,
+    server_from_dict,
+    server_to_dict,
+)
 from desktop_chat.core.errors import SettingsError
 
 __all__ = [
@@ -65,6 +73,12 @@ def _default_providers() -> list[ProviderConfig]:
     return [config_from_preset("demo", provider_id=DEMO_PROVIDER_ID, name="Demo (offline)")]
 
 
+def _default_tool_servers() -> list[ToolServerConfig]:
+    # Off for new chats of real providers: many models refuse a request that offers tools. The
+    # demo's chats use it anyway (see ChatOptions.from_provider).
+    return [ToolServerConfig(BUILTIN_SERVER, enabled=False)]
+
+
 @dataclass(slots=True)
 class Settings:
     """Everything the user can set, except API keys and window geometry.
@@ -86,6 +100,9 @@ class Settings:
         max_image_side: attached images are scaled down to this longest side, in pixels.
         image_input: whether a model can see images, by ``"<provider id>/<model>"``: learned
             when a model refuses images, or set by the user. Models not named are assumed to.
+        tool_servers: the tool (MCP) servers set up, the built-in one first.
+        tool_timeout: seconds a tool call may run before it is stopped.
+        tool_step_limit: how many rounds of tool calls one reply may make.
         extra: fields this version does not know, kept to be written back unchanged.
     """
 
@@ -100,6 +117,9 @@ class Settings:
     proxy: str = ""
     max_image_side: int = DEFAULT_MAX_IMAGE_SIDE
     image_input: dict[str, bool] = field(default_factory=dict)
+    tool_servers: list[ToolServerConfig] = field(default_factory=_default_tool_servers)
+    tool_timeout: int = DEFAULT_TOOL_TIMEOUT
+    tool_step_limit: int = DEFAULT_STEP_LIMIT
     extra: dict[str, Any] = field(default_factory=dict)
 
     def provider(self, provider_id: str | None) -> ProviderConfig | None:
@@ -110,6 +130,18 @@ class Settings:
     def active_provider(self) -> ProviderConfig | None:
         """The active provider, or None when none is set up."""
         return self.provider(self.active_provider_id)
+
+    def tool_server(self, name: str) -> ToolServerConfig | None:
+        """Return the tool server with this name, or None."""
+        return next((s for s in self.tool_servers if s.name == name), None)
+
+    def replace_tool_server(self, server: ToolServerConfig) -> None:
+        """Put ``server`` in place of the one with its name (or add it last)."""
+        for index, known in enumerate(self.tool_servers):
+            if known.name == server.name:
+                self.tool_servers[index] = server
+                return
+        self.tool_servers.append(server)
 
     def sees_images(self, provider_id: str, model: str) -> bool:
         """Whether the model is believed to see images (True unless known otherwise)."""
@@ -228,6 +260,9 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
         proxy=settings.proxy,
         max_image_side=settings.max_image_side,
         image_input=dict(settings.image_input),
+        tool_servers=[server_to_dict(server) for server in settings.tool_servers],
+        tool_timeout=settings.tool_timeout,
+        tool_step_limit=settings.tool_step_limit,
     )
     return data
 
@@ -336,6 +371,9 @@ _KNOWN_FIELDS = frozenset(
         "proxy",
         "max_image_side",
         "image_input",
+        "tool_servers",
+        "tool_timeout",
+        "tool_step_limit",
     }
 )
 
@@ -401,6 +439,9 @@ def _settings_from_dict(data: dict[str, Any]) -> tuple[Settings, list[str]]:
             "max_image_side", defaults.max_image_side, *MAX_IMAGE_SIDE_RANGE
         ),
         image_input=_image_input(data.get("image_input", {}), invalid),
+        tool_servers=_tool_servers(data, invalid),
+        tool_timeout=read.integer("tool_timeout", DEFAULT_TOOL_TIMEOUT, 1, 3600),
+        tool_step_limit=read.integer("tool_step_limit", DEFAULT_STEP_LIMIT, 1, 100),
         extra={
             k: v
             for k, v in data.items()
@@ -418,6 +459,25 @@ def _image_input(raw: Any, invalid: list[str]) -> dict[str, bool]:
     if len(kept) != len(raw):
         invalid.append("image_input")
     return kept
+
+
+def _tool_servers(data: dict[str, Any], invalid: list[str]) -> list[ToolServerConfig]:
+    if "tool_servers" not in data:
+        return _default_tool_servers()
+    raw = data["tool_servers"]
+    if not isinstance(raw, list):
+        invalid.append("tool_servers")
+        return _default_tool_servers()
+    servers: list[ToolServerConfig] = []
+    for index, entry in enumerate(raw):
+        server = server_from_dict(entry)
+        if server is None or any(known.name == server.name for known in servers):
+            invalid.append(f"tool_servers[{index}]")
+            continue
+        servers.append(server)
+    if not any(server.builtin for server in servers):
+        servers.insert(0, _default_tool_servers()[0])
+    return servers
 
 
 def _unusable(path: Path, why: str, reason: str) -> SettingsLoad:
