@@ -17,7 +17,7 @@ from desktop_chat.core.history.models import (
     tool_calls_json,
 )
 from desktop_chat.core.history.storage import Storage
-from desktop_chat.core.transfer.export import to_json
+from desktop_chat.core.transfer.export import render_text, to_json
 from desktop_chat.core.transfer.importers import import_file
 
 CLOCK = ToolCall(
@@ -107,3 +107,31 @@ def test_json_export_and_import_carry_the_calls(store: Storage, tmp_path: Path) 
         exported.write_text(json.dumps(document))
         with pytest.raises(Exception, match="invalid tool calls"):
             import_file(copy, exported)
+
+
+def test_every_text_export_shows_the_calls_inert(store: Storage) -> None:
+    hostile = ToolCall(
+        "call_x",
+        "fetch<script>",
+        '{"url": "https://example.org"}',
+        "web",
+        "done",
+        "<img src=x onerror=alert(1)> **not bold**",
+        5,
+    )
+    conversation_id, _reply_id = _reply(store, CLOCK, hostile)
+    conversation = store.get_conversation(conversation_id)
+    assert conversation is not None
+    messages = store.conversation_messages(conversation_id)
+    markdown = render_text(conversation, messages, "md")
+    assert "**Tool current\\_time \\(demo\\-tools\\): done, 12 ms**" in markdown
+    assert '```json\n{\n  "timezone": "Europe/Paris"\n}\n```' in markdown
+    assert "```text\n2026-12-06 19:30:05 CET (Sunday)\n```" in markdown
+    text = render_text(conversation, messages, "txt")
+    assert "  Tool current_time (demo-tools): done, 12 ms" in text
+    assert "        2026-12-06 19:30:05 CET (Sunday)" in text
+    page = render_text(conversation, messages, "html")
+    assert "Tool fetch&lt;script&gt; (web): done, 5 ms" in page
+    assert "&lt;img src=x onerror=alert(1)&gt; **not bold**" in page
+    assert "<img src=x" not in page
+    assert "<script>" not in page

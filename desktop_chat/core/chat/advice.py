@@ -146,6 +146,11 @@ def ending_note(
         return _tr("The reply reached the length limit.")
     if reason == "content_filter":
         return _tr("The provider's content filter ended the reply.")
+    if reason == "tool_limit":
+        return _tr(
+            "The model kept asking for tools and reached the limit of rounds per reply; its "
+            "last calls did not run. Raise the limit in Settings → Tools, or ask again."
+        )
     if reason in ("tool_calls", "function_call"):
         return _tr("The model asked to use a tool, which this chat does not offer; nothing ran.")
     if reason and reason not in _ORDINARY_ENDINGS:

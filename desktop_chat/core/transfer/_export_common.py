@@ -3,6 +3,7 @@ files attached to messages (where their bytes come from, and safe names to write
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -11,7 +12,7 @@ from datetime import timezone
 from typing import Protocol
 
 from desktop_chat.core.attachments.prepare import clean_name, summary
-from desktop_chat.core.history.models import Attachment, Conversation, Message
+from desktop_chat.core.history.models import Attachment, Conversation, Message, ToolCall
 from desktop_chat.core.history.timestamps import stored_datetime
 
 __all__ = [
@@ -28,6 +29,8 @@ __all__ = [
     "role_label",
     "shown_path",
     "status_note",
+    "tool_call_heading",
+    "tool_call_parts",
     "version_label",
 ]
 
@@ -227,3 +230,20 @@ def close_open_fence(markdown: str) -> str:
         return markdown
     separator = "" if markdown.endswith("\n") else "\n"
     return f"{markdown}{separator}{open_marker}"
+
+
+def tool_call_heading(call: ToolCall) -> str:
+    """ "Tool current_time (demo-tools): done, 12 ms" for a call (its name is the model's)."""
+    server = f" ({call.server})" if call.server else ""
+    took = f", {call.duration_ms} ms" if call.duration_ms is not None else ""
+    status = {"cancelled": "stopped", "skipped": "not run"}.get(call.status, call.status)
+    return f"Tool {' '.join(call.name.split())}{server}: {status}{took}"
+
+
+def tool_call_parts(call: ToolCall) -> tuple[str, str]:
+    """A call's arguments (indented JSON when they are JSON) and its result, as exported."""
+    try:
+        arguments = json.dumps(json.loads(call.arguments), indent=2, ensure_ascii=False)
+    except ValueError:
+        arguments = call.arguments
+    return arguments or "{}", call.result

@@ -24,7 +24,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
 from pygments.lexers.special import TextLexer
 
-from desktop_chat.core.history.models import Conversation, Message
+from desktop_chat.core.history.models import Conversation, Message, ToolCall
 from desktop_chat.core.markdown._markdown_safety import builtin_lexer, formulas_in, safe_parser
 from desktop_chat.core.markdown.math import math_cache, typeset_missing
 from desktop_chat.core.transfer._export_common import (
@@ -36,6 +36,8 @@ from desktop_chat.core.transfer._export_common import (
     hidden_versions_note,
     role_label,
     status_note,
+    tool_call_heading,
+    tool_call_parts,
     version_label,
 )
 from desktop_chat.core.transfer._export_text import UNTITLED, markdown_to_text
@@ -83,6 +85,10 @@ figure.attachment img { max-width: 100%; height: auto; border-radius: 6px; }
 figure.attachment figcaption, ul.attachments { color: var(--muted); font-size: .85rem; }
 ul.contains-task-list { list-style: none; padding-left: 1.2rem; }
 details.thinking { margin: 0 0 .75rem; color: var(--muted); }
+.tool-call { margin: 0 0 .75rem; padding: .5rem .75rem; border: 1px solid var(--border);
+  border-radius: 6px; background: var(--code-bg); }
+.tool-heading { margin: 0 0 .25rem; font-size: .9rem; }
+.tool-call pre { padding: .25rem 0; }
 details.thinking summary { cursor: pointer; }
 a { color: var(--link); }
 pre, code { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace;
@@ -292,6 +298,20 @@ def _attachments_html(message: Message, files: FileSource | None, *, paged: bool
     return block
 
 
+def _tool_call_html(call: ToolCall) -> str:
+    """A tool call as a block of escaped text: what the model and the server wrote stays inert."""
+    arguments, result = tool_call_parts(call)
+    block = [
+        '<div class="tool-call">',
+        f'<p class="tool-heading"><strong>{html.escape(tool_call_heading(call))}</strong></p>',
+        f"<pre><code>{html.escape(arguments)}</code></pre>",
+    ]
+    if result:
+        block.append(f'<pre class="tool-result"><code>{html.escape(result)}</code></pre>')
+    block.append("</div>")
+    return "".join(block)
+
+
 def _message_html(
     message: Message,
     *,
@@ -316,6 +336,7 @@ def _message_html(
             parts.append(
                 f'<details class="thinking"><summary>Thinking</summary>{reasoning}</details>'
             )
+    parts += [_tool_call_html(call) for call in message.tool_calls]
     if message.content:
         content = markdown_fragment(message.content, inline_styles=paged, paged=paged)
         parts.append(f'<div class="content">{content}</div>')

@@ -23,6 +23,8 @@ from desktop_chat.core.transfer._export_common import (
     hidden_versions_note,
     role_label,
     status_note,
+    tool_call_heading,
+    tool_call_parts,
     version_label,
 )
 
@@ -96,6 +98,12 @@ def _message_section(
     if message.reasoning:
         reasoning = close_open_fence(message.reasoning)
         parts.append(f"<details><summary>Thinking</summary>\n\n{reasoning}\n\n</details>")
+    for call in message.tool_calls:
+        arguments, result = tool_call_parts(call)
+        parts.append(f"**{_escape_markdown(tool_call_heading(call))}**")
+        parts.append(fence(arguments, "json"))
+        if result:
+            parts.append(fence(result, "text"))
     if message.content.strip():
         parts.append(message_markdown(message).strip("\n"))
     parts.extend(_markdown_files(message, links))
@@ -216,6 +224,12 @@ def to_text(
         lines = [f"{_heading(message, entry.version)}:"]
         if message.reasoning:
             lines.append("  Thinking:\n" + _indent(markdown_to_text(message.reasoning)) + "\n")
+        for call in message.tool_calls:
+            arguments, result = tool_call_parts(call)
+            lines.append(f"  {tool_call_heading(call)}")
+            lines.append("    Arguments:\n" + _indent(_indent(arguments)))
+            if result:
+                lines.append("    Result:\n" + _indent(_indent(result)))
         if message.content:
             lines.append(message_text(message))
         for item in message.attachments:
