@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-import mcp_types as types
+from mcp import types
 
 from desktop_chat.core.tools.link import MAX_RESULT_CHARS, _result_text
 
