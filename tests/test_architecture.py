@@ -90,6 +90,7 @@ THREAD_STARTERS = {
     "core/history/recorder.py",  # saves a streaming reply through pauses
     "core/markdown/math.py",  # reads the formula typesetter's answers within a deadline
     "ui/workers/attacher.py",  # prepares attached files one at a time, off the GUI thread
+    "core/tools/link.py",  # one event loop per tool server, for the asynchronous MCP SDK
 }
 THREAD_NAMES = ("threading", "QThread", "QThreadPool", "ThreadPoolExecutor", "ThreadingHTTPServer")
 

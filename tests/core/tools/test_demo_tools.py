@@ -1,13 +1,16 @@
-"""The demo server's tools, in-process."""
+"""The demo server's tools, in-process, and over a real link."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 from mcp.server.mcpserver.exceptions import ToolError
 
 from desktop_chat.core.tools import demo_tools
+from desktop_chat.core.tools.link import ServerLink
+from tests.core.tools.conftest import demo_spec
 
 
 @pytest.mark.parametrize(
@@ -45,3 +48,25 @@ def test_current_time_in_utc_and_in_a_zone() -> None:
 def test_current_time_refuses_unknown_zones(zone: str) -> None:
     with pytest.raises(ToolError, match="is not a time zone"):
         demo_tools.current_time(zone)
+
+
+def test_the_demo_server_over_stdio(make_link: Callable[..., ServerLink]) -> None:
+    link = make_link(demo_spec())
+    tools = {tool.name: tool for tool in link.tools()}
+    assert set(tools) == {"current_time", "calculate"}
+    assert "IANA" in tools["current_time"].description
+    assert tools["calculate"].input_schema["required"] == ["expression"]
+    assert link.tools() == list(tools.values())  # listed once, then kept
+
+    result = link.call("calculate", {"expression": "6 * 7"}, timeout=30)
+    assert (result.text, result.is_error) == ("42", False)
+    result = link.call("current_time", {"timezone": "Europe/Paris"}, timeout=30)
+    assert not result.is_error
+    assert re.search(r"CES?T \(\w+day\)$", result.text)
+
+    wrong = link.call("current_time", {"timezone": "Mars/Base"}, timeout=30)
+    assert wrong.is_error
+    assert "“Mars/Base” is not a time zone" in wrong.text
+    wrong = link.call("calculate", {"expression": "import os"}, timeout=30)
+    assert wrong.is_error
+    assert "not an arithmetic expression" in wrong.text
