@@ -18,6 +18,7 @@ from desktop_chat.core.chat.options import ChatOptions
 from desktop_chat.core.chat.runner import TurnOutcome, run_turn
 from desktop_chat.core.chat.turns import send_turn
 from desktop_chat.core.client.api import ChatClient
+from desktop_chat.core.history.models import ToolCall
 from desktop_chat.core.history.storage import Storage
 from desktop_chat.core.transfer.export import write_export
 from tests.scripted_server import (
@@ -50,6 +51,9 @@ class Progress:
 
     def on_record_failed(self, message: str) -> None:
         self.record_failures.append(message)
+
+    def on_tool_call(self, call: ToolCall) -> None:
+        raise AssertionError(f"no tools were offered, yet {call.name} was called")
 
 
 def _letters(text: str) -> str:

@@ -1,4 +1,4 @@
-"""A chat's own request settings: provider, model, system prompt, temperature and length limit.
+"""A chat's own request settings: provider, model, prompt, temperature, length and tool servers.
 
 A new chat copies its provider's defaults once; from then on the chat keeps its own values, so
 changing a provider's defaults never rewrites a chat that exists. Every turn reads them from the
@@ -12,6 +12,7 @@ from typing import Any
 
 from desktop_chat.core.config.providers import ProviderConfig
 from desktop_chat.core.config.settings import Settings
+from desktop_chat.core.config.tool_servers import BUILTIN_SERVER
 from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.core.history.models import Conversation
 
@@ -32,6 +33,7 @@ class ChatOptions:
         system_prompt: sent first with every request ("" for none).
         temperature: the sampling temperature, or None for the server's default.
         max_tokens: the reply length limit, or None for the server's default.
+        tool_servers: the tool servers whose tools the model may call (none: no tools offered).
     """
 
     provider_id: str
@@ -39,16 +41,29 @@ class ChatOptions:
     system_prompt: str = ""
     temperature: float | None = None
     max_tokens: int | None = None
+    tool_servers: tuple[str, ...] = ()
 
     @classmethod
-    def from_provider(cls, provider: ProviderConfig) -> ChatOptions:
-        """The options a new chat takes from ``provider``'s defaults."""
+    def from_provider(
+        cls, provider: ProviderConfig, settings: Settings | None = None
+    ) -> ChatOptions:
+        """The options a new chat takes from ``provider``'s defaults and ``settings``' servers.
+
+        A new chat uses the tool servers enabled in Settings; the demo's chats also use the
+        built-in one, so the demo can show tools without any setting up.
+        """
+        servers: list[str] = []
+        if settings is not None:
+            servers = [server.name for server in settings.tool_servers if server.enabled]
+            if provider.preset.is_demo and BUILTIN_SERVER not in servers:
+                servers.insert(0, BUILTIN_SERVER)
         return cls(
             provider.id,
             provider.model,
             provider.system_prompt,
             provider.temperature,
             provider.max_tokens,
+            tuple(servers),
         )
 
     @classmethod
@@ -60,6 +75,7 @@ class ChatOptions:
             conversation.system_prompt,
             conversation.temperature,
             conversation.max_tokens,
+            conversation.tool_servers,
         )
 
     def with_changes(self, **changes: Any) -> ChatOptions:
@@ -83,6 +99,7 @@ class ChatOptions:
             "system_prompt": self.system_prompt,
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
+            "tool_servers": self.tool_servers,
         }
 
 
@@ -99,7 +116,7 @@ def options_for(conversation: Conversation | None, settings: Settings) -> ChatOp
         if settings.provider(conversation.provider) is not None or active is None:
             return own
         return own.with_changes(provider_id=active.id, model=active.model)
-    return None if active is None else ChatOptions.from_provider(active)
+    return None if active is None else ChatOptions.from_provider(active, settings)
 
 
 def provider_for(options: ChatOptions, settings: Settings) -> ProviderConfig:

@@ -15,11 +15,17 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from desktop_chat.core.chat.turns import CANCELLED_REASON, Turn
+from desktop_chat.core.chat.toolbox import Toolbox, pieces_to_calls
+from desktop_chat.core.chat.turns import (
+    CANCELLED_REASON,
+    TOOL_LIMIT_REASON,
+    Turn,
+    step_messages,
+)
 from desktop_chat.core.client.api import (
     Cancelled,
     ChatClient,
@@ -27,12 +33,21 @@ from desktop_chat.core.client.api import (
     EchoMasker,
     Finished,
     ReasoningDelta,
+    ToolCallDelta,
     Usage,
 )
-from desktop_chat.core.errors import ApiError, DesktopChatError, StreamProblem
+from desktop_chat.core.errors import ApiError, DesktopChatError, StorageError, StreamProblem
+from desktop_chat.core.history.models import ToolCall
 from desktop_chat.core.history.recorder import PeriodicFlush, ReplyRecorder
 
-__all__ = ["CANCELLED_REASON", "TurnOutcome", "TurnProgress", "run_turn", "unsent_outcome"]
+__all__ = [
+    "CANCELLED_REASON",
+    "TOOL_LIMIT_REASON",
+    "TurnOutcome",
+    "TurnProgress",
+    "run_turn",
+    "unsent_outcome",
+]
 
 
 class TurnProgress(Protocol):
@@ -46,6 +61,9 @@ class TurnProgress(Protocol):
 
     def on_record_failed(self, message: str) -> None:
         """The reply could not be saved (the stream goes on)."""
+
+    def on_tool_call(self, call: ToolCall) -> None:
+        """A tool call was asked for, or changed status (asking, running, done ...)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +120,9 @@ class _Run:
         self.usage: Usage | None = None
         self.reason = ""
         self.save_problem: str | None = None
+        self.calls: list[ToolCall] = []
+        # Where the text of the current step of tool calls begins (a continued prefix was sent).
+        self.step_start = len(turn.prefix)
         self.recorder: ReplyRecorder | None = None
         if database is not None:
             try:
@@ -126,6 +147,26 @@ class _Run:
             self.reasoning_parts.append(text)
             self.record(ReplyRecorder.on_reasoning, text)
             self.progress.on_reasoning(text)
+
+    @property
+    def text_length(self) -> int:
+        """How many characters of the reply have arrived (and were passed on)."""
+        return sum(map(len, self.parts))
+
+    def set_call(self, call: ToolCall) -> None:
+        """Add or update a tool call, save the reply's calls at once, and report it."""
+        for index, known in enumerate(self.calls):
+            if known.call_id == call.call_id and known.step == call.step:
+                self.calls[index] = call
+                break
+        else:
+            self.calls.append(call)
+        if self.recorder is not None:
+            try:
+                self.recorder.record_tool_calls(self.calls)
+            except DesktopChatError as error:
+                self.check_saving(StorageError(error.message))
+        self.progress.on_tool_call(call)
 
     def record(self, method: Callable[[ReplyRecorder, str], None], text: str) -> None:
         if self.recorder is None:
@@ -192,18 +233,27 @@ def run_turn(
     *,
     database: Path | None,
     cancel: threading.Event,
+    tools: Toolbox | None = None,
 ) -> TurnOutcome:
     """Stream ``turn``'s reply through ``client`` and record it in ``database``.
 
     Setting ``cancel`` (from any thread) ends the reply within a fraction of a second with the
     reason :data:`CANCELLED_REASON`; the text so far is kept. The client is closed at the end.
     Never raises for a failed request: the error is in the outcome, its ``partial_text`` set.
+
+    With ``tools``, the model is offered them; when a completion asks for tools, the calls run
+    (asking the user as the toolbox says), their results are added and the next completion is
+    streamed into the same reply, until one answers without tools, the user stops, or the
+    toolbox's step limit is reached (the reason is then :data:`TOOL_LIMIT_REASON`).
     """
     run = _Run(turn, database, progress, client)
     with contextlib.ExitStack() as flushing:
         if run.recorder is not None:
             flushing.enter_context(PeriodicFlush(run.recorder))
-        return _stream(run, turn, client, cancel)
+        try:
+            return _stream(run, turn, client, cancel, tools)
+        finally:
+            client.close()
 
 
 def _stream(
@@ -211,32 +261,99 @@ def _stream(
     turn: Turn,
     client: ChatClient,
     cancel: threading.Event,
+    tools: Toolbox | None,
 ) -> TurnOutcome:
+    messages = list(turn.messages)
+    params = dict(turn.params)
     try:
-        for event in client.stream_chat(turn.model, turn.messages, cancel=cancel, **turn.params):
-            if isinstance(event, ContentDelta):
-                run.first_token()
-                run.deltas += 1
-                run.content(run.content_echo.feed(event.text))
-            elif isinstance(event, ReasoningDelta):
-                run.first_token()
-                run.reasoning(run.reasoning_echo.feed(event.text))
-            elif isinstance(event, Usage):
-                run.usage = event
-            elif isinstance(event, Finished):
-                run.reason = run.content_echo.mask(event.reason)
-            elif isinstance(event, Cancelled):
+        if tools is not None and (definitions := tools.definitions()):
+            params["tools"] = definitions
+        step = 0
+        while True:
+            pieces = _complete(run, client, (turn.model, messages, params), cancel)
+            if not pieces or tools is None or cancel.is_set():
                 break
+            # What was held back in case it began the key belongs before the calls.
+            run.content(run.content_echo.flush())
+            calls = pieces_to_calls(pieces, step, run.text_length)
+            if step >= tools.step_limit:
+                for call in calls:
+                    run.set_call(replace(call, status="skipped", result=_limit_note(tools)))
+                run.reason = TOOL_LIMIT_REASON
+                break
+            text = "".join(run.parts)
+            step_text, run.step_start = text[run.step_start :], len(text)
+            messages += step_messages(step_text, _run_calls(run, calls, tools, cancel))
+            if cancel.is_set():
+                run.reason = CANCELLED_REASON  # not "tool_calls": the model is not asked again
+                break
+            run.reason = ""
+            step += 1
     except ApiError as error:
         return run.outcome(error)
     except Exception as error:  # noqa: BLE001 - a bug must end the reply with its text saved
         problem = ApiError(f"Unexpected problem: {type(error).__name__}: {error}")
         return run.outcome(problem)
-    finally:
-        client.close()
     if cancel.is_set() and not run.reason:
         run.reason = CANCELLED_REASON
     return run.outcome(None)
+
+
+def _complete(
+    run: _Run,
+    client: ChatClient,
+    request: tuple[str, list[dict[str, Any]], dict[str, Any]],
+    cancel: threading.Event,
+) -> dict[int, list[str]]:
+    """Stream one completion (model, messages, further fields) into the reply; return the tool
+    calls it asked for, in pieces."""
+    model, messages, params = request
+    pieces: dict[int, list[str]] = {}
+    for event in client.stream_chat(model, messages, cancel=cancel, **params):
+        if isinstance(event, ContentDelta):
+            run.first_token()
+            run.deltas += 1
+            run.content(run.content_echo.feed(event.text))
+        elif isinstance(event, ReasoningDelta):
+            run.first_token()
+            run.reasoning(run.reasoning_echo.feed(event.text))
+        elif isinstance(event, ToolCallDelta):
+            run.first_token()
+            piece = pieces.setdefault(event.index, ["", "", ""])
+            piece[0] = piece[0] or (event.id or "")
+            piece[1] = piece[1] or (event.name or "")
+            piece[2] += event.arguments
+        elif isinstance(event, Usage):
+            run.usage = event
+        elif isinstance(event, Finished):
+            run.reason = run.content_echo.mask(event.reason)
+        elif isinstance(event, Cancelled):
+            break
+    return pieces
+
+
+def _run_calls(
+    run: _Run, calls: list[ToolCall], tools: Toolbox, cancel: threading.Event
+) -> list[ToolCall]:
+    """Run a step's calls one after another; after a stop, the rest are marked stopped."""
+    for call in calls:
+        run.set_call(call)
+    finished = []
+    for call in calls:
+        if cancel.is_set():
+            done = replace(call, status="cancelled", result="The call was stopped before it ran.")
+        else:
+            done = tools.run(call, cancel, run.set_call)
+        run.set_call(done)
+        finished.append(done)
+    return finished
+
+
+def _limit_note(tools: Toolbox) -> str:
+    return (
+        f"Not run: this reply reached its limit of {tools.step_limit} rounds of tool calls "
+        "(Settings → Tools)."
+    )
 
 
 def unsent_outcome(

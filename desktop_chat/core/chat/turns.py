@@ -17,13 +17,14 @@ from desktop_chat.core.attachments.parts import file_part, image_part, text_part
 from desktop_chat.core.attachments.prepare import check_message
 from desktop_chat.core.chat.options import ChatOptions, UnsendableError
 from desktop_chat.core.chat.titles import first_line_title
-from desktop_chat.core.history.models import Message
+from desktop_chat.core.history.models import Message, ToolCall
 from desktop_chat.core.history.storage import NewAttachment, Storage
 
 __all__ = [
     "CANCELLED_REASON",
     "CONTINUE_PROMPT",
     "LATEST",
+    "TOOL_LIMIT_REASON",
     "Turn",
     "can_continue",
     "content_of",
@@ -31,6 +32,8 @@ __all__ = [
     "regenerate_turn",
     "request_messages",
     "send_turn",
+    "step_messages",
+    "tool_turn_messages",
 ]
 
 #: Sent to the model (not shown, not saved) after the kept part of a reply it should continue.
@@ -39,6 +42,8 @@ CONTINUE_PROMPT = "Continue exactly where your previous reply stopped, without r
 LATEST = -1
 #: The finish reason of a reply the user stopped.
 CANCELLED_REASON = "cancelled"
+#: The finish reason of a reply that asked for tools after its last allowed step.
+TOOL_LIMIT_REASON = "tool_limit"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,10 +96,52 @@ def request_messages(storage: Storage, user: Message, system_prompt: str) -> lis
     if system_prompt.strip():
         messages.append({"role": "system", "content": system_prompt})
     for message in storage.path_to(user.id):
+        if message.role == "assistant" and message.tool_calls:
+            messages += tool_turn_messages(message.content, message.tool_calls)
+            continue
         if message.role == "system" or (message.role == "assistant" and not message.content):
             continue
         messages.append({"role": message.role, "content": content_of(storage, message)})
     return messages
+
+
+def tool_turn_messages(content: str, calls: Sequence[ToolCall]) -> list[dict[str, Any]]:
+    """A reply that called tools, as the API's messages: each step (see :func:`step_messages`)
+    with the text that came before it, then the text after the last step."""
+    messages: list[dict[str, Any]] = []
+    steps: dict[int, list[ToolCall]] = {}
+    for call in calls:
+        steps.setdefault(call.step, []).append(call)
+    done = 0
+    for step_calls in steps.values():
+        at = max(done, min(step_calls[0].text_at, len(content)))
+        messages += step_messages(content[done:at], step_calls)
+        done = at
+    if content[done:]:
+        messages.append({"role": "assistant", "content": content[done:]})
+    return messages
+
+
+def step_messages(text: str, calls: Sequence[ToolCall]) -> list[dict[str, Any]]:
+    """One step of tool calls: the assistant's message asking for them (with the text that came
+    with it), then one ``tool`` message with each call's result."""
+    asked = {
+        "role": "assistant",
+        "content": text or None,
+        "tool_calls": [
+            {
+                "id": call.call_id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": call.arguments or "{}"},
+            }
+            for call in calls
+        ],
+    }
+    results = [
+        {"role": "tool", "tool_call_id": call.call_id, "content": call.model_result()}
+        for call in calls
+    ]
+    return [asked, *results]
 
 
 def can_continue(message: Message) -> bool:

@@ -13,12 +13,18 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from desktop_chat.core.errors import StorageError
 from desktop_chat.core.history import _claims, _schema
-from desktop_chat.core.history.models import STATUSES, UsageInput, usage_dict
+from desktop_chat.core.history.models import (
+    STATUSES,
+    ToolCall,
+    UsageInput,
+    tool_calls_json,
+    usage_dict,
+)
 
 __all__ = ["DEFAULT_INTERVAL", "PeriodicFlush", "ReplyRecorder"]
 
@@ -83,6 +89,22 @@ class ReplyRecorder:
     def on_reasoning(self, text: str) -> None:
         """Add a piece of reasoning text; writes if the interval since the last write has passed."""
         self._add(self._reasoning, text)
+
+    def record_tool_calls(self, calls: Sequence[ToolCall]) -> None:
+        """Write the reply's tool calls, with its text so far, at once: a call is a step taken.
+
+        Raises:
+            StorageError: the write failed (the stream can go on).
+        """
+        with self._lock:
+            if self._finished:
+                raise ValueError("This reply was already finished.")
+            self._last_write = self._clock()
+            self._write(
+                "UPDATE messages SET content = ?, reasoning = ?, tool_calls = ? WHERE id = ?",
+                (self.content, self.reasoning, tool_calls_json(calls), self.message_id),
+            )
+            self._dirty = False
 
     def flush(self) -> None:
         """Write what was received now, if anything is unwritten (e.g. when the stream stalls)."""

@@ -17,6 +17,7 @@ from desktop_chat.core.chat.runner import TurnOutcome, run_turn
 from desktop_chat.core.chat.turns import Turn, continue_turn, regenerate_turn, send_turn
 from desktop_chat.core.client.api import ChatClient
 from desktop_chat.core.errors import AttachmentError, ImagesNotSupportedError
+from desktop_chat.core.history.models import ToolCall
 from desktop_chat.core.history.storage import Storage
 from tests.attachment_files import pdf, png
 from tests.scripted_server import ScriptedServer, json_reply, sse_reply
@@ -53,6 +54,9 @@ class _Quiet:
 
     def on_record_failed(self, message: str) -> None:
         raise AssertionError(message)
+
+    def on_tool_call(self, call: ToolCall) -> None:
+        raise AssertionError(f"no tools were offered, yet {call.name} was called")
 
 
 def _run(turn: Turn, server: ScriptedServer, database: Path) -> TurnOutcome:

@@ -12,6 +12,7 @@ from desktop_chat.core.chat.runner import CANCELLED_REASON, TurnOutcome, run_tur
 from desktop_chat.core.chat.turns import Turn, continue_turn, send_turn
 from desktop_chat.core.client.api import ChatClient
 from desktop_chat.core.errors import StreamInterrupted
+from desktop_chat.core.history.models import ToolCall
 from desktop_chat.core.history.storage import Storage
 from tests.scripted_server import ScriptedServer, sse_reply
 
@@ -38,6 +39,9 @@ class Progress:
 
     def on_record_failed(self, message: str) -> None:
         self.record_failures.append(message)
+
+    def on_tool_call(self, call: ToolCall) -> None:
+        raise AssertionError(f"no tools were offered, yet {call.name} was called")
 
 
 def _run(turn: Turn, server: ScriptedServer, database: Path, progress: Progress) -> TurnOutcome:

@@ -18,6 +18,7 @@ from desktop_chat.core.chat.runner import run_turn
 from desktop_chat.core.chat.turns import send_turn
 from desktop_chat.core.client.api import ChatClient
 from desktop_chat.core.history import _schema
+from desktop_chat.core.history.models import ToolCall
 from desktop_chat.core.history.storage import Storage
 from tests.scripted_server import ScriptedServer, sse_reply
 
@@ -45,6 +46,9 @@ class Progress:
 
     def on_record_failed(self, message: str) -> None:
         self.failures.append((len(self.content), message))
+
+    def on_tool_call(self, call: ToolCall) -> None:
+        raise AssertionError(f"no tools were offered, yet {call.name} was called")
 
 
 @pytest.fixture
