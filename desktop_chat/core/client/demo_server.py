@@ -6,6 +6,10 @@ rendering and storage, with no account and no network. ``GET /v1/models`` lists 
 user's last message, streamed as ``chat.completion.chunk`` events at a readable pace (or as one
 JSON completion when ``stream`` is false). ``max_tokens`` cuts the reply (finish reason
 ``length``) as a real server would.
+
+When the request offers the built-in server's tools, the demo calls them the way a model does:
+asked for the time it calls ``current_time``, given a sum it calls ``calculate`` (finish reason
+``tool_calls``), and once the results come back it answers with them.
 """
 
 from __future__ import annotations
@@ -22,7 +26,14 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["DEMO_MODEL", "DemoServer", "demo_reply", "split_into_deltas"]
+__all__ = [
+    "DEMO_MODEL",
+    "DemoServer",
+    "demo_answer_to_results",
+    "demo_reply",
+    "demo_tool_call",
+    "split_into_deltas",
+]
 
 DEMO_MODEL = "demo"
 DELTAS_PER_SECOND = 40.0
@@ -57,6 +68,52 @@ def demo_reply(user_text: str) -> str:
         "```\n\n"
         "To talk to a real model, open **Settings** and add a provider such as OpenAI, "
         "or a server on this computer such as Ollama or LM Studio."
+    )
+
+
+_TIME_QUESTION = re.compile(r"\b(time|clock|date|day is it)\b", re.IGNORECASE)
+_SUM = re.compile(r"\d[\d\s.]*(?:[-+*/%^×÷][\s(]*\d[\d\s.)]*)+")
+
+
+_TOOLS_TIP = (
+    "\n\nTools are on in this chat: ask *what time is it?* or *what is 12 × 7?* and the demo "
+    "asks to run one of the built-in tools."
+)
+
+
+def demo_tool_call(user_text: str, offered: set[str]) -> tuple[str, str] | None:
+    """The tool the demo calls for ``user_text`` (name, JSON arguments), or None."""
+    if "current_time" in offered and _TIME_QUESTION.search(user_text):
+        return "current_time", "{}"
+    found = _SUM.search(user_text)
+    if "calculate" in offered and found:
+        expression = found.group().strip().replace("×", "*").replace("÷", "/").replace("^", "**")
+        return "calculate", json.dumps({"expression": expression})
+    return None
+
+
+def demo_answer_to_results(messages: list[Any]) -> str | None:
+    """The demo's answer when the conversation ends with tool results, else None."""
+    results = []
+    for message in reversed(messages):
+        if not isinstance(message, dict) or message.get("role") != "tool":
+            break
+        results.append(str(message.get("content", "")))
+    if not results:
+        return None
+    lines = []
+    for result in reversed(results):
+        shown = " ".join(result.split())[:_QUOTE_LIMIT]
+        if result.startswith("Error: the user declined"):
+            lines.append("You declined to run the tool, so I answer without it.")
+        elif result.startswith("Error:"):
+            lines.append(f"The tool did not give an answer: {shown}")
+        else:
+            lines.append(f"The tool answered: **{shown}**")
+    return (
+        "\n\n".join(lines)
+        + "\n\nThat came from the demo tool server that ships with Desktop Chat, run with your "
+        "permission. Real models call tools the same way."
     )
 
 
@@ -223,8 +280,16 @@ class _CompletionRequest:
         self.include_usage = isinstance(options, dict) and options.get("include_usage") is True
         self.id = "chatcmpl-demo-" + uuid.uuid4().hex[:16]
         self.created = int(time.time())
-        deltas = split_into_deltas(demo_reply(_last_user_text(messages)))
-        self.finish_reason = "stop"
+        offered = _offered_tools(body.get("tools"))
+        answer = demo_answer_to_results(messages) if offered else None
+        self.tool_call = (
+            None if answer is not None else demo_tool_call(_last_user_text(messages), offered)
+        )
+        reply = answer if answer is not None else demo_reply(_last_user_text(messages))
+        if answer is None and "current_time" in offered:
+            reply += _TOOLS_TIP
+        deltas = [] if self.tool_call is not None else split_into_deltas(reply)
+        self.finish_reason = "stop" if self.tool_call is None else "tool_calls"
         if max_tokens is not None and len(deltas) > max_tokens:
             deltas = deltas[:max_tokens]
             self.finish_reason = "length"
@@ -252,11 +317,35 @@ class _CompletionRequest:
         """The JSON payloads of the event stream, without the final ``[DONE]``."""
         role = {"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}
         yield self._chunk([role])
+        if self.tool_call is not None:
+            name, arguments = self.tool_call
+            call = {"index": 0, "id": self.id + "-call", "type": "function"}
+            # The name first, the arguments in two pieces: as models stream them.
+            pieces: list[dict[str, Any]] = [{**call, "function": {"name": name, "arguments": ""}}]
+            half = len(arguments) // 2
+            pieces += [
+                {"index": 0, "function": {"arguments": arguments[:half]}},
+                {"index": 0, "function": {"arguments": arguments[half:]}},
+            ]
+            for piece in pieces:
+                choice = {"index": 0, "delta": {"tool_calls": [piece]}, "finish_reason": None}
+                yield self._chunk([choice])
         for delta in self.deltas:
             yield self._chunk([{"index": 0, "delta": {"content": delta}, "finish_reason": None}])
         yield self._chunk([{"index": 0, "delta": {}, "finish_reason": self.finish_reason}])
         if self.include_usage:
             yield self._chunk([], usage=self.usage)
+
+    def _message(self) -> dict[str, Any]:
+        if self.tool_call is None:
+            return {"role": "assistant", "content": "".join(self.deltas)}
+        name, arguments = self.tool_call
+        call = {"id": self.id + "-call", "type": "function"}
+        return {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{**call, "function": {"name": name, "arguments": arguments}}],
+        }
 
     def completion(self) -> dict[str, Any]:
         """The non-streaming ``chat.completion`` object."""
@@ -268,12 +357,24 @@ class _CompletionRequest:
             "choices": [
                 {
                     "index": 0,
-                    "message": {"role": "assistant", "content": "".join(self.deltas)},
+                    "message": self._message(),
                     "finish_reason": self.finish_reason,
                 }
             ],
             "usage": self.usage,
         }
+
+
+def _offered_tools(tools: object) -> set[str]:
+    """The names of the functions a request offers."""
+    if not isinstance(tools, list):
+        return set()
+    names = set()
+    for tool in tools:
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if isinstance(function, dict) and isinstance(function.get("name"), str):
+            names.add(function["name"])
+    return names
 
 
 class _ActiveRequests:
