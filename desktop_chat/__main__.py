@@ -14,7 +14,7 @@ from pathlib import Path
 
 import desktop_chat
 
-COMMANDS = ("list", "export", "import", "provider", "send")
+COMMANDS = ("list", "export", "import", "provider", "mcp", "send")
 
 
 _OURS = ("-h", "--help", "--version")
@@ -80,6 +80,32 @@ def build_parser() -> argparse.ArgumentParser:
     providers_parser = provider_commands.add_parser("list", help="list the providers")
     providers_parser.add_argument("--json", action="store_true", help="print JSON")
 
+    mcp_parser = commands.add_parser("mcp", help="add or list tool (MCP) servers")
+    mcp_commands = mcp_parser.add_subparsers(dest="mcp_command", metavar="ACTION", required=True)
+    mcp_add = mcp_commands.add_parser(
+        "add",
+        help="add a tool server: NAME -- COMMAND [ARGS...] starts a program, NAME --url URL "
+        "reaches one over HTTP",
+        usage="desktop-chat mcp add NAME [options] (-- COMMAND [ARGS...] | --url URL)",
+    )
+    mcp_add.add_argument("name", metavar="NAME")
+    mcp_add.set_defaults(server_command=[])
+    mcp_add.add_argument("--url", metavar="URL", help="a Streamable HTTP server's address")
+    mcp_add.add_argument(
+        "--env", action="append", default=[], metavar="NAME=VALUE", help="for the program"
+    )
+    mcp_add.add_argument("--cwd", metavar="FOLDER", help="the folder the program starts in")
+    mcp_add.add_argument(
+        "--header", action="append", default=[], metavar="NAME=VALUE", help="for --url"
+    )
+    mcp_add.add_argument(
+        "--bearer-token-stdin",
+        action="store_true",
+        help="read a bearer token from standard input and keep it in the system keyring",
+    )
+    mcp_list = mcp_commands.add_parser("list", help="list the tool servers")
+    mcp_list.add_argument("--json", action="store_true", help="print JSON")
+
     send_parser = commands.add_parser(
         "send", help="send a message and print the reply as it streams"
     )
@@ -95,6 +121,16 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="FILE",
         help="attach an image, a PDF or a text file (may be given several times)",
+    )
+    send_parser.add_argument(
+        "--tools",
+        metavar="NAME[,NAME]",
+        help="the tool servers the model may use (saved with the conversation)",
+    )
+    send_parser.add_argument(
+        "--approve-all",
+        action="store_true",
+        help="run every tool call without asking (otherwise calls that need approval are refused)",
     )
     send_parser.add_argument("message", metavar="MESSAGE", help='the message, or "-" for stdin')
     return parser
@@ -122,9 +158,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop_chat.core.markdown._math_child import main as typeset  # noqa: PLC0415
 
         return typeset()
+    if arguments == ["--run-demo-tools"]:
+        # The built-in tool server, in a frozen app that has no "python -m" (see core.chat).
+        from desktop_chat.core.tools.demo_tools import main as serve_tools  # noqa: PLC0415
+
+        serve_tools([])
+        return 0
     # Qt consumes its own options (-platform, -style ...), which all start with a dash.
     if arguments and (not arguments[0].startswith("-") or arguments[0] in _OURS):
+        # Everything after "--" is the server's command line, options included.
+        server_command: list[str] = []
+        if arguments[:2] == ["mcp", "add"] and "--" in arguments:
+            cut = arguments.index("--")
+            arguments, server_command = arguments[:cut], arguments[cut + 1 :]
         options = build_parser().parse_args(arguments)
+        if server_command:
+            options.server_command = server_command
         if options.command is not None:
             # Imported here: keeps Qt, and the command code, out of the window's start-up.
             from desktop_chat.cli.commands import run_command  # noqa: PLC0415

@@ -27,6 +27,7 @@ __all__ = [
     "add_provider",
     "find_provider",
     "list_providers",
+    "load_for_change",
     "read_key",
 ]
 
@@ -38,7 +39,12 @@ class CommandError(DesktopChatError):
     """A command cannot do what it was asked; the message says why."""
 
 
-def _load() -> Settings:
+def load_for_change() -> Settings:
+    """The settings, refused when the file is unreadable: a save would replace the user's file.
+
+    Raises:
+        CommandError: the file cannot be read.
+    """
     loaded = load_settings()
     if loaded.problem is not None and loaded.set_aside is None:
         # Unreadable (not moved aside): writing now would replace the user's file.
@@ -97,7 +103,7 @@ def add_provider(options: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> 
     problem = base_url_problem(base_url)
     if problem is not None:
         raise CommandError(problem)
-    settings = _load()
+    settings = load_for_change()
     # Saved as a change to what was read, so a window open meanwhile keeps its own changes.
     settings_file = SettingsFile(settings)
     if any(p.name.strip().casefold() == name.casefold() for p in settings.providers):
@@ -119,7 +125,7 @@ def add_provider(options: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> 
 
 def list_providers(as_json: bool, stdout: TextIO) -> None:
     """Print the providers set up, the one new chats use marked."""
-    settings = _load()
+    settings = load_for_change()
     rows = [
         {
             "id": provider.id,

@@ -3,9 +3,11 @@
 The reply's text goes to stdout as it arrives, flushed per delta; the conversation's id is the
 first line on stderr, then any error, worded as the window words it. The turn is saved exactly as
 the window saves it (the partial text too), so the conversation opens in the window. Ctrl+C
-stops the reply and keeps what arrived. Files given with ``--attach`` go through the window's
-rules (kinds, limits, image scaling); a file that cannot be attached stops the command before
-anything is written or sent.
+stops the reply and keeps what arrived. With ``--tools`` the model may call those servers' tools;
+each finished call is a line on stderr, and a call that needs approval is refused unless
+``--approve-all`` is given (there is no one to ask). Files given with ``--attach`` go through the
+window's rules (kinds, limits, image scaling); a file that cannot be attached stops the command
+before anything is written or sent.
 """
 
 from __future__ import annotations
@@ -20,11 +22,14 @@ from types import FrameType
 from typing import TextIO
 
 from desktop_chat.cli.providers import CommandError, find_provider
+from desktop_chat.cli.tools import tool_servers_named
 from desktop_chat.core.attachments.prepare import check_message, prepare_file
 from desktop_chat.core.chat.advice import describe_error, ending_note
 from desktop_chat.core.chat.connection import open_client
 from desktop_chat.core.chat.options import ChatOptions, options_for
 from desktop_chat.core.chat.runner import CANCELLED_REASON, run_turn
+from desktop_chat.core.chat.tool_links import ToolLinks
+from desktop_chat.core.chat.toolbox import OfferedTool, Toolbox
 from desktop_chat.core.chat.turns import send_turn
 from desktop_chat.core.client.demo_server import DemoServer
 from desktop_chat.core.config.paths import database_path
@@ -32,6 +37,7 @@ from desktop_chat.core.config.secrets import SecretStore
 from desktop_chat.core.config.settings import Settings, load_settings
 from desktop_chat.core.config.settings_file import SettingsFile
 from desktop_chat.core.errors import ImagesNotSupportedError, SettingsError
+from desktop_chat.core.history.models import ToolCall
 from desktop_chat.core.history.storage import Storage
 
 __all__ = ["EXIT_STOPPED", "MAX_MESSAGE_CHARS", "read_message", "send"]
@@ -79,6 +85,59 @@ class _Printer:
     def on_record_failed(self, message: str) -> None:
         print(f"desktop-chat: {message}", file=self._stderr, flush=True)
 
+    def on_tool_call(self, call: ToolCall) -> None:
+        if call.finished:
+            print(f"desktop-chat: {tool_call_line(call)}", file=self._stderr, flush=True)
+
+
+def tool_call_line(call: ToolCall) -> str:
+    """One line on a finished tool call (the tool's output is untrusted: one line, cut)."""
+    where = f" on {call.server}" if call.server else ""
+    took = f" ({call.duration_ms} ms)" if call.duration_ms is not None else ""
+    result = " ".join(call.result.split())
+    if len(result) > _RESULT_CHARS:
+        result = result[:_RESULT_CHARS] + "…"
+    return f"tool {call.name}{where}: {call.status}{took}: {result}"
+
+
+_RESULT_CHARS = 200
+
+
+def _refuse(call: ToolCall, tool: OfferedTool, cancel: threading.Event) -> bool:
+    """Declines a call that needs approval: the command line has no one to ask."""
+    del call, tool, cancel
+    return False
+
+
+def _toolbox(
+    chat: ChatOptions, settings: Settings, links: ToolLinks, approve_all: bool, stderr: TextIO
+) -> Toolbox | None:
+    if not chat.tool_servers:
+        return None
+    found, problems = links.links(settings, chat.tool_servers)
+    for problem in problems:
+        print(f"desktop-chat: {problem}", file=stderr, flush=True)
+
+    def allowed(server: str, tool: str) -> bool:
+        config = settings.tool_server(server)
+        if approve_all or (config is not None and tool in config.always_allowed):
+            return True
+        print(
+            f"desktop-chat: the model asked to run {tool} ({server}); it was refused because it "
+            "needs approval. Send with --approve-all to run tools without asking.",
+            file=stderr,
+            flush=True,
+        )
+        return False
+
+    return Toolbox(
+        found,
+        _refuse,
+        always_allowed=allowed,
+        timeout=settings.tool_timeout,
+        step_limit=settings.tool_step_limit,
+    )
+
 
 def _options(
     options: argparse.Namespace, storage: Storage, settings: Settings
@@ -109,6 +168,11 @@ def _options(
         changes["temperature"] = options.temperature
     if options.max_tokens is not None:
         changes["max_tokens"] = options.max_tokens
+    if options.tools is not None:
+        changes["tool_servers"] = tool_servers_named(settings, options.tools)
+    elif conversation is None:
+        # A new chat from the command line uses tools only when --tools names them.
+        changes["tool_servers"] = ()
     return conversation_id, chosen.with_changes(**changes)
 
 
@@ -145,6 +209,7 @@ def send(options: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: Tex
     check_message(attachments)
     secrets = SecretStore()
     demo = DemoServer()
+    links = ToolLinks(secrets)
     try:
         with Storage.open(database_path()) as storage:
             conversation_id, chat = _options(options, storage, settings)
@@ -170,8 +235,15 @@ def send(options: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: Tex
             cancel = threading.Event()
             printer = _Printer(stdout, stderr)
             with _ctrl_c_sets(cancel):
-                outcome = run_turn(turn, client, printer, database=database_path(), cancel=cancel)
+                tools = _toolbox(chat, settings, links, options.approve_all, stderr)
+                outcome = run_turn(
+                    turn, client, printer, database=database_path(), cancel=cancel, tools=tools
+                )
+                if tools is not None:
+                    for problem in tools.problems:
+                        print(f"desktop-chat: {problem}", file=stderr, flush=True)
     finally:
+        links.close()
         demo.stop()
     if printer.wrote and not printer.ends_with_newline:
         stdout.write("\n")
