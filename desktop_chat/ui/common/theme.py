@@ -149,6 +149,14 @@ def stylesheet(dark: bool) -> str:
 #errorBanner {{ background: {c["error_bg"]}; border: 1px solid {c["error_border"]};
     border-radius: 8px; }}
 #errorText {{ color: {c["error_text"]}; }}
+#toolCallCard {{ background: {c["sidebar"]}; border: 1px solid {c["border"]};
+    border-radius: 8px; }}
+#toolCallCard[status="asking"] {{ border: 2px solid {c["accent"]}; }}
+#toolCallCard[status="failed"], #toolCallCard[status="declined"],
+#toolCallCard[status="cancelled"], #toolCallCard[status="skipped"] {{
+    border: 1px solid {c["warn"]}; }}
+#toolCallToggle {{ font-weight: 600; border: none; }}
+#toolDescription {{ color: {c["muted"]}; }}
 #conversationList {{ background: {c["sidebar"]}; padding: 4px; }}
 #composerFrame {{ background: {c["composer"]}; border: 1px solid {c["border"]};
     border-radius: 12px; }}

@@ -1,5 +1,5 @@
-"""One message in the transcript: who said it, a collapsible Thinking block, the text, the files
-attached, actions, and, when the reply failed, the reason and what to do about it."""
+"""One message in the transcript: who said it, a collapsible Thinking block, the tools it called,
+the text, the files attached, actions, and, when the reply failed, the reason and what to do."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.core.errors import StorageError
-from desktop_chat.core.history.models import Attachment
+from desktop_chat.core.history.models import Attachment, ToolCall
 from desktop_chat.ui.common.error_text import ErrorAction, ErrorAdvice
 from desktop_chat.ui.common.icons import action_icon
 from desktop_chat.ui.common.inert import plain_label
@@ -31,6 +31,7 @@ from desktop_chat.ui.transcript.branch_switcher import BranchSwitcher
 from desktop_chat.ui.transcript.clipboard import CopyFormat, copy_code_block, copy_message
 from desktop_chat.ui.transcript.message_body import MessageBody
 from desktop_chat.ui.transcript.message_menu import build_message_menu
+from desktop_chat.ui.transcript.tool_call_card import ToolCallCard
 
 __all__ = ["MessageView"]
 
@@ -88,6 +89,13 @@ class MessageView(QFrame):
         layout.addLayout(self._build_header())
 
         self._build_thinking(layout)
+        self._tool_box = QWidget(self)
+        self._tool_layout = QVBoxLayout(self._tool_box)
+        self._tool_layout.setContentsMargins(0, 0, 0, 0)
+        self._tool_layout.setSpacing(6)
+        self._tool_box.hide()
+        layout.addWidget(self._tool_box)
+        self._tool_cards: dict[tuple[int, str], ToolCallCard] = {}
 
         self.body = MessageBody(self)
         self.body.setObjectName("messageBody")
@@ -309,6 +317,23 @@ class MessageView(QFrame):
         action = self.sender()
         if isinstance(action, QAction) and isinstance(action.data(), int):
             self.copy_image(action.data())
+
+    def show_tool_call(self, call: ToolCall, description: str | None = None) -> ToolCallCard:
+        """Show ``call`` in its card (made the first time), above the text."""
+        key = (call.step, call.call_id)
+        card = self._tool_cards.get(key)
+        if card is None:
+            card = ToolCallCard(call, description or "", self._tool_box)
+            self._tool_cards[key] = card
+            self._tool_layout.addWidget(card)
+            self._tool_box.show()
+        else:
+            card.update_call(call, description)
+        return card
+
+    def tool_cards(self) -> list[ToolCallCard]:
+        """The cards of the tool calls, in order."""
+        return list(self._tool_cards.values())
 
     def append_reasoning(self, delta: str) -> None:
         """Add streamed reasoning to the Thinking block."""

@@ -8,6 +8,7 @@ The view keeps to the bottom while a reply streams, unless the user scrolled up:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal, Slot
@@ -281,6 +282,11 @@ class Transcript(QScrollArea):
         view.set_content(message.content, message.reasoning)
         if message.attachments and self._attachment_source is not None:
             view.show_attachments(message.attachments, self._attachment_source)
+        for call in message.tool_calls:
+            if not call.finished and message.status != "streaming":
+                # Saved mid-call by a window that closed or crashed: it never finished.
+                call = dataclasses.replace(call, status="cancelled")  # noqa: PLW2901
+            view.show_tool_call(call).set_expanded(False)
         if message.role == ASSISTANT:
             view.set_origin(message.model, message.created_at)
             view.set_can_continue(can_continue(message))
