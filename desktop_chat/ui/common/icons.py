@@ -30,6 +30,7 @@ ICON_NAMES = frozenset(
         "send",
         "settings",
         "stop",
+        "tools",
     }
 )
 _INK = "#000000"  # the colour the files are drawn in

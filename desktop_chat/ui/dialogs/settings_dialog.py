@@ -59,6 +59,7 @@ from desktop_chat.ui.common.inert import (
     plain_label,
     plain_message,
 )
+from desktop_chat.ui.dialogs.tools_page import ToolsPage
 from desktop_chat.ui.workers.background import start_background
 
 __all__ = ["SettingsDialog"]
@@ -153,6 +154,8 @@ class SettingsDialog(QDialog):
         self._tabs = QTabWidget(self)
         self._tabs.addTab(self._build_providers_tab(), self.tr("Providers"))
         self._tabs.addTab(self._build_app_tab(), self.tr("Appearance and keys"))
+        self.tools_page = ToolsPage(self._settings, self._keys, self._removed, self)
+        self._tabs.addTab(self.tools_page, self.tr("Tools"))
         layout.addWidget(self._tabs)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
@@ -691,6 +694,11 @@ class SettingsDialog(QDialog):
 
     # Saving ------------------------------------------------------------------------------------
 
+    def show_page(self, name: str) -> None:
+        """Show the tab ``name``: ``"providers"``, ``"app"`` or ``"tools"``."""
+        pages = {"providers": 0, "app": 1, "tools": 2}
+        self._tabs.setCurrentIndex(pages.get(name, 0))
+
     def result_settings(self) -> Settings:
         """The edited settings (saved when the dialog was accepted)."""
         return self._settings
@@ -703,6 +711,17 @@ class SettingsDialog(QDialog):
         self._settings.max_image_side = self.image_side_spin.value()
         self._settings.notify_when_done = self.notify_check.isChecked()
         self._settings.generate_titles = self.titles_check.isChecked()
+        tools_problem = self.tools_page.commit()
+        if tools_problem is not None:
+            self.show_page("tools")
+            open_plain_message(
+                self,
+                QMessageBox.Icon.Warning,
+                self.tr("Settings"),
+                tools_problem,
+                "settingsProblem",
+            )
+            return
         for provider in self._settings.providers:
             problem = None if provider.preset.is_demo else base_url_problem(provider.base_url)
             if problem is not None:

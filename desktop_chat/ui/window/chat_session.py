@@ -10,11 +10,12 @@ thread; the GUI thread only adds the rows a turn starts with.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Protocol, TypeAlias, cast
 
 from PySide6.QtCore import QObject, Signal, Slot
 
@@ -36,18 +37,21 @@ from desktop_chat.core.errors import (
     StorageError,
 )
 from desktop_chat.core.history.branches import branch_position, sibling_after_step
-from desktop_chat.core.history.models import Message
+from desktop_chat.core.history.models import Message, ToolCall
 from desktop_chat.core.history.storage import NewAttachment, Storage
 from desktop_chat.ui.common.error_text import describe_error, ending_note
 from desktop_chat.ui.common.timers import single_shot_timer
 from desktop_chat.ui.transcript.message_view import MessageView
+from desktop_chat.ui.transcript.tool_call_card import ALLOW_ALWAYS, ALLOW_ONCE
 from desktop_chat.ui.transcript.transcript import Transcript
 from desktop_chat.ui.workers.streamer import Streamer
 
 if TYPE_CHECKING:
     # Loaded on the first send, with the HTTP client, not before the window's first paint.
     from desktop_chat.core.chat.runner import TurnOutcome
+    from desktop_chat.core.chat.toolbox import OfferedTool
     from desktop_chat.core.client.api import ChatClient, Usage
+    from desktop_chat.ui.workers.streamer import ToolboxMaker
 
 __all__ = ["FRAME_MS", "MAX_STREAMS", "ChatSession", "Connect", "ReplyStats"]
 
@@ -117,6 +121,9 @@ class _Live:
     pending_reasoning: list[str] = field(default_factory=list)
     view: MessageView | None = None
     started: bool = False
+    calls: dict[tuple[int, str], ToolCall] = field(default_factory=dict)
+    #: The call waiting for the user's answer, the tool's description and its server's name.
+    asking: tuple[ToolCall, str, str] | None = None
 
 
 class _Relay(QObject):
@@ -148,6 +155,21 @@ class _Relay(QObject):
         del error
         self._session.on_ended(self._live)
 
+    @Slot(object)
+    def on_tool_call(self, call: object) -> None:
+        assert isinstance(call, ToolCall)
+        self._session.on_tool_call(self._live, call)
+
+    @Slot(object, object)
+    def on_approval(self, call: object, tool: object) -> None:
+        assert isinstance(call, ToolCall)
+        offered = cast("OfferedTool", tool)
+        self._session.on_approval(self._live, call, offered.info.description, offered.info.name)
+
+    @Slot(str)
+    def on_tools_unavailable(self, text: str) -> None:
+        self._session.problem_reported.emit(text)
+
 
 class ChatSession(QObject):
     """Shows one conversation at a time and streams the replies of any number of them.
@@ -158,6 +180,8 @@ class ChatSession(QObject):
         transcript: the view to fill.
         options: returns a conversation's options (None: the new chat), or None when unset.
         connect: returns the provider and a client for options; raises DesktopChatError.
+        tools: returns what makes a reply's toolbox for options (on the worker thread), or
+            None for no tools.
         parent: the Qt parent.
 
     Signals:
@@ -174,6 +198,8 @@ class ChatSession(QObject):
             action (its id).
         images_refused(int, str): a model refused the images of a conversation (its id, the
             model).
+        tool_always_allowed(str, str): the user chose "Always allow" for a tool (server, tool).
+        approval_answered(): the user answered a tool call's card.
     """
 
     streaming_changed = Signal(bool)
@@ -186,6 +212,8 @@ class ChatSession(QObject):
     stopped = Signal()
     message_deleted = Signal(int)
     images_refused = Signal(int, str)
+    tool_always_allowed = Signal(str, str)
+    approval_answered = Signal()
 
     def __init__(
         self,
@@ -195,6 +223,7 @@ class ChatSession(QObject):
         options: Callable[[int | None], ChatOptions | None],
         connect: Connect,
         *,
+        tools: Callable[[ChatOptions], ToolboxMaker | None] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -203,6 +232,7 @@ class ChatSession(QObject):
         self._transcript = transcript
         self._options = options
         self._connect = connect
+        self._tools = tools
         self._conversation_id: int | None = None
         self._live: dict[int, _Live] = {}
         self._waiting: deque[_Live] = deque()
@@ -283,6 +313,8 @@ class ChatSession(QObject):
         view.body.begin_stream("".join(live.text))
         if live.reasoning:
             view.append_reasoning("".join(live.reasoning))
+        for call in live.calls.values():
+            self._show_call(live, view, call)
         view.set_busy(True)
         if not live.started:
             view.set_note(self._waiting_note())
@@ -348,7 +380,8 @@ class ChatSession(QObject):
         except (KeyError, ValueError) as error:
             self.problem_reported.emit(str(error))
             return None
-        self._start(turn, client)
+        maker = None if self._tools is None else self._tools(options)
+        self._start(turn, client, maker)
         return turn
 
     def begin_edit(self, message_id: int) -> str:
@@ -500,8 +533,10 @@ class ChatSession(QObject):
 
     # Streams -----------------------------------------------------------------------------------
 
-    def _start(self, turn: Turn, client: Callable[[], ChatClient]) -> None:
-        streamer = Streamer(turn, client, database=self._database, parent=self)
+    def _start(
+        self, turn: Turn, client: Callable[[], ChatClient], tools: ToolboxMaker | None
+    ) -> None:
+        streamer = Streamer(turn, client, database=self._database, tools=tools, parent=self)
         live = _Live(turn, streamer, text=[turn.prefix] if turn.prefix else [])
         conversation_id = turn.conversation_id
         relay = _Relay(self, live)
@@ -510,6 +545,9 @@ class ChatSession(QObject):
         streamer.reply_finished.connect(relay.on_ended)
         streamer.failed.connect(relay.on_failed)
         streamer.record_failed.connect(self._on_streamer_record_failed)
+        streamer.tool_call_changed.connect(relay.on_tool_call)
+        streamer.approval_requested.connect(relay.on_approval)
+        streamer.tools_unavailable.connect(relay.on_tools_unavailable)
         streamer.finished.connect(streamer.deleteLater)
         self._live[conversation_id] = live
         running = sum(1 for other in self._live.values() if other.started)
@@ -568,6 +606,51 @@ class ChatSession(QObject):
             live.pending_reasoning.append(text)
             if not self._flush_timer.isActive():
                 self._flush_timer.start()
+
+    def on_tool_call(self, live: _Live, call: ToolCall) -> None:
+        """``live``'s reply asked for a tool call, or one changed status."""
+        live.calls[(call.step, call.call_id)] = call
+        if (
+            live.asking is not None
+            and live.asking[0].call_id == call.call_id
+            and call.status != "asking"
+        ):
+            live.asking = None
+        if live.view is not None:
+            self._flush(live, live.view)
+            self._show_call(live, live.view, call)
+            self._transcript.settle()
+
+    def on_approval(self, live: _Live, call: ToolCall, description: str, tool: str) -> None:
+        """``live``'s reply waits for the user to allow ``call`` (of the server's ``tool``)."""
+        asking = dataclasses.replace(call, status="asking")
+        live.asking = (asking, description, tool)
+        live.calls[(call.step, call.call_id)] = asking
+        if live.view is not None:
+            self._show_call(live, live.view, asking)
+            self._transcript.settle()
+
+    def _show_call(self, live: _Live, view: MessageView, call: ToolCall) -> None:
+        description = None
+        if live.asking is not None and live.asking[0].call_id == call.call_id:
+            description = live.asking[1]
+        card = view.show_tool_call(call, description)
+        card.set_expanded(call.status in ("asking", "running") or call.status == "failed")
+        if call.status == "asking":
+            if not card.property("answerWired"):
+                card.setProperty("answerWired", True)
+                card.answered.connect(lambda answer, lv=live: self._answer(lv, answer))
+            card.setFocus()
+
+    def _answer(self, live: _Live, answer: str) -> None:
+        if live.asking is None:
+            return
+        call, _description, tool = live.asking
+        live.asking = None
+        if answer == ALLOW_ALWAYS and call.server:
+            self.tool_always_allowed.emit(call.server, tool)
+        live.streamer.answer_approval(answer in (ALLOW_ONCE, ALLOW_ALWAYS))
+        self.approval_answered.emit()
 
     @Slot()
     def _on_flush_timer_timeout(self) -> None:
@@ -631,7 +714,7 @@ class ChatSession(QObject):
         if outcome is None or outcome.error is not None or outcome.reason != CANCELLED_REASON:
             return False
         stored = self._safe_get(live.turn.reply.id)
-        if stored is None or stored.content or stored.reasoning:
+        if stored is None or stored.content or stored.reasoning or stored.tool_calls:
             return False
         try:
             if len(self._storage.siblings(stored.id)) < 2:

@@ -73,6 +73,7 @@ from desktop_chat.ui.window.composer import Composer
 from desktop_chat.ui.window.find_bar import FindBar
 from desktop_chat.ui.window.menus import WindowMenus
 from desktop_chat.ui.window.offered_files import offered_files
+from desktop_chat.ui.window.window_tools import ToolsButton, WindowTools
 from desktop_chat.ui.workers.attacher import Attacher, Source
 from desktop_chat.ui.workers.background import start_background
 from desktop_chat.ui.workers.title_maker import TitleMaker
@@ -156,8 +157,15 @@ class MainWindow(QMainWindow):
         self._build_central()
         self._build_status_bar()
         self._new_chat_options: ChatOptions | None = None
+        self.tools = WindowTools(settings, secrets, self._save_settings)
         self.session = ChatSession(
-            storage, database, self.transcript, self.chat_options, self._connect, parent=self
+            storage,
+            database,
+            self.transcript,
+            self.chat_options,
+            self._connect,
+            tools=self.tools.maker_for,
+            parent=self,
         )
         self._wire_session()
         self.title_maker = TitleMaker(storage, self)
@@ -168,9 +176,7 @@ class MainWindow(QMainWindow):
         self._title_timer = single_shot_timer(
             self, 4000, self._on_title_timer_timeout, "titleTimer"
         )
-        self.transcript.settings_requested.connect(self._on_transcript_settings_requested)
-        self.transcript.new_chat_requested.connect(self.new_chat)
-        self.transcript.edit_requested.connect(self._on_transcript_edit_requested)
+        self._wire_transcript()
         self.export_actions = ExportActions(self, storage, self.session)
         self.export_actions.conversations_imported.connect(
             self._on_export_actions_conversations_imported
@@ -229,11 +235,19 @@ class MainWindow(QMainWindow):
         del name
         self.welcome.set_key_storage(bool(secure))
 
+    def _wire_transcript(self) -> None:
+        self.transcript.settings_requested.connect(self._on_transcript_settings_requested)
+        self.transcript.new_chat_requested.connect(self.new_chat)
+        self.transcript.edit_requested.connect(self._on_transcript_edit_requested)
+
     def _wire_session(self) -> None:
         self.session.streaming_changed.connect(self._on_session_streaming_changed)
         self.session.live_changed.connect(self._on_session_live_changed)
         self.session.send_refused.connect(self._on_session_send_refused)
         self.session.message_deleted.connect(self._on_session_message_deleted)
+        self.session.tool_always_allowed.connect(self._on_session_tool_always_allowed)
+        # The card's buttons hide once answered: the keyboard goes back to the message box.
+        self.session.approval_answered.connect(self.composer.setFocus)
         self._undo_delete_timer = single_shot_timer(
             self, UNDO_SECONDS * 1000, self._on_undo_delete_timer_timeout, "undoDeleteTimer"
         )
@@ -273,17 +287,7 @@ class MainWindow(QMainWindow):
         self.model_picker.setMinimumWidth(220)
         self.model_picker.currentTextChanged.connect(self._on_model_picker_current_text_changed)
         toolbar.addWidget(self.model_picker)
-        self.chat_settings_button = QToolButton(self)
-        self.chat_settings_button.setObjectName("chatSettingsButton")
-        self.chat_settings_button.setText(self.tr("Chat settings…"))
-        self.chat_settings_button.setIcon(action_icon("chat-settings"))
-        self.chat_settings_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.chat_settings_button.setAccessibleName(self.tr("Chat settings"))
-        self.chat_settings_button.setToolTip(
-            self.tr("This chat's system prompt, temperature and reply length")
-        )
-        self.chat_settings_button.clicked.connect(self.open_chat_settings)
-        toolbar.addWidget(self.chat_settings_button)
+        self._build_chat_buttons(toolbar)
         spacer = QWidget(self)
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
@@ -296,6 +300,23 @@ class MainWindow(QMainWindow):
         self.settings_button.setToolTip(self.tr("Providers, keys and appearance"))
         self.settings_button.clicked.connect(self.open_settings)
         toolbar.addWidget(self.settings_button)
+
+    def _build_chat_buttons(self, toolbar: QToolBar) -> None:
+        self.chat_settings_button = QToolButton(self)
+        self.chat_settings_button.setObjectName("chatSettingsButton")
+        self.chat_settings_button.setText(self.tr("Chat settings…"))
+        self.chat_settings_button.setIcon(action_icon("chat-settings"))
+        self.chat_settings_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.chat_settings_button.setAccessibleName(self.tr("Chat settings"))
+        self.chat_settings_button.setToolTip(
+            self.tr("This chat's system prompt, temperature and reply length")
+        )
+        self.chat_settings_button.clicked.connect(self.open_chat_settings)
+        toolbar.addWidget(self.chat_settings_button)
+        self.tools_button = ToolsButton(self)
+        self.tools_button.servers_chosen.connect(self._on_tools_button_servers_chosen)
+        self.tools_button.settings_requested.connect(self._on_tools_button_settings_requested)
+        toolbar.addWidget(self.tools_button)
 
     def _build_menus(self) -> None:
         self.menus = WindowMenus(self, self, self.export_actions.menu, self.new_chat_action)
@@ -605,6 +626,28 @@ class MainWindow(QMainWindow):
             except (StorageError, KeyError, ValueError) as error:
                 self._on_problem_reported(str(error))
         self._update_provider_status()
+        self._show_tool_servers()
+
+    def _show_tool_servers(self) -> None:
+        options = self.chat_options(self.session_conversation_id())
+        available = [server.name for server in self.settings.tool_servers]
+        self.tools_button.show_servers(available, () if options is None else options.tool_servers)
+
+    @Slot(object)
+    def _on_tools_button_servers_chosen(self, servers: object) -> None:
+        options = self.chat_options(self.session_conversation_id())
+        if options is not None:
+            self.set_chat_options(
+                options.with_changes(tool_servers=cast("tuple[str, ...]", servers))
+            )
+
+    @Slot()
+    def _on_tools_button_settings_requested(self) -> None:
+        self.open_settings().show_page("tools")
+
+    @Slot(str, str)
+    def _on_session_tool_always_allowed(self, server: str, tool: str) -> None:
+        self.tools.allow_always(server, tool)
 
     def _connect(self, options: ChatOptions) -> tuple[ProviderConfig, Callable[[], ChatClient]]:
         from desktop_chat.core.chat.connection import client_for  # noqa: PLC0415 - on first send
@@ -751,7 +794,7 @@ class MainWindow(QMainWindow):
         self.settings.active_provider_id = provider.id
         self._save_settings()
         if options is None or self.session_conversation_id() is None:
-            self.set_chat_options(ChatOptions.from_provider(provider))
+            self.set_chat_options(ChatOptions.from_provider(provider, self.settings))
         else:
             self.set_chat_options(
                 options.with_changes(provider_id=provider.id, model=provider.model)
@@ -774,6 +817,7 @@ class MainWindow(QMainWindow):
             provider.model = model  # the default of the next new chat; saved with the next send
 
     def _update_provider_status(self) -> None:
+        self._show_tool_servers()
         options = self.chat_options(self.session_conversation_id())
         provider = None if options is None else self.settings.provider(options.provider_id)
         if options is None or provider is None:
@@ -1513,6 +1557,9 @@ class MainWindow(QMainWindow):
                 state.sync()
             if self._demo is not None:
                 self._demo.stop()
+            # Servers may take a moment to exit: never on the GUI thread. One still running
+            # when the process ends gets its end-of-parent signal (see core.tools).
+            start_background(self.tools.close, name="tools-close")
         if self.session.threads_running:
             # Never wait on the GUI thread: close once the stopped replies have ended (a thread
             # still in a keyring read ends when that call returns).

@@ -31,7 +31,12 @@ from desktop_chat.core.errors import ApiError, DesktopChatError
 
 if TYPE_CHECKING:
     from desktop_chat.core.chat.runner import TurnOutcome
+    from desktop_chat.core.chat.toolbox import Approver, OfferedTool, Toolbox
     from desktop_chat.core.client.api import ChatClient
+    from desktop_chat.core.history.models import ToolCall
+
+    #: Makes a reply's toolbox on the worker thread, given the approver that asks the user.
+    ToolboxMaker = Callable[[Approver], Toolbox | None]
 
 __all__ = ["CANCELLED_REASON", "Streamer"]
 
@@ -54,6 +59,11 @@ class _Signals:
     def on_record_failed(self, message: str) -> None:
         self._streamer.record_failed.emit(message)
 
+    def on_tool_call(self, call: ToolCall) -> None:
+        # The text before the call is handed over first, so the window shows them in order.
+        self._streamer.post_batch()
+        self._streamer.tool_call_changed.emit(call)
+
 
 class Streamer(QThread):
     """Streams one reply off the GUI thread.
@@ -62,6 +72,8 @@ class Streamer(QThread):
         turn: the planned turn (its reply row already added).
         client: makes the client to stream with, on the worker thread (its key is a keyring read,
             which may block); the client is closed when done.
+        tools: makes the reply's toolbox on the worker thread, given the approver to ask the
+            user with; None (or a toolbox of None) offers no tools.
         database: the conversation database the reply is recorded in, or None to record nothing.
         parent: the Qt parent.
 
@@ -73,6 +85,10 @@ class Streamer(QThread):
         failed(object): the request failed with this ``ApiError``; the text so far is in its
             ``partial_text``.
         record_failed(str): the reply could not be saved (the stream goes on).
+        tool_call_changed(object): a ``ToolCall`` was asked for or changed status.
+        approval_requested(object, object): a ``ToolCall`` waits for the user (with the
+            ``OfferedTool``); answer with :meth:`answer_approval`.
+        tools_unavailable(str): servers of the chat could not be used (sentences, one a line).
     """
 
     delta_received = Signal(str)
@@ -80,6 +96,9 @@ class Streamer(QThread):
     reply_finished = Signal(str, object)
     failed = Signal(object)
     record_failed = Signal(str)
+    tool_call_changed = Signal(object)
+    approval_requested = Signal(object, object)
+    tools_unavailable = Signal(str)
     _batch_posted = Signal()
 
     def __init__(
@@ -88,12 +107,16 @@ class Streamer(QThread):
         client: Callable[[], ChatClient],
         *,
         database: Path | None = None,
+        tools: ToolboxMaker | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.turn = turn
         self._client = client
+        self._tools = tools
         self._database = database
+        self._answered = threading.Event()
+        self._allowed = False
         self._cancel = threading.Event()
         self.outcome: TurnOutcome | None = None
         #: True once ``run()`` has returned (QThread.finished follows).
@@ -116,6 +139,29 @@ class Streamer(QThread):
                 return
             self._notice_waiting = True
         self._batch_posted.emit()
+
+    def post_batch(self) -> None:
+        """Have the pieces gathered so far handed over now (worker thread)."""
+        with self._batch_lock:
+            if not (self._content or self._reasoning) or self._notice_waiting:
+                return
+            self._notice_waiting = True
+        self._batch_posted.emit()
+
+    def answer_approval(self, allow: bool) -> None:
+        """Answer the waiting ``approval_requested`` (any thread)."""
+        self._allowed = allow
+        self._answered.set()
+
+    def _approve(self, call: ToolCall, tool: OfferedTool, cancel: threading.Event) -> bool:
+        """Ask the window about ``call`` and wait for the answer or a stop (worker thread)."""
+        self._answered.clear()
+        self.post_batch()
+        self.approval_requested.emit(call, tool)
+        while not self._answered.wait(0.05):
+            if cancel.is_set():
+                return False
+        return self._allowed and not cancel.is_set()
 
     def take_batch(self) -> None:
         """Hand over the pieces gathered so far, as signals (GUI thread)."""
@@ -166,9 +212,17 @@ class Streamer(QThread):
             problem = ApiError(error.message)
             outcome = unsent_outcome(self.turn, problem, signals, database=self._database)
         else:
+            toolbox = None if self._tools is None else self._tools(self._approve)
             outcome = run_turn(
-                self.turn, client, signals, database=self._database, cancel=self._cancel
+                self.turn,
+                client,
+                signals,
+                database=self._database,
+                cancel=self._cancel,
+                tools=toolbox,
             )
+            if toolbox is not None and toolbox.problems:
+                self.tools_unavailable.emit("\n".join(toolbox.problems))
         self.outcome = outcome
         try:
             self._batch_posted.emit()  # the last pieces are handed over before the end
