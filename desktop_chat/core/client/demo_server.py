@@ -110,11 +110,14 @@ def demo_answer_to_results(messages: list[Any]) -> str | None:
             lines.append(f"The tool did not give an answer: {shown}")
         else:
             lines.append(f"The tool answered: **{shown}**")
-    return (
-        "\n\n".join(lines)
-        + "\n\nThat came from the demo tool server that ships with Desktop Chat, run with your "
+    ran = any(line.startswith("The tool answered") for line in lines)
+    ending = (
+        "\n\nThat came from the demo tool server that ships with Desktop Chat, run with your "
         "permission. Real models call tools the same way."
+        if ran
+        else ""
     )
+    return "\n\n".join(lines) + ending
 
 
 def split_into_deltas(text: str) -> list[str]:
