@@ -3,6 +3,7 @@ approval card, Allow once, Deny, Always, the card's result, and the whole turn a
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 
 import pytest
@@ -103,6 +104,13 @@ def test_deny_tells_the_model_and_always_stops_asking(
     assert view is not None
     assert [card.call.status for card in view.tool_cards()] == ["done"]
     assert "**4**" in view.markdown()
+    # Revoked in Settings (which hands the window new settings): it asks again.
+    edited = copy.deepcopy(demo_window.settings)
+    edited.replace_tool_server(server.with_allowed("calculate", False))
+    demo_window.apply_settings(edited)
+    card = _ask(qtbot, demo_window, "and 1 + 1?")
+    _click(card, "tool_once")
+    _answered(qtbot, demo_window)
 
 
 def test_a_reopened_chat_shows_the_whole_turn(

@@ -1464,12 +1464,14 @@ class MainWindow(QMainWindow):
     def apply_settings(self, settings: Settings) -> None:
         """Use new settings (already saved) in the window."""
         self.settings = settings
+        self.tools.settings = settings
         self._model_lists.clear()
         self._models_asked.clear()
         self.composer.set_send_key(settings.send_key)
         self._apply_theme()
         self._apply_font()
         self._fill_provider_picker()
+        self._show_tool_servers()
         if self._stack.currentWidget() is self.welcome and settings.providers:
             self.new_chat()
 
