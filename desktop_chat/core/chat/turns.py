@@ -148,6 +148,8 @@ def can_continue(message: Message) -> bool:
     """Whether ``message`` is a reply with text that stopped early (stopped, cut off, too long)."""
     if message.role != "assistant" or not message.content or message.status == "streaming":
         return False
+    if message.tool_calls:
+        return False  # its calls are part of what it continues: Regenerate asks again instead
     return message.status in ("interrupted", "error") or message.finish_reason == "length"
 
 
@@ -292,5 +294,7 @@ def continue_turn(
     user, reply = _user_before(storage, reply_id)
     if not reply.content:
         raise UnsendableError("That reply has no text to continue; regenerate it instead.")
+    if reply.tool_calls:
+        raise UnsendableError("A reply that used tools cannot be continued; regenerate it instead.")
     storage.update_conversation(user.conversation_id, **options.stored_fields())
     return _reply_turn(storage, user, options, provider_name, reply.content)

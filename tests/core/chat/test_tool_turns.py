@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from desktop_chat.core.chat.options import ChatOptions
+from desktop_chat.core.chat.options import ChatOptions, UnsendableError
 from desktop_chat.core.chat.runner import (
     CANCELLED_REASON,
     TOOL_LIMIT_REASON,
@@ -20,7 +20,14 @@ from desktop_chat.core.chat.runner import (
 )
 from desktop_chat.core.chat.tool_links import builtin_spec
 from desktop_chat.core.chat.toolbox import OfferedTool, Toolbox
-from desktop_chat.core.chat.turns import Turn, regenerate_turn, request_messages, send_turn
+from desktop_chat.core.chat.turns import (
+    Turn,
+    can_continue,
+    continue_turn,
+    regenerate_turn,
+    request_messages,
+    send_turn,
+)
 from desktop_chat.core.client.api import ChatClient
 from desktop_chat.core.history.models import ToolCall
 from desktop_chat.core.history.storage import Storage
@@ -246,3 +253,14 @@ def test_stop_while_a_call_waits_keeps_everything_so_far(
     assert reply.content == "Let me look. "
     assert [call.status for call in reply.tool_calls] == ["cancelled"]
     assert reply.tool_calls[0].text_at == len("Let me look. ")
+
+
+def test_a_reply_that_used_tools_is_regenerated_not_continued(storage: Storage) -> None:
+    turn = send_turn(storage, None, "time?", OPTIONS)
+    call = ToolCall("c", "current_time", "{}", "demo-tools", "done", "noon")
+    reply = storage.update_message(
+        turn.reply.id, content="It is", status="interrupted", tool_calls=[call]
+    )
+    assert not can_continue(reply)
+    with pytest.raises(UnsendableError, match="regenerate it instead"):
+        continue_turn(storage, reply.id, OPTIONS)
