@@ -64,7 +64,9 @@ def test_search_finds_a_call_by_its_tool_name_and_its_result(store: Storage) -> 
     _conversation_id, reply_id = _reply(store, CLOCK)
     (by_name,) = store.search("current_time")
     assert by_name.message_id == reply_id
-    assert by_name.snippet == f"{TOOL_HIT_PREFIX}{HIGHLIGHT_START}current_time{HIGHLIGHT_END}"
+    assert by_name.snippet == (
+        f"{TOOL_HIT_PREFIX}{HIGHLIGHT_START}current_time{HIGHLIGHT_END}: {CLOCK.result}"
+    )
     (by_result,) = store.search("cet sunday")
     assert by_result.snippet.startswith(f"{TOOL_HIT_PREFIX}current_time: ")
     assert f"{HIGHLIGHT_START}CET{HIGHLIGHT_END}" in by_result.snippet
@@ -135,3 +137,13 @@ def test_every_text_export_shows_the_calls_inert(store: Storage) -> None:
     assert "&lt;img src=x onerror=alert(1)&gt; **not bold**" in page
     assert "<img src=x" not in page
     assert "<script>" not in page
+
+
+def test_a_hit_on_a_tool_name_shows_the_start_of_its_result(store: Storage) -> None:
+    long_result = "word " * 100
+    _reply(store, SUM)
+    _reply(store, ToolCall("c", "fetch_page", "{}", "web", "done", long_result))
+    (declined,) = store.search("calculate")
+    assert declined.snippet == f"{TOOL_HIT_PREFIX}{HIGHLIGHT_START}calculate{HIGHLIGHT_END}"
+    (fetched,) = store.search("fetch_page")
+    assert fetched.snippet.endswith(": " + long_result.strip()[:120] + "…")

@@ -230,8 +230,14 @@ def _tool_snippet(calls: Sequence[ToolCall], words: Sequence[str]) -> str | None
             if start + _TOOL_SNIPPET_CHARS < len(flat):
                 excerpt += ELLIPSIS
             label = _highlighted(call.name, words)
-            body = "" if text is call.name else ": " + _highlighted(excerpt, words)
-            return f"{TOOL_HIT_PREFIX}{label}{body}"
+            if text is call.name:
+                # The name matched: the start of its result says which call it was.
+                result = " ".join(call.result.split())
+                cut = result[:_TOOL_SNIPPET_CHARS] + (
+                    ELLIPSIS if len(result) > _TOOL_SNIPPET_CHARS else ""
+                )
+                return f"{TOOL_HIT_PREFIX}{label}: {cut}" if result else f"{TOOL_HIT_PREFIX}{label}"
+            return f"{TOOL_HIT_PREFIX}{label}: {_highlighted(excerpt, words)}"
     return None
 
 
