@@ -158,6 +158,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop_chat.core.markdown._math_child import main as typeset  # noqa: PLC0415
 
         return typeset()
+    if arguments[:1] == ["--run-tool-guard"]:
+        # A tool server started by a frozen app, made to end with it (see core.tools).
+        from desktop_chat.core.tools._orphan_guard import main as guard  # noqa: PLC0415
+
+        return guard(arguments[1:])
     if arguments == ["--run-demo-tools"]:
         # The built-in tool server, in a frozen app that has no "python -m" (see core.chat).
         from desktop_chat.core.tools.demo_tools import main as serve_tools  # noqa: PLC0415

@@ -1,6 +1,7 @@
 """Starts a local tool server that ends with the app, even when the app is killed (Linux).
 
-Run as ``python -m desktop_chat.core.tools._orphan_guard COMMAND ARGS...``. It asks the kernel to
+Run as ``python -m desktop_chat.core.tools._orphan_guard COMMAND ARGS...`` (a frozen app, which has
+no ``-m``, runs itself with :data:`FROZEN_FLAG` first instead). It asks the kernel to
 send it SIGTERM when the thread that started it ends, then replaces itself with COMMAND, which
 keeps that request. The PID of the expected parent comes in ``PARENT_VARIABLE``: if the parent
 died before the request was made, nobody would be left to send the signal, so it stops instead.
@@ -14,9 +15,18 @@ import os
 import signal
 import sys
 
-__all__ = ["NOT_FOUND", "NOT_RUNNABLE", "PARENT_VARIABLE", "main", "set_death_signal"]
+__all__ = [
+    "FROZEN_FLAG",
+    "NOT_FOUND",
+    "NOT_RUNNABLE",
+    "PARENT_VARIABLE",
+    "main",
+    "set_death_signal",
+]
 
 PARENT_VARIABLE = "DESKTOP_CHAT_TOOL_PARENT"
+#: The first argument with which a frozen app runs this guard instead of itself.
+FROZEN_FLAG = "--run-tool-guard"
 NOT_FOUND = 127
 NOT_RUNNABLE = 126
 _PR_SET_PDEATHSIG = 1

@@ -435,7 +435,10 @@ def _stdio_parameters(
     command, args = spec.command, list(spec.args)
     env = {**os.environ, **spec.env}
     if guarded:
-        args = ["-m", _orphan_guard.__name__, command, *args]
+        # A frozen app has no "-m": it runs the guard itself when given the flag.
+        frozen = getattr(sys, "frozen", False)
+        start = [_orphan_guard.FROZEN_FLAG] if frozen else ["-m", _orphan_guard.__name__]
+        args = [*start, command, *args]
         command = sys.executable
         env[_orphan_guard.PARENT_VARIABLE] = str(os.getpid())
     return StdioServerParameters(command=command, args=args, env=env, cwd=spec.cwd or None)
