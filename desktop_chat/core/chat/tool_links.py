@@ -113,13 +113,6 @@ class ToolLinks:
             known.close()
         return self._links[config.name]
 
-    def forget(self, name: str) -> None:
-        """Stop the server ``name`` if it runs (its settings were removed)."""
-        with self._lock:
-            link = self._links.pop(name, None)
-        if link is not None:
-            link.close()
-
     def close(self) -> None:
         """Stop every server."""
         with self._lock:
