@@ -73,6 +73,19 @@ _IMAGE_PHRASES = (
     "model cannot see images",
     "mmproj",
 )
+# How servers word a refusal of the tools a request offers (Ollama, llama.cpp, vLLM, Groq,
+# OpenRouter ...).
+_TOOL_PHRASES = (
+    "does not support tools",
+    "doesn't support tools",
+    "tools param requires --jinja",
+    "tool choice requires --enable-auto-tool-choice",
+    "tool calling is not supported",
+    "tool use is not supported",
+    "tools are not supported",
+    "support tool use",
+    "function calling is not supported",
+)
 _TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.IGNORECASE | re.DOTALL)
 _SPACES = re.compile(r"\s+")
 
@@ -166,6 +179,11 @@ def _mentions_images(text: str) -> bool:
     return any(phrase in lowered for phrase in _IMAGE_PHRASES)
 
 
+def _mentions_tools(text: str) -> bool:
+    lowered = text.lower()
+    return any(phrase in lowered for phrase in _TOOL_PHRASES)
+
+
 def error_for(
     status: int,
     detail: str,
@@ -191,6 +209,13 @@ def error_for(
             "The model or the server refused the images in this conversation: it cannot see "
             "images. Choose a model that can (a vision model) in the toolbar and press Retry; "
             f"your message keeps its attachments.{said}",
+            status=status or None,
+            body_snippet=snippet,
+        )
+    if status not in (401, 403, 429) and _mentions_tools(detail):
+        return BadRequestError(
+            "This model or server cannot use tools. Turn the chat's tool servers off in the "
+            f"toolbar's Tools menu, or choose a model that supports tools, and press Retry.{said}",
             status=status or None,
             body_snippet=snippet,
         )

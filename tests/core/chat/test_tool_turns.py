@@ -29,10 +29,11 @@ from desktop_chat.core.chat.turns import (
     send_turn,
 )
 from desktop_chat.core.client.api import ChatClient
+from desktop_chat.core.errors import BadRequestError
 from desktop_chat.core.history.models import ToolCall
 from desktop_chat.core.history.storage import Storage
 from desktop_chat.core.tools.link import ServerLink
-from tests.scripted_server import ScriptedServer, chunk_json, sse_event, sse_reply
+from tests.scripted_server import ScriptedServer, chunk_json, json_reply, sse_event, sse_reply
 
 OPTIONS = ChatOptions("prov", "model-a", tool_servers=("demo-tools",))
 
@@ -264,3 +265,27 @@ def test_a_reply_that_used_tools_is_regenerated_not_continued(storage: Storage) 
     assert not can_continue(reply)
     with pytest.raises(UnsendableError, match="regenerate it instead"):
         continue_turn(storage, reply.id, OPTIONS)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "registry.ollama.ai/library/gemma3:4b does not support tools",
+        "tools param requires --jinja flag",
+        '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set',
+        "No endpoints found that support tool use.",
+    ],
+)
+def test_a_model_that_cannot_use_tools_says_how_to_go_on(
+    storage: Storage,
+    database: Path,
+    scripted_server: ScriptedServer,
+    demo_link: ServerLink,
+    said: str,
+) -> None:
+    scripted_server.add(json_reply(400, {"error": {"message": said}}))
+    turn = send_turn(storage, None, "time?", OPTIONS)
+    outcome = _run(turn, scripted_server, database, Progress(), _toolbox(demo_link))
+    assert isinstance(outcome.error, BadRequestError)
+    assert outcome.error.message.startswith("This model or server cannot use tools.")
+    assert "Tools menu" in outcome.error.message
