@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from desktop_chat.core.config.paths import database_path
 from desktop_chat.core.config.secrets import SecretStore
 from desktop_chat.core.config.settings import Settings
-from desktop_chat.core.config.tool_servers import BUILTIN_SERVER
+from desktop_chat.core.config.tool_servers import BUILTIN_SERVER, ToolServerConfig
 from desktop_chat.core.history.storage import Storage
 from desktop_chat.ui.transcript.tool_call_card import ToolCallCard
 from desktop_chat.ui.window.main_window import MainWindow
@@ -130,3 +130,21 @@ def test_a_reopened_chat_shows_the_whole_turn(
     assert (shown.call.name, shown.call.status, shown.result_text()) == ("calculate", "done", "7")
     assert not shown.expanded()
     assert "**7**" in view.markdown()
+
+
+def test_a_server_that_cannot_start_is_named_under_the_reply(
+    qtbot: QtBot, demo_window: MainWindow
+) -> None:
+    demo_window.settings.replace_tool_server(
+        ToolServerConfig("broken", command="no-such-tool-server-anywhere")
+    )
+    options = demo_window.chat_options(None)
+    assert options is not None
+    demo_window.set_chat_options(options.with_changes(tool_servers=("broken",)))
+    demo_window.composer.setPlainText("hello")
+    assert demo_window.send_current()
+    _answered(qtbot, demo_window)
+    view = demo_window.transcript.last_view()
+    assert view is not None
+    assert "“broken” did not start" in view.note_text()
+    assert "no-such-tool-server-anywhere" in view.note_text()

@@ -124,6 +124,8 @@ class _Live:
     calls: dict[tuple[int, str], ToolCall] = field(default_factory=dict)
     #: The call waiting for the user's answer, the tool's description and its server's name.
     asking: tuple[ToolCall, str, str] | None = None
+    #: Why some of the chat's tool servers could not be used for this reply ("" when all were).
+    tool_problems: str = ""
 
 
 class _Relay(QObject):
@@ -168,7 +170,7 @@ class _Relay(QObject):
 
     @Slot(str)
     def on_tools_unavailable(self, text: str) -> None:
-        self._session.problem_reported.emit(text)
+        self._live.tool_problems = text  # shown under the reply when it ends
 
 
 class ChatSession(QObject):
@@ -683,6 +685,9 @@ class ChatSession(QObject):
             view.body.end_stream()
             view.set_busy(False)
             self._show_outcome(view, live.streamer.outcome)
+            if live.tool_problems:
+                note = view.note_text()
+                view.set_note((note + "\n" if note else "") + live.tool_problems)
         self._start_waiting()
         self.live_changed.emit(self.live_conversations)
         ended = live.streamer.outcome
