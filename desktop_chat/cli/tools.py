@@ -17,23 +17,21 @@ from desktop_chat.core.config.secrets import SecretStore
 from desktop_chat.core.config.settings import Settings
 from desktop_chat.core.config.settings_file import SettingsFile
 from desktop_chat.core.config.tool_servers import (
+    TOKEN_HEADER,
     ToolServerConfig,
+    bearer_value,
     header_secret_id,
+    name_value_pairs,
     valid_server_name,
 )
 
 __all__ = ["add_tool_server", "list_tool_servers", "tool_servers_named"]
 
-_TOKEN_HEADER = "Authorization"
-
 
 def _pairs(items: list[str], what: str) -> dict[str, str]:
-    pairs: dict[str, str] = {}
-    for item in items:
-        name, separator, value = item.partition("=")
-        if not separator or not name.strip():
-            raise CommandError(f"{what} {item!r} is not NAME=VALUE.")
-        pairs[name.strip()] = value
+    pairs, bad = name_value_pairs(items)
+    if bad:
+        raise CommandError(f"{what} {bad[0]!r} is not NAME=VALUE.")
     return pairs
 
 
@@ -72,8 +70,8 @@ def add_tool_server(options: argparse.Namespace, stdin: TextIO, stdout: TextIO) 
         secrets = SecretStore()
         if not secrets.is_secure:
             raise CommandError(f"the token was not stored: {secrets.explanation}")
-        secrets.set(header_secret_id(name, _TOKEN_HEADER), f"Bearer {token}")
-        secret_headers = (_TOKEN_HEADER,)
+        secrets.set(header_secret_id(name, TOKEN_HEADER), bearer_value(token))
+        secret_headers = (TOKEN_HEADER,)
     server = ToolServerConfig(
         name,
         command=command[0] if command else "",

@@ -9,6 +9,7 @@ tools the user allowed to run without asking ("Always allow"), which Settings ca
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -16,8 +17,11 @@ __all__ = [
     "BUILTIN_SERVER",
     "DEFAULT_STEP_LIMIT",
     "DEFAULT_TOOL_TIMEOUT",
+    "TOKEN_HEADER",
     "ToolServerConfig",
+    "bearer_value",
     "header_secret_id",
+    "name_value_pairs",
     "server_from_dict",
     "server_to_dict",
     "valid_server_name",
@@ -29,6 +33,8 @@ BUILTIN_SERVER = "demo-tools"
 DEFAULT_TOOL_TIMEOUT = 60
 #: How many rounds of tool calls one reply may make.
 DEFAULT_STEP_LIMIT = 10
+#: The header a bearer token is sent in.
+TOKEN_HEADER = "Authorization"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
@@ -43,6 +49,24 @@ def valid_server_name(name: str) -> bool:
 def header_secret_id(server: str, header: str) -> str:
     """The keyring entry that holds a secret header's value for ``server``."""
     return f"mcp:{server}:{header.lower()}"
+
+
+def bearer_value(token: str) -> str:
+    """The value of :data:`TOKEN_HEADER` that carries ``token``."""
+    return f"Bearer {token}"
+
+
+def name_value_pairs(items: Iterable[str]) -> tuple[dict[str, str], list[str]]:
+    """``NAME=VALUE`` items (variables, headers) as a mapping, and the items that are not."""
+    pairs: dict[str, str] = {}
+    bad: list[str] = []
+    for item in items:
+        name, separator, value = item.partition("=")
+        if separator and name.strip():
+            pairs[name.strip()] = value
+        else:
+            bad.append(item)
+    return pairs, bad
 
 
 @dataclass(frozen=True, slots=True)

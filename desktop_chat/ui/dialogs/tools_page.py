@@ -30,18 +30,19 @@ from PySide6.QtWidgets import (
 from desktop_chat.core.config.settings import Settings
 from desktop_chat.core.config.tool_servers import (
     BUILTIN_SERVER,
+    TOKEN_HEADER,
     ToolServerConfig,
+    bearer_value,
     header_secret_id,
+    name_value_pairs,
     valid_server_name,
 )
 from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.ui.common.inert import plain_form_labels, plain_label
 from desktop_chat.ui.workers.background import start_background
 
-__all__ = ["TOKEN_HEADER", "ToolsPage", "list_server_tools"]
+__all__ = ["ToolsPage", "list_server_tools"]
 
-#: The header a bearer token typed on the page is sent in.
-TOKEN_HEADER = "Authorization"
 _BUILTIN_NOTE = "Built into Desktop Chat: a clock and a calculator, for trying tools offline."
 
 
@@ -56,21 +57,12 @@ def list_server_tools(config: ToolServerConfig, token: str | None) -> list[tuple
 
     spec = server_spec(config, None)
     if token:
-        spec = replace(spec, headers={**spec.headers, TOKEN_HEADER: f"Bearer {token}"})
+        spec = replace(spec, headers={**spec.headers, TOKEN_HEADER: bearer_value(token)})
     link = ServerLink(spec)
     try:
         return [(tool.name, tool.description) for tool in link.tools()]
     finally:
         link.close()
-
-
-def _pairs(text: str) -> dict[str, str]:
-    pairs: dict[str, str] = {}
-    for line in text.splitlines():
-        name, separator, value = line.partition("=")
-        if separator and name.strip():
-            pairs[name.strip()] = value
-    return pairs
 
 
 def _lines(pairs: dict[str, str]) -> str:
@@ -289,14 +281,14 @@ class ToolsPage(QWidget):
         secret = server.secret_headers
         token = self.token_edit.text().strip()
         if token and url:
-            self._keys[header_secret_id(server.name, TOKEN_HEADER)] = f"Bearer {token}"
+            self._keys[header_secret_id(server.name, TOKEN_HEADER)] = bearer_value(token)
             secret = (TOKEN_HEADER,)
         self._settings.replace_tool_server(
             replace(
                 server,
                 command=words[0] if words else "",
                 args=tuple(words[1:]),
-                env=_pairs(self.env_edit.toPlainText()),
+                env=name_value_pairs(self.env_edit.toPlainText().splitlines())[0],
                 cwd=self.cwd_edit.text().strip(),
                 url=url,
                 secret_headers=secret if url else (),
