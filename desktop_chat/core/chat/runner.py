@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from desktop_chat.core.chat.toolbox import Toolbox, pieces_to_calls
+from desktop_chat.core.chat.toolbox import STOPPED_BEFORE_RUN, Toolbox, pieces_to_calls
 from desktop_chat.core.chat.turns import (
     CANCELLED_REASON,
     TOOL_LIMIT_REASON,
@@ -148,11 +148,6 @@ class _Run:
             self.record(ReplyRecorder.on_reasoning, text)
             self.progress.on_reasoning(text)
 
-    @property
-    def text_length(self) -> int:
-        """How many characters of the reply have arrived (and were passed on)."""
-        return sum(map(len, self.parts))
-
     def set_call(self, call: ToolCall) -> None:
         """Add or update a tool call, save the reply's calls at once, and report it."""
         for index, known in enumerate(self.calls):
@@ -275,13 +270,13 @@ def _stream(
                 break
             # What was held back in case it began the key belongs before the calls.
             run.content(run.content_echo.flush())
-            calls = pieces_to_calls(pieces, step, run.text_length)
+            text = "".join(run.parts)
+            calls = pieces_to_calls(pieces, step, len(text))
             if step >= tools.step_limit:
                 for call in calls:
                     run.set_call(replace(call, status="skipped", result=_limit_note(tools)))
                 run.reason = TOOL_LIMIT_REASON
                 break
-            text = "".join(run.parts)
             step_text, run.step_start = text[run.step_start :], len(text)
             messages += step_messages(step_text, _run_calls(run, calls, tools, cancel))
             if cancel.is_set():
@@ -341,7 +336,7 @@ def _run_calls(
     finished = []
     for call in calls:
         if cancel.is_set():
-            done = replace(call, status="cancelled", result="The call was stopped before it ran.")
+            done = replace(call, status="cancelled", result=STOPPED_BEFORE_RUN)
         else:
             done = tools.run(call, cancel, run.set_call)
         run.set_call(done)

@@ -19,13 +19,13 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from desktop_chat.core.errors import DesktopChatError, ToolCallError
-from desktop_chat.core.history.models import ToolCall
+from desktop_chat.core.history.models import ToolCall, ToolCallStatus
 
 if TYPE_CHECKING:
     # The links load the MCP SDK: only a reply that uses tools pays for it.
     from desktop_chat.core.tools.link import ServerLink, ToolInfo
 
-__all__ = ["Approver", "OfferedTool", "Toolbox", "pieces_to_calls"]
+__all__ = ["STOPPED_BEFORE_RUN", "Approver", "OfferedTool", "Toolbox", "pieces_to_calls"]
 
 # What the model may call a tool: the chat-completions API accepts these names only.
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
@@ -60,7 +60,8 @@ class OfferedTool:
 
 
 class Approver(Protocol):
-    """Asks the user whether a call may run; blocks until answered or ``cancel`` is set."""
+    """Asks the user whether a call (status ``"asking"``) may run; blocks until answered or
+    ``cancel`` is set."""
 
     def __call__(self, call: ToolCall, tool: OfferedTool, cancel: threading.Event) -> bool:
         """True to run the call, False to decline it."""
@@ -147,27 +148,22 @@ class Toolbox:
         if not isinstance(arguments, dict):
             return replace(call, status="failed", result="The arguments are not a JSON object.")
         if not self._always_allowed(tool.server, tool.info.name):
-            report(replace(call, status="asking"))
-            if not self._approve(call, tool, cancel):
-                if cancel.is_set():
-                    return replace(call, status="cancelled", result=_UNRUN["cancelled"])
-                return replace(call, status="declined", result=_UNRUN["declined"])
+            asking = replace(call, status="asking")
+            report(asking)
+            if not self._approve(asking, tool, cancel) and not cancel.is_set():
+                return replace(call, status="declined", result=_DECLINED)
         if cancel.is_set():
-            return replace(call, status="cancelled", result=_UNRUN["cancelled"])
+            return replace(call, status="cancelled", result=STOPPED_BEFORE_RUN)
         report(replace(call, status="running"))
         started = time.monotonic()
         try:
             result = self._links[tool.server].call(
                 tool.info.name, arguments, timeout=self.timeout, cancel=cancel
             )
-        except ToolCallError as error:
-            if error.reason == "cancelled":
-                return replace(
-                    call, status="cancelled", result=error.message, duration_ms=_since(started)
-                )
-            return replace(call, status="failed", result=error.message, duration_ms=_since(started))
         except DesktopChatError as error:
-            return replace(call, status="failed", result=error.message, duration_ms=_since(started))
+            stopped = isinstance(error, ToolCallError) and error.reason == "cancelled"
+            status: ToolCallStatus = "cancelled" if stopped else "failed"
+            return replace(call, status=status, result=error.message, duration_ms=_since(started))
         return replace(
             call,
             status="failed" if result.is_error else "done",
@@ -176,10 +172,9 @@ class Toolbox:
         )
 
 
-_UNRUN = {
-    "declined": "You declined to run this tool.",
-    "cancelled": "The call was stopped before it ran.",
-}
+#: The result of a call the user stopped before it ran.
+STOPPED_BEFORE_RUN = "The call was stopped before it ran."
+_DECLINED = "You declined to run this tool."
 
 
 def _since(started: float) -> int:

@@ -10,7 +10,6 @@ thread; the GUI thread only adds the rows a turn starts with.
 
 from __future__ import annotations
 
-import dataclasses
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -625,11 +624,10 @@ class ChatSession(QObject):
 
     def on_approval(self, live: _Live, call: ToolCall, description: str, tool: str) -> None:
         """``live``'s reply waits for the user to allow ``call`` (of the server's ``tool``)."""
-        asking = dataclasses.replace(call, status="asking")
-        live.asking = (asking, description, tool)
-        live.calls[(call.step, call.call_id)] = asking
+        live.asking = (call, description, tool)
+        live.calls[(call.step, call.call_id)] = call
         if live.view is not None:
-            self._show_call(live, live.view, asking)
+            self._show_call(live, live.view, call)
             self._transcript.settle()
 
     def _show_call(self, live: _Live, view: MessageView, call: ToolCall) -> None:
@@ -637,7 +635,7 @@ class ChatSession(QObject):
         if live.asking is not None and live.asking[0].call_id == call.call_id:
             description = live.asking[1]
         card = view.show_tool_call(call, description)
-        card.set_expanded(call.status in ("asking", "running") or call.status == "failed")
+        card.set_expanded(call.status in ("asking", "running", "failed"))
         if call.status == "asking":
             if not card.property("answerWired"):
                 card.setProperty("answerWired", True)
