@@ -25,21 +25,19 @@ def test_a_frozen_app_runs_the_guard_and_the_demo_server_as_itself(
     assert started.args == [_orphan_guard.FROZEN_FLAG, "uvx", "tool"]
 
 
+def _guard(command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "desktop_chat", _orphan_guard.FROZEN_FLAG, command],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def test_the_entry_point_runs_the_guard_when_asked() -> None:
-    ran = subprocess.run(
-        [sys.executable, "-m", "desktop_chat", _orphan_guard.FROZEN_FLAG, "true"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    ran = _guard("true")
     assert ran.returncode == 0, ran.stderr
-    missing = subprocess.run(
-        [sys.executable, "-m", "desktop_chat", _orphan_guard.FROZEN_FLAG, "no-such-command-x"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    missing = _guard("no-such-command-x")
     assert missing.returncode == _orphan_guard.NOT_FOUND
     assert "command not found: no-such-command-x" in missing.stderr
