@@ -161,6 +161,13 @@ class ToolCall:
         """Whether the call has its final status."""
         return self.status not in ("pending", "asking", "running")
 
+    def pretty_arguments(self) -> str:
+        """The arguments as indented JSON, or as written when they are not JSON."""
+        try:
+            return json.dumps(json.loads(self.arguments), indent=2, ensure_ascii=False)
+        except ValueError:
+            return self.arguments
+
     def model_result(self) -> str:
         """The text the model receives for this call: the result, or the error in words."""
         if self.status == "done":

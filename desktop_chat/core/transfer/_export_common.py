@@ -3,7 +3,6 @@ files attached to messages (where their bytes come from, and safe names to write
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -242,8 +241,4 @@ def tool_call_heading(call: ToolCall) -> str:
 
 def tool_call_parts(call: ToolCall) -> tuple[str, str]:
     """A call's arguments (indented JSON when they are JSON) and its result, as exported."""
-    try:
-        arguments = json.dumps(json.loads(call.arguments), indent=2, ensure_ascii=False)
-    except ValueError:
-        arguments = call.arguments
-    return arguments or "{}", call.result
+    return call.pretty_arguments() or "{}", call.result

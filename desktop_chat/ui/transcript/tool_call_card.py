@@ -8,8 +8,6 @@ box of a few lines that scrolls, and the details fold away under the header.
 
 from __future__ import annotations
 
-import json
-
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QFrame,
@@ -40,10 +38,7 @@ _PREVIEW_CHARS = 80
 
 def pretty_arguments(arguments: str) -> str:
     """The arguments as indented JSON, or as written when they are not JSON."""
-    try:
-        return json.dumps(json.loads(arguments), indent=2, ensure_ascii=False)
-    except ValueError:
-        return arguments
+    return ToolCall("", "", arguments).pretty_arguments()
 
 
 def _status_words(call: ToolCall) -> str:
@@ -149,7 +144,7 @@ class ToolCallCard(QFrame):
         if description is not None:
             self._description.setText(description)
             self._description.setVisible(bool(description))
-        arguments = pretty_arguments(call.arguments) or "{}"
+        arguments = call.pretty_arguments() or "{}"
         if self._arguments.toPlainText() != arguments:
             self._arguments.setPlainText(arguments)
             self._fit(self._arguments)
