@@ -113,7 +113,7 @@ def test_the_first_paint_loads_the_window_and_nothing_it_does_not_show(tmp_path:
 
 def test_the_welcome_screen_paints_before_the_keyring_loads(tmp_path: Path) -> None:
     # A first run shows the welcome screen, which says whether a pasted key is kept in the
-    # system keyring or in memory; the keyring is asked after the first paint.
+    # system keyring or in memory; the keyring is asked when a key is typed.
     loaded = modules_at_first_paint(tmp_path)
     assert "desktop_chat.ui.dialogs.welcome" in loaded
     assert [name for name in LATER if name in loaded] == []

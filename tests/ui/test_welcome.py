@@ -131,18 +131,38 @@ def test_a_key_the_keyring_refuses_can_be_kept_for_the_session(
     window.close()
 
 
+class _AskedStore(SecretStore):
+    """A SecretStore that counts the questions of where keys go."""
+
+    asked = 0
+
+    @property
+    def is_secure(self) -> bool:
+        self.asked += 1
+        return super().is_secure
+
+
 def test_the_welcome_card_says_where_a_key_goes_without_a_secure_keyring(
     qtbot: QtBot, storage: Storage
 ) -> None:
     keyring.set_keyring(fail.Keyring())
-    window = MainWindow(Settings(), storage, database_path(), SecretStore(), first_run=True)
+    secrets = _AskedStore()
+    window = MainWindow(Settings(), storage, database_path(), secrets, first_run=True)
     qtbot.addWidget(window)
     window.show()
 
     def texts() -> list[str]:
         return [label.text() for label in window.welcome.findChildren(QLabel)]
 
-    # asked after the first paint, so that loading the keyring does not hold it up
+    # Nobody has typed a key: the keyring (and its cryptography) is not loaded to ask.
+    qtbot.wait(200)
+    assert secrets.asked == 0
+    assert any("It is kept in the system keyring" in text for text in texts())
+    # The first keystroke asks, in the background, and the card says where the key will go.
+    qtbot.keyClicks(window.welcome.key_edit, "s")
     qtbot.waitUntil(lambda: any("kept in memory for this session only" in t for t in texts()))
     assert not any("It is kept in the system keyring" in text for text in texts())
+    qtbot.keyClicks(window.welcome.key_edit, "k-")
+    qtbot.wait(100)
+    assert secrets.asked == 1
     window.close()

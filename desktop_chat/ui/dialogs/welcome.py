@@ -49,12 +49,17 @@ class WelcomeView(QScrollArea):
             (the keyring refused it).
         local_server_chosen(object): use this ``LocalServer``.
         demo_chosen(): use the built-in offline demo.
+        key_storage_wanted(): the first text typed or pasted into the key field: time to find
+            out where a key would be kept (``set_key_storage``). Asking earlier (the field has
+            the focus from the start) would load the keyring, and its cryptography, for people
+            who never paste a key.
     """
 
     openai_key_submitted = Signal(str)
     session_key_chosen = Signal(str)
     local_server_chosen = Signal(object)
     demo_chosen = Signal()
+    key_storage_wanted = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -135,6 +140,8 @@ class WelcomeView(QScrollArea):
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.key_edit.setPlaceholderText("sk-…")
         self.key_edit.returnPressed.connect(self._on_use_key_clicked)
+        self.key_edit.textEdited.connect(self._want_key_storage)
+        self._key_storage_wanted = False
         layout.addWidget(self.key_edit)
         self.use_key_button = QPushButton(self.tr("Use this key"), card)
         self.use_key_button.setObjectName("useKeyButton")
@@ -152,6 +159,12 @@ class WelcomeView(QScrollArea):
         layout.addWidget(self.keep_session_button)
         layout.addStretch(1)
         return card
+
+    @Slot()
+    def _want_key_storage(self) -> None:
+        if not self._key_storage_wanted:
+            self._key_storage_wanted = True
+            self.key_storage_wanted.emit()
 
     def set_key_storage(self, secure: bool) -> None:
         """Say where a pasted key goes: the system keyring, or memory for this session."""

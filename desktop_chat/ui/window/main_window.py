@@ -19,7 +19,6 @@ from PySide6.QtGui import (
     QDropEvent,
     QFont,
     QKeySequence,
-    QPaintEvent,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
@@ -212,23 +211,18 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
 
     def _show_first_page(self, *, welcome: bool) -> None:
-        # Where a pasted key would go is asked after the first paint, in the background: the
-        # answer loads the keyring (a tenth of a second or more) and only changes the welcome's
-        # words when no secure keyring is found.
-        self._asks_key_storage = welcome
         self._stack.setCurrentWidget(self.welcome if welcome else self._chat_page)
 
-    def paintEvent(self, event: QPaintEvent) -> None:
-        """Paint; after the first paint, ask the keyring what the welcome should say of keys."""
-        super().paintEvent(event)
-        if self._asks_key_storage:
-            self._asks_key_storage = False
-            secrets = self.secrets
-            start_background(
-                lambda: secrets.is_secure,
-                succeeded=self._on_key_storage_call_succeeded,
-                name="keyStorage",
-            )
+    @Slot()
+    def _on_welcome_key_storage_wanted(self) -> None:
+        # In the background: the answer loads the keyring (a tenth of a second or more), and
+        # only changes the welcome's words when no secure keyring is found.
+        secrets = self.secrets
+        start_background(
+            lambda: secrets.is_secure,
+            succeeded=self._on_key_storage_call_succeeded,
+            name="keyStorage",
+        )
 
     @Slot(str, object)
     def _on_key_storage_call_succeeded(self, name: str, secure: object) -> None:
@@ -427,6 +421,7 @@ class MainWindow(QMainWindow):
         self.welcome.session_key_chosen.connect(self._on_welcome_session_key_chosen)
         self.welcome.local_server_chosen.connect(self._on_welcome_local_server_chosen)
         self.welcome.demo_chosen.connect(self._on_welcome_demo_chosen)
+        self.welcome.key_storage_wanted.connect(self._on_welcome_key_storage_wanted)
         self._stack.addWidget(self.welcome)
 
         self._chat_page = QWidget(self._stack)
