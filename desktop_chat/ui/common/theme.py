@@ -96,6 +96,25 @@ def _palette(dark: bool) -> QPalette:
     return palette
 
 
+def _scroll_bars(handle: str, hover: str) -> str:
+    """Flat scroll bars: a rounded handle on no groove, without arrows.
+
+    Besides the look, this is for speed: Fusion paints its scroll bar with gradients over the
+    whole length, about 1.3 ms a paint here, and a streaming reply moves the transcript's bar
+    nearly every frame; these take about 0.02 ms.
+    """
+    return f"""
+QScrollBar:vertical {{ background: transparent; width: 12px; margin: 0; }}
+QScrollBar:horizontal {{ background: transparent; height: 12px; margin: 0; }}
+QScrollBar::handle {{ background: {handle}; border-radius: 4px; margin: 2px; }}
+QScrollBar::handle:hover, QScrollBar::handle:pressed {{ background: {hover}; }}
+QScrollBar::handle:vertical {{ min-height: 32px; }}
+QScrollBar::handle:horizontal {{ min-width: 32px; }}
+QScrollBar::add-line, QScrollBar::sub-line {{ width: 0; height: 0; border: none; }}
+QScrollBar::add-page, QScrollBar::sub-page {{ background: none; }}
+"""
+
+
 def stylesheet(dark: bool) -> str:
     """The chat-specific styles for the light or dark scheme."""
     if dark:
@@ -117,6 +136,8 @@ def stylesheet(dark: bool) -> str:
             "selected": "#2d3748",
             "stop": "#c2410c",
             "focus": "#bfdbfe",
+            "handle": "#3d444d",
+            "handle_hover": "#59616b",
         }
     else:
         c = {
@@ -137,8 +158,11 @@ def stylesheet(dark: bool) -> str:
             "selected": "#dbe4f3",
             "stop": "#c2410c",
             "focus": "#1e3a8a",
+            "handle": "#c4c9d0",
+            "handle_hover": "#959ca5",
         }
     return f"""
+{_scroll_bars(c["handle"], c["handle_hover"])}
 #transcript, #transcriptCanvas {{ background: {c["canvas"]}; }}
 #userMessage {{ background: {c["user"]}; border: 1px solid {c["user_border"]};
     border-radius: 12px; }}
