@@ -260,6 +260,7 @@ class Bench:
         from desktop_chat.core.config.secrets import SecretStore
         from desktop_chat.core.config.settings import Settings
         from desktop_chat.core.history.storage import open_storage
+        from desktop_chat.ui.common.theme import stylesheet
         from desktop_chat.ui.window.main_window import MainWindow
 
         path = self.workdir / f"prior-{prior}.sqlite3"
@@ -270,6 +271,9 @@ class Bench:
         provider.model = "bench-model"
         settings = Settings(providers=[provider], active_provider_id=provider.id)
         window = MainWindow(settings, storage, path, SecretStore(), save=False)
+        # Styled as the app styles it (its style sheet), on this window alone: the floor, in
+        # the same QApplication, stays a bare widget in Qt's default style.
+        window.setStyleSheet(stylesheet(dark=False))
         window.show()
         window.open_conversation(1)
         self._spin(0.3)
