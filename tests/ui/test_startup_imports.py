@@ -58,6 +58,8 @@ LATER = [
     # the keyring, its plugins and their metadata
     "keyring",
     "importlib.metadata",
+    # OpenSSL, through Python's hashing (attachments are named by their SHA-256)
+    "hashlib",
     # rendering Markdown and highlighting code
     "markdown_it",
     "pygments",

@@ -14,7 +14,6 @@ page limits of the image and PDF readers.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -115,6 +114,8 @@ class PreparedAttachment:
 
     def __post_init__(self) -> None:
         """Name the bytes by their hash."""
+        import hashlib  # noqa: PLC0415 - loads OpenSSL, which the first paint does not need
+
         object.__setattr__(self, "sha256", hashlib.sha256(self.data).hexdigest())
 
     @property

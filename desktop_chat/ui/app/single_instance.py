@@ -15,12 +15,11 @@ takes over a lock whose process has died, so a crash never blocks the next start
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QLockFile, QObject, Signal, Slot
+from PySide6.QtCore import QCryptographicHash, QLockFile, QObject, Signal, Slot
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 __all__ = ["IMPORT_COMMAND", "SHOW_COMMAND", "InstanceGuard"]
@@ -35,8 +34,10 @@ _BUFFER = "desktopChatMessage"
 
 
 def _server_name(data_dir: Path) -> str:
-    digest = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]
-    return f"desktop-chat-{digest}"
+    # Qt's own SHA-256: Python's hashlib would load OpenSSL (3 MB resident) at every start.
+    path = str(data_dir.resolve()).encode()
+    digest = QCryptographicHash.hash(path, QCryptographicHash.Algorithm.Sha256).toHex()
+    return f"desktop-chat-{bytes(digest.data()).decode()[:16]}"
 
 
 class InstanceGuard(QObject):
