@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import linecache
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -41,6 +42,10 @@ def run(qt_argv: list[str], self_test: bool = False, open_files: Sequence[Path] 
         from desktop_chat.ui.app.self_test import run_self_test  # noqa: PLC0415 - rarely used
 
         return run_self_test(qt_argv)
+    # PySide6 reads the source of every module imported after it (looking for its
+    # ``__feature__`` switches) and leaves them all in linecache: about 2 MB of lines that only
+    # a traceback would read again, and would read from disk.
+    linecache.clearcache()
     app = make_application(qt_argv)
     guard = InstanceGuard(app_paths().data_dir, app)
     if not guard.claim(open_files):
