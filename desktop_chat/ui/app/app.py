@@ -43,8 +43,8 @@ def run(qt_argv: list[str], self_test: bool = False, open_files: Sequence[Path] 
 
         return run_self_test(qt_argv)
     # PySide6 reads the source of every module imported after it (looking for its
-    # ``__feature__`` switches) and leaves them all in linecache: about 2 MB of lines that only
-    # a traceback would read again, and would read from disk.
+    # ``__feature__`` switches) and leaves the lines in linecache: about 2 MB that only a
+    # traceback would use, and a traceback reads them from disk again when they are gone.
     linecache.clearcache()
     app = make_application(qt_argv)
     guard = InstanceGuard(app_paths().data_dir, app)
