@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import time
+from collections.abc import Iterator
 
-from PySide6.QtCore import QUrl
+import pytest
+from PySide6.QtCore import QTimer, QUrl
 from PySide6.QtGui import QGuiApplication, QTextDocument
 from PySide6.QtWidgets import QLabel, QPushButton, QToolButton
 from pytestqt.qtbot import QtBot
@@ -14,7 +17,12 @@ from desktop_chat.core.history.models import Message
 from desktop_chat.core.markdown.render import LARGE_BLOCK_CHARS
 from desktop_chat.ui.transcript.message_body import MessageBody
 from desktop_chat.ui.transcript.message_view import MessageView
-from desktop_chat.ui.transcript.transcript import FIRST_PAGE_SIZE, PAGE_SIZE, Transcript
+from desktop_chat.ui.transcript.transcript import (
+    COLLECT_AFTER_OPENING,
+    FIRST_PAGE_SIZE,
+    PAGE_SIZE,
+    Transcript,
+)
 from tests.widgets import child
 
 
@@ -47,6 +55,37 @@ def test_long_conversation_opens_with_lazy_widgets(qtbot: QtBot) -> None:
     assert len(transcript.views()) == FIRST_PAGE_SIZE
     assert transcript.hidden_count() == 2000 - FIRST_PAGE_SIZE
     assert len(transcript.messages()) == 2000
+
+
+@pytest.fixture
+def full_collections() -> Iterator[list[int]]:
+    """Counts the garbage collector's full passes (generation 2) while the test runs."""
+    passes: list[int] = []
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        if phase == "stop" and info["generation"] == 2:
+            passes.append(1)
+
+    gc.callbacks.append(watch)
+    yield passes
+    gc.callbacks.remove(watch)
+
+
+def test_opening_a_long_conversation_collects_garbage_once_the_view_is_quiet(
+    qtbot: QtBot, full_collections: list[int]
+) -> None:
+    # A full pass over a long conversation's objects takes tens of milliseconds: better while
+    # the user reads than in the middle of the next streamed reply.
+    transcript = _transcript(qtbot)
+    transcript.set_messages(_messages(COLLECT_AFTER_OPENING - 1))
+    timer = transcript.findChild(QTimer, "collectTimer")
+    assert timer is not None
+    assert not timer.isActive()
+    transcript.set_messages(_messages(COLLECT_AFTER_OPENING))
+    assert timer.isActive()
+    full_collections.clear()
+    qtbot.waitUntil(lambda: not timer.isActive(), timeout=10_000)
+    assert full_collections
 
 
 def test_scrolling_to_the_top_adds_earlier_messages_and_keeps_the_place(qtbot: QtBot) -> None:

@@ -9,6 +9,7 @@ The view keeps to the bottom while a reply streams, unless the user scrolled up:
 from __future__ import annotations
 
 import dataclasses
+import gc
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal, Slot
@@ -32,7 +33,7 @@ from desktop_chat.ui.transcript.attachment_strip import AttachmentSource
 from desktop_chat.ui.transcript.message_view import ASSISTANT, MessageView
 from desktop_chat.ui.transcript.message_view import USER as USER_ROLE
 
-__all__ = ["FIRST_PAGE_SIZE", "PAGE_SIZE", "Transcript"]
+__all__ = ["COLLECT_AFTER_OPENING", "FIRST_PAGE_SIZE", "PAGE_SIZE", "Transcript"]
 
 #: How many message widgets are created per scroll to the top.
 PAGE_SIZE = 50
@@ -47,6 +48,10 @@ _FOLLOW_SLACK = 24
 #: the message, the column, the canvas, the scroll area).
 _LAYOUT_LEVELS = 5
 _FIRST_VIEW_INDEX = 3  # after the stretch, the empty-chat hint and its spacing
+#: From this many messages on, opening a conversation is followed by a full garbage collection
+#: once the view has been quiet a moment (see ``_on_collect_timer_timeout``).
+COLLECT_AFTER_OPENING = 1000
+_COLLECT_DELAY_MS = 300
 
 
 class Transcript(QScrollArea):
@@ -114,6 +119,9 @@ class Transcript(QScrollArea):
         # When the newest page does not fill the view there is nothing to scroll, so the user
         # could never reach the top to ask for more: load earlier pages once laid out.
         self._fill_timer = single_shot_timer(self, 100, self._on_fill_timer_timeout)
+        self._collect_timer = single_shot_timer(
+            self, _COLLECT_DELAY_MS, self._on_collect_timer_timeout, "collectTimer"
+        )
 
         self._jump = QPushButton(self.tr("Jump to latest ↓"), self)
         self._jump.setObjectName("jumpToLatestButton")
@@ -140,6 +148,8 @@ class Transcript(QScrollArea):
         self.scroll_to_latest()
         if self._first_shown > 0:
             self._fill_timer.start()
+        if len(self._messages) >= COLLECT_AFTER_OPENING:
+            self._collect_timer.start()
 
     def clear(self) -> None:
         """Remove every message."""
@@ -392,6 +402,14 @@ class Transcript(QScrollArea):
             bar.setValue(maximum)
         if maximum == 0 and self._first_shown > 0 and self._views:
             self._fill_timer.start()
+
+    @Slot()
+    def _on_collect_timer_timeout(self) -> None:
+        # A long conversation brings tens of thousands of objects into Python's heap, and the
+        # garbage collector's next full pass over them takes 30-50 ms. Left to itself it comes
+        # a little later, typically while the next reply streams, where it shows as a stutter;
+        # run now, while the user reads, it puts the next one far off.
+        gc.collect()
 
     @Slot()
     def _on_fill_timer_timeout(self) -> None:
