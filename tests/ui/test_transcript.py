@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import re
 import time
 from collections.abc import Iterator
 
@@ -189,6 +190,53 @@ def test_streamed_rendering_matches_the_finished_rendering(qtbot: QtBot) -> None
     qtbot.addWidget(streamed)
     assert streamed.markdown() == text
     assert _blocks(streamed.document()) == _blocks(whole.document())
+
+
+def _runs(document: QTextDocument) -> list[tuple[str, bool, bool, str, float]]:
+    """Each block's text runs with what formats them: bold, italic, font family and size."""
+    out = []
+    block = document.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            fragment = it.fragment()
+            fmt = fragment.charFormat()
+            out.append(
+                (
+                    fragment.text(),
+                    fmt.fontWeight() > 500,
+                    fmt.fontItalic(),
+                    ",".join(fmt.fontFamilies() or []),
+                    fmt.fontPointSize(),
+                )
+            )
+            it += 1
+        block = block.next()
+    return out
+
+
+def test_words_typed_at_the_end_of_a_paragraph_show_as_a_fresh_rendering_does(
+    qtbot: QtBot,
+) -> None:
+    # Frames that only add plain words to the open paragraph type them at its end; after every
+    # frame the document is what rendering the text so far from scratch gives.
+    text = (
+        "Plain words come first, then **bold** and more words, an `inline` bit, a "
+        "[link](https://example.com) and words after it.\n\nA second paragraph with "
+        "*emphasis* in the middle and plain words to its end.\n\n- a list item\n\nlast words"
+    )
+    streamed = MessageBody()
+    qtbot.addWidget(streamed)
+    streamed.begin_stream()
+    shown = ""
+    for word in re.findall(r"\S+\s*", text):
+        streamed.append_markdown(word)
+        shown += word
+        fresh = MessageBody()
+        fresh.begin_stream(shown)
+        assert _runs(streamed.document()) == _runs(fresh.document()), shown
+        assert _blocks(streamed.document()) == _blocks(fresh.document()), shown
+        fresh.deleteLater()
 
 
 def test_a_long_code_block_streams_without_losing_text_and_ends_highlighted(

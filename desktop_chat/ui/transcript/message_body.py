@@ -29,6 +29,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser, QWidget
 
 from desktop_chat.core.markdown.long_runs import BREAK, RunBreaker, break_long_runs
+from desktop_chat.core.markdown.plain_growth import appended_plain_text
 from desktop_chat.ui.common.theme import is_dark
 
 if TYPE_CHECKING:
@@ -232,6 +233,19 @@ class MessageBody(QTextBrowser):
             # the raw text after it grew. Re-inserting the whole block would cost its length.
             self._set_tail_text(cursor, update.tail_text)
             cursor.endEditBlock()
+            return
+        typed = (
+            appended_plain_text(self._tail_html, update.tail_html)
+            if not update.finished_html and not update.tail_text and self._tail_text_start is None
+            else ""
+        )
+        if typed:
+            # The open paragraph only grew by plain words: type them at its end, in the format
+            # of the plain text before them, instead of replacing the whole block.
+            cursor.movePosition(QTextCursor.MoveOperation.End)
+            cursor.insertText(typed)
+            cursor.endEditBlock()
+            self._tail_html = update.tail_html
             return
         self._tail_text_start = None
         cursor.setPosition(self._tail_start)
