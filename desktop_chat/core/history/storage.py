@@ -219,26 +219,25 @@ def _tool_snippet(calls: Sequence[ToolCall], words: Sequence[str]) -> str | None
     """ "Tool NAME: text" for the first call whose name, result or arguments hold every word."""
     for call in calls:
         for text in (call.name, call.result, call.arguments):
-            folded = " ".join(text.split()).casefold()
+            flat = " ".join(text.split())
+            folded = flat.casefold()
             if not all(word in folded for word in words):
                 continue
-            flat = " ".join(text.split())
-            start = max(0, folded.find(words[0]) - _TOOL_SNIPPET_CHARS // 3)
-            excerpt = flat[start : start + _TOOL_SNIPPET_CHARS]
-            if start > 0:
-                excerpt = ELLIPSIS + excerpt
-            if start + _TOOL_SNIPPET_CHARS < len(flat):
-                excerpt += ELLIPSIS
-            label = _highlighted(call.name, words)
+            label = TOOL_HIT_PREFIX + _highlighted(call.name, words)
             if text is call.name:
                 # The name matched: the start of its result says which call it was.
-                result = " ".join(call.result.split())
-                cut = result[:_TOOL_SNIPPET_CHARS] + (
-                    ELLIPSIS if len(result) > _TOOL_SNIPPET_CHARS else ""
-                )
-                return f"{TOOL_HIT_PREFIX}{label}: {cut}" if result else f"{TOOL_HIT_PREFIX}{label}"
-            return f"{TOOL_HIT_PREFIX}{label}: {_highlighted(excerpt, words)}"
+                result = _cut(" ".join(call.result.split()), 0)
+                return f"{label}: {result}" if result else label
+            start = max(0, folded.find(words[0]) - _TOOL_SNIPPET_CHARS // 3)
+            return f"{label}: {_highlighted(_cut(flat, start), words)}"
     return None
+
+
+def _cut(text: str, start: int) -> str:
+    """``_TOOL_SNIPPET_CHARS`` of ``text`` from ``start``, with an ellipsis where it is cut."""
+    before = ELLIPSIS if start > 0 else ""
+    after = ELLIPSIS if start + _TOOL_SNIPPET_CHARS < len(text) else ""
+    return before + text[start : start + _TOOL_SNIPPET_CHARS] + after
 
 
 def _usage_from_json(text: str | None) -> dict[str, Any] | None:
