@@ -13,7 +13,6 @@ from desktop_chat.core.config.tool_servers import BUILTIN_SERVER, header_secret_
 from desktop_chat.core.history.models import ToolCall
 from desktop_chat.ui.dialogs.settings_dialog import SettingsDialog
 from desktop_chat.ui.transcript.message_view import MessageView
-from desktop_chat.ui.transcript.tool_call_card import pretty_arguments
 
 HOSTILE = ToolCall(
     "c1",
@@ -34,7 +33,7 @@ def test_a_card_shows_what_the_model_and_the_server_wrote_as_plain_text(qtbot: Q
     assert header.text() == "Tool <b>fetch</b> (web) — asks to run"
     arguments = card.findChild(QPlainTextEdit, "toolArguments")
     assert isinstance(arguments, QPlainTextEdit)
-    assert arguments.toPlainText() == pretty_arguments(HOSTILE.arguments)
+    assert arguments.toPlainText() == HOSTILE.pretty_arguments()
     assert '"<a href=x>here</a>"' in arguments.toPlainText()
     answers: list[str] = []
     card.answered.connect(answers.append)
@@ -59,8 +58,8 @@ def test_a_card_shows_what_the_model_and_the_server_wrote_as_plain_text(qtbot: Q
 
 
 def test_not_json_arguments_are_shown_as_written() -> None:
-    assert pretty_arguments("{oops") == "{oops"
-    assert pretty_arguments('{"a":1}') == '{\n  "a": 1\n}'
+    assert ToolCall("c1", "t", "{oops").pretty_arguments() == "{oops"
+    assert ToolCall("c1", "t", '{"a":1}').pretty_arguments() == '{\n  "a": 1\n}'
 
 
 def _dialog(qtbot: QtBot, settings: Settings) -> SettingsDialog:

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from desktop_chat.core.history.models import ToolCall
 from desktop_chat.ui.common.inert import plain_label
 
-__all__ = ["ALLOW_ALWAYS", "ALLOW_ONCE", "DENY", "ToolCallCard", "pretty_arguments"]
+__all__ = ["ALLOW_ALWAYS", "ALLOW_ONCE", "DENY", "ToolCallCard"]
 
 #: The answers a card gives while it asks.
 ALLOW_ONCE = "once"
@@ -34,11 +34,6 @@ _SHOWN_CHARS = 20_000
 _BOX_LINES = 8
 # How much of the result the header shows, for a card folded away.
 _PREVIEW_CHARS = 80
-
-
-def pretty_arguments(arguments: str) -> str:
-    """The arguments as indented JSON, or as written when they are not JSON."""
-    return ToolCall("", "", arguments).pretty_arguments()
 
 
 def _status_words(call: ToolCall) -> str:
