@@ -102,6 +102,7 @@ def demo_answer_to_results(messages: list[Any]) -> str | None:
     if not results:
         return None
     lines = []
+    ran = False
     for result in reversed(results):
         shown = " ".join(result.split())[:_QUOTE_LIMIT]
         if result.startswith("Error: the user declined"):
@@ -110,7 +111,7 @@ def demo_answer_to_results(messages: list[Any]) -> str | None:
             lines.append(f"The tool did not give an answer: {shown}")
         else:
             lines.append(f"The tool answered: **{shown}**")
-    ran = any(line.startswith("The tool answered") for line in lines)
+            ran = True
     ending = (
         "\n\nThat came from the demo tool server that ships with Desktop Chat, run with your "
         "permission. Real models call tools the same way."
