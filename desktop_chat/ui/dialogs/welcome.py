@@ -141,7 +141,6 @@ class WelcomeView(QScrollArea):
         self.key_edit.setPlaceholderText("sk-…")
         self.key_edit.returnPressed.connect(self._on_use_key_clicked)
         self.key_edit.textEdited.connect(self._want_key_storage)
-        self._key_storage_wanted = False
         layout.addWidget(self.key_edit)
         self.use_key_button = QPushButton(self.tr("Use this key"), card)
         self.use_key_button.setObjectName("useKeyButton")
@@ -162,9 +161,8 @@ class WelcomeView(QScrollArea):
 
     @Slot()
     def _want_key_storage(self) -> None:
-        if not self._key_storage_wanted:
-            self._key_storage_wanted = True
-            self.key_storage_wanted.emit()
+        self.key_edit.textEdited.disconnect(self._want_key_storage)  # once is enough
+        self.key_storage_wanted.emit()
 
     def set_key_storage(self, secure: bool) -> None:
         """Say where a pasted key goes: the system keyring, or memory for this session."""
