@@ -74,6 +74,8 @@ LATER = [
     # typesetting formulas
     "desktop_chat.core.markdown.math",
     "desktop_chat.ui.workers.math_typesetter",
+    # the list of search results, made by the first search
+    "desktop_chat.ui.history.search_panel",
     # dialogs
     "desktop_chat.ui.dialogs.settings_dialog",
     "desktop_chat.ui.dialogs.chat_settings_dialog",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence
@@ -29,7 +30,9 @@ from desktop_chat.core.history.storage import Storage
 from desktop_chat.ui.common.inert import inert_tooltip, plain_label
 from desktop_chat.ui.common.timers import single_shot_timer
 from desktop_chat.ui.history.conversation_list import ConversationList
-from desktop_chat.ui.history.search_panel import SearchResults
+
+if TYPE_CHECKING:
+    from desktop_chat.ui.history.search_panel import SearchResults
 
 __all__ = ["SEARCH_DEBOUNCE_MS", "UNDO_SECONDS", "HistorySidebar"]
 
@@ -93,10 +96,7 @@ class HistorySidebar(QWidget):
         self.conversation_list.delete_requested.connect(self._on_list_delete_requested)
         self.conversation_list.problem_reported.connect(self.problem_reported)
         self._stack.addWidget(self.conversation_list)
-        self.results = SearchResults(storage, self._stack)
-        self.results.result_chosen.connect(self.result_chosen)
-        self.results.problem_reported.connect(self.problem_reported)
-        self._stack.addWidget(self.results)
+        self._results: SearchResults | None = None  # made by the first search
         layout.addWidget(self._stack, 1)
 
         self._no_results = plain_label("", self)
@@ -141,9 +141,23 @@ class HistorySidebar(QWidget):
         self.search_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search_field.selectAll()
 
+    @property
+    def results(self) -> SearchResults:
+        """The list of search hits, made the first time it is needed."""
+        if self._results is None:
+            # A second list view and its model cost the first paint a few milliseconds, and
+            # many sessions never search.
+            from desktop_chat.ui.history.search_panel import SearchResults  # noqa: PLC0415
+
+            self._results = SearchResults(self._storage, self._stack)
+            self._results.result_chosen.connect(self.result_chosen)
+            self._results.problem_reported.connect(self.problem_reported)
+            self._stack.addWidget(self._results)
+        return self._results
+
     def is_searching(self) -> bool:
         """Whether results are shown instead of the list."""
-        return self._stack.currentWidget() is self.results
+        return self._results is not None and self._stack.currentWidget() is self._results
 
     def run_search(self) -> None:
         """Search now for the box's text (typing does this after a short pause)."""
@@ -170,7 +184,7 @@ class HistorySidebar(QWidget):
     @Slot()
     def _on_search_field_return_pressed(self) -> None:
         self.run_search()
-        if self.results.hit_count():
+        if self._results is not None and self._results.hit_count():
             self.results.choose(0)
 
     # Deleting ----------------------------------------------------------------------------------
