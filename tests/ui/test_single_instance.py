@@ -29,6 +29,7 @@ def _wait_for_database(app_home: Path, process: subprocess.Popen[bytes]) -> None
 def test_a_second_launch_brings_the_first_forward_and_ends(qtbot: QtBot, app_home: Path) -> None:
     first = InstanceGuard(app_paths().data_dir)
     assert first.claim()
+    first.listen()
     try:
         with qtbot.waitSignal(first.show_requested, timeout=30_000):
             second = start_app(app_home)
@@ -47,6 +48,7 @@ def test_a_second_launch_hands_its_files_to_the_first(
 ) -> None:
     first = InstanceGuard(app_paths().data_dir)
     assert first.claim()
+    first.listen()
     export = tmp_path / "my export.json"
     other = tmp_path / "conversations.zip"
     try:
@@ -61,10 +63,30 @@ def test_a_second_launch_hands_its_files_to_the_first(
         first.release()
 
 
+def test_a_launch_while_the_first_window_starts_waits_for_it(qtbot: QtBot, app_home: Path) -> None:
+    # The first window holds the lock from its start but listens only after its first paint: a
+    # second launch in between keeps trying until it is heard.
+    first = InstanceGuard(app_paths().data_dir)
+    assert first.claim()
+    try:
+        with qtbot.waitSignal(first.show_requested, timeout=30_000):
+            second = start_app(app_home)
+            qtbot.wait(1000)  # the second launch is refused meanwhile, and tries again
+            assert second.poll() is None
+            first.listen()
+            while second.poll() is None:
+                qtbot.wait(20)
+        _, stderr = second.communicate()
+        assert second.returncode == 0, stderr.decode(errors="replace")
+    finally:
+        first.release()
+
+
 def test_a_message_that_is_not_a_launch_of_ours_is_dropped(qtbot: QtBot, app_home: Path) -> None:
     del app_home
     guard = InstanceGuard(app_paths().data_dir)
     assert guard.claim()
+    guard.listen()
     asked: list[object] = []
     guard.show_requested.connect(lambda: asked.append("show"))
     try:
@@ -86,6 +108,7 @@ def test_the_guard_refuses_a_second_claim_until_released(qtbot: QtBot, app_home:
     first = InstanceGuard(app_paths().data_dir)
     second = InstanceGuard(app_paths().data_dir)
     assert first.claim()
+    first.listen()
     try:
         assert not second.claim()
     finally:

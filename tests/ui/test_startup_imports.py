@@ -74,6 +74,8 @@ LATER = [
     # typesetting formulas
     "desktop_chat.core.markdown.math",
     "desktop_chat.ui.workers.math_typesetter",
+    # the local socket that answers a second launch, opened after the first paint
+    "PySide6.QtNetwork",
     # the list of search results, made by the first search
     "desktop_chat.ui.history.search_panel",
     # dialogs

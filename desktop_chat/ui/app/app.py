@@ -18,6 +18,7 @@ from desktop_chat.core.history.storage import open_storage
 from desktop_chat.ui.app.single_instance import InstanceGuard
 from desktop_chat.ui.app.startup import make_application
 from desktop_chat.ui.app.termination import TerminationWatcher
+from desktop_chat.ui.common.first_paint import after_first_paint
 from desktop_chat.ui.common.inert import plain_message
 from desktop_chat.ui.common.theme import apply_theme
 from desktop_chat.ui.window.main_window import MainWindow
@@ -79,6 +80,7 @@ def run(qt_argv: list[str], self_test: bool = False, open_files: Sequence[Path] 
     termination = TerminationWatcher(app)
     termination.requested.connect(window.close)
     window.show()
+    after_first_paint(window, guard.listen)
     window.show_notices(notices)
     if open_files:
         offered = [str(path) for path in open_files]

@@ -6,8 +6,10 @@ window, which imports them as its Import command would.
 Two windows on one profile undo each other: each rewrites the settings file, purges what the
 other still offers to undo, and marks the other's streaming reply as interrupted. The first
 window of a profile holds a lock file in the profile's data folder for as long as it runs and
-listens on a local socket named after the profile. A later launch that cannot take the lock
-connects to that socket, asks the window to show itself, and exits.
+listens on a local socket named after the profile, from its first paint on (Qt's network
+module is not needed to paint). A later launch that cannot take the lock connects to that
+socket, waiting for it if the first window is still starting, asks the window to show itself,
+and exits.
 
 The lock decides who is first (two launches at the same moment cannot both win), and ``QLockFile``
 takes over a lock whose process has died, so a crash never blocks the next start.
@@ -16,11 +18,15 @@ takes over a lock whose process has died, so a crash never blocks the next start
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCryptographicHash, QLockFile, QObject, Signal, Slot
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+if TYPE_CHECKING:
+    from PySide6.QtNetwork import QLocalServer
 
 __all__ = ["IMPORT_COMMAND", "SHOW_COMMAND", "InstanceGuard"]
 
@@ -28,7 +34,10 @@ __all__ = ["IMPORT_COMMAND", "SHOW_COMMAND", "InstanceGuard"]
 SHOW_COMMAND = b"show\n"
 IMPORT_COMMAND = b"import\t"
 _CONNECT_MS = 500
-_ATTEMPTS = 10  # the first window may still be starting to listen
+# The first window may still be starting: it listens once it has painted. A name nobody listens
+# on is refused at once, so the attempts are spaced out (about five seconds in all).
+_ATTEMPTS = 50
+_RETRY_SECONDS = 0.1
 _MAX_MESSAGE = 256 * 1024  # a few hundred long paths; more is not a launch of ours
 _BUFFER = "desktopChatMessage"
 
@@ -43,8 +52,9 @@ def _server_name(data_dir: Path) -> str:
 class InstanceGuard(QObject):
     """The single-instance lock and socket of the profile whose data folder is ``data_dir``.
 
-    Call :meth:`claim` once, after the ``QApplication`` exists. Keep the guard for the life of the
-    window.
+    Call :meth:`claim` once, after the ``QApplication`` exists; when it succeeds, call
+    :meth:`listen` (the window does so after its first paint). Keep the guard for the life of
+    the window.
 
     Signals:
         show_requested(): another launch asked the running window to come forward.
@@ -68,14 +78,15 @@ class InstanceGuard(QObject):
         answered at all).
         """
         if self._lock.tryLock(0):
-            self._listen()
             return True
         message = SHOW_COMMAND + b"".join(
             IMPORT_COMMAND + os.fsencode(path.resolve()) + b"\n"
             for path in files
             if "\n" not in str(path)
         )
-        for _ in range(_ATTEMPTS):
+        for attempt in range(_ATTEMPTS):
+            if attempt:
+                time.sleep(_RETRY_SECONDS)
             if _send(self.name, message):
                 break
         return False
@@ -87,7 +98,12 @@ class InstanceGuard(QObject):
             self._server = None
         self._lock.unlock()
 
-    def _listen(self) -> None:
+    def listen(self) -> None:
+        """Answer later launches from now on (after a successful :meth:`claim`)."""
+        from PySide6.QtNetwork import QLocalServer  # noqa: PLC0415 - not needed to paint
+
+        if self._server is not None or not self._lock.isLocked():
+            return
         server = QLocalServer(self)
         # A socket left by a window that crashed would refuse the name; the lock says it is dead.
         QLocalServer.removeServer(self.name)
@@ -107,6 +123,8 @@ class InstanceGuard(QObject):
 
     @Slot()
     def _on_socket_ready_read(self) -> None:
+        from PySide6.QtNetwork import QLocalSocket  # noqa: PLC0415 - loaded by listen()
+
         socket = self.sender()
         if not isinstance(socket, QLocalSocket) or not socket.isOpen():
             return
@@ -117,6 +135,8 @@ class InstanceGuard(QObject):
 
     @Slot()
     def _on_socket_disconnected(self) -> None:
+        from PySide6.QtNetwork import QLocalSocket  # noqa: PLC0415 - loaded by listen()
+
         socket = self.sender()
         if not isinstance(socket, QLocalSocket):
             return
@@ -138,6 +158,8 @@ class InstanceGuard(QObject):
 
 
 def _send(name: str, message: bytes) -> bool:
+    from PySide6.QtNetwork import QLocalSocket  # noqa: PLC0415 - only a second launch sends
+
     socket = QLocalSocket()
     socket.connectToServer(name)
     if not socket.waitForConnected(_CONNECT_MS):
