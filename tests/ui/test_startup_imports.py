@@ -76,6 +76,11 @@ LATER = [
     "desktop_chat.ui.workers.math_typesetter",
     # the local socket that answers a second launch, opened after the first paint
     "PySide6.QtNetwork",
+    # a message's widgets, made for the first message (a new chat shows none), and copying
+    "desktop_chat.ui.transcript.message_view",
+    "desktop_chat.ui.transcript.message_body",
+    "desktop_chat.ui.transcript.tool_call_card",
+    "desktop_chat.ui.transcript.clipboard",
     # the list of search results, made by the first search
     "desktop_chat.ui.history.search_panel",
     # dialogs

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal, Protocol, get_args
 
 __all__ = [
+    "ASSISTANT_ROLE",
     "ELLIPSIS",
     "FILE_HIT_PREFIX",
     "HIGHLIGHT_END",
@@ -19,6 +20,7 @@ __all__ = [
     "ROLES",
     "STATUSES",
     "TOOL_HIT_PREFIX",
+    "USER_ROLE",
     "Attachment",
     "Conversation",
     "Message",
@@ -42,6 +44,8 @@ ToolCallStatus = Literal[
 ]
 
 ROLES: frozenset[str] = frozenset(get_args(Role))
+USER_ROLE: Role = "user"
+ASSISTANT_ROLE: Role = "assistant"
 STATUSES: frozenset[str] = frozenset(get_args(Status))
 
 #: Markers around each matched word in :attr:`SearchHit.snippet`. They are control characters that

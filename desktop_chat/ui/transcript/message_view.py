@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.core.errors import StorageError
-from desktop_chat.core.history.models import Attachment, ToolCall
+from desktop_chat.core.history.models import USER_ROLE, Attachment, ToolCall
 from desktop_chat.ui.common.error_text import ErrorAction, ErrorAdvice
 from desktop_chat.ui.common.icons import action_icon
 from desktop_chat.ui.common.inert import plain_label
@@ -35,8 +35,6 @@ from desktop_chat.ui.transcript.tool_call_card import ToolCallCard
 
 __all__ = ["MessageView"]
 
-USER = "user"
-ASSISTANT = "assistant"
 #: How long the Copy button says "Copied ✓".
 _COPIED_MS = 1500
 
@@ -74,8 +72,8 @@ class MessageView(QFrame):
         super().__init__(parent)
         self.role = role
         self.message_id = message_id
-        self.setObjectName("userMessage" if role == USER else "assistantMessage")
-        self.setAccessibleName(self.tr("Your message") if role == USER else self.tr("Reply"))
+        self.setObjectName("userMessage" if role == USER_ROLE else "assistantMessage")
+        self.setAccessibleName(self.tr("Your message") if role == USER_ROLE else self.tr("Reply"))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._reasoning_parts: list[str] = []
         self._countdown = 0
@@ -176,7 +174,9 @@ class MessageView(QFrame):
     def _build_header(self) -> QHBoxLayout:
         header = QHBoxLayout()
         header.setSpacing(4)
-        self._who = plain_label(self.tr("You") if self.role == USER else self.tr("Assistant"), self)
+        self._who = plain_label(
+            self.tr("You") if self.role == USER_ROLE else self.tr("Assistant"), self
+        )
         self._who.setObjectName("messageRole")
         header.addWidget(self._who)
         self._origin = plain_label("", self)
@@ -230,7 +230,7 @@ class MessageView(QFrame):
             header, "editButton", "edit", self.tr("Edit and resend"), ""
         )
         self._edit_button.clicked.connect(self._on_edit_button_clicked)
-        self._edit_button.setVisible(self.role == USER)
+        self._edit_button.setVisible(self.role == USER_ROLE)
         return header
 
     def _action_button(
@@ -272,7 +272,7 @@ class MessageView(QFrame):
 
     def set_content(self, text: str, reasoning: str = "") -> None:
         """Show a finished message (user text is shown literally, replies as Markdown)."""
-        if self.role == USER:
+        if self.role == USER_ROLE:
             self.body.set_plain(text)
         else:
             self.body.set_markdown(text)
@@ -378,12 +378,12 @@ class MessageView(QFrame):
 
     def set_can_regenerate(self, allowed: bool) -> None:
         """Offer Regenerate (a new version of this reply), once it is not streaming."""
-        self._can_regenerate = allowed and self.role != USER
+        self._can_regenerate = allowed and self.role != USER_ROLE
         self._regenerate_button.setVisible(self._can_regenerate and not self._busy)
 
     def set_can_continue(self, allowed: bool) -> None:
         """Offer Continue (a new version that goes on from this reply's text)."""
-        self._can_continue = allowed and self.role != USER
+        self._can_continue = allowed and self.role != USER_ROLE
         self._continue_reply_button.setVisible(self._can_continue and not self._busy)
 
     def set_origin(self, model: str, created_at: float) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QFont, QResizeEvent
@@ -25,13 +26,14 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.core.chat.turns import CANCELLED_REASON, can_continue
-from desktop_chat.core.history.models import Message
+from desktop_chat.core.history.models import ASSISTANT_ROLE, USER_ROLE, Message
 from desktop_chat.ui.common.error_text import ErrorAction, ErrorAdvice, ending_note
 from desktop_chat.ui.common.inert import plain_label
 from desktop_chat.ui.common.timers import single_shot_timer
-from desktop_chat.ui.transcript.attachment_strip import AttachmentSource
-from desktop_chat.ui.transcript.message_view import ASSISTANT, MessageView
-from desktop_chat.ui.transcript.message_view import USER as USER_ROLE
+
+if TYPE_CHECKING:
+    from desktop_chat.ui.transcript.attachment_strip import AttachmentSource
+    from desktop_chat.ui.transcript.message_view import MessageView
 
 __all__ = ["COLLECT_AFTER_OPENING", "FIRST_PAGE_SIZE", "PAGE_SIZE", "Transcript"]
 
@@ -286,6 +288,9 @@ class Transcript(QScrollArea):
             self.ensureWidgetVisible(view, 0, 48)
 
     def _make_view(self, message: Message) -> MessageView:
+        # Loaded with the first message, not for the first paint: a new chat shows none.
+        from desktop_chat.ui.transcript.message_view import MessageView  # noqa: PLC0415
+
         view = MessageView(message.role, message.id, self._column)
         if self._text_font is not None:
             view.body.set_text_font(self._text_font)
@@ -297,7 +302,7 @@ class Transcript(QScrollArea):
                 # Saved mid-call by a window that closed or crashed: it never finished.
                 call = dataclasses.replace(call, status="cancelled")  # noqa: PLW2901
             view.show_tool_call(call).set_expanded(False)
-        if message.role == ASSISTANT:
+        if message.role == ASSISTANT_ROLE:
             view.set_origin(message.model, message.created_at)
             view.set_can_continue(can_continue(message))
         if self._branch_lookup is not None and message.role != "system":
@@ -305,7 +310,7 @@ class Transcript(QScrollArea):
         view.branch_step_requested.connect(self.branch_step_requested)
         if message.finish_reason == CANCELLED_REASON:
             view.set_note(self.tr("Stopped."))
-        elif message.role == ASSISTANT and message.status in ("interrupted", "error"):
+        elif message.role == ASSISTANT_ROLE and message.status in ("interrupted", "error"):
             if message.content:
                 view.set_note(self.tr("This reply was cut off."))
             unfinished = (
@@ -320,7 +325,7 @@ class Transcript(QScrollArea):
                     interrupted=True,
                 )
             )
-        elif message.role == ASSISTANT and message.status == "complete":
+        elif message.role == ASSISTANT_ROLE and message.status == "complete":
             view.set_note(ending_note(message.finish_reason, message.content, message.reasoning))
         view.regenerate_requested.connect(self.regenerate_requested)
         view.edit_requested.connect(self.edit_requested)

@@ -29,7 +29,6 @@ from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.core.history.models import Conversation, Message
 from desktop_chat.core.history.storage import Storage
 from desktop_chat.ui.common.inert import plain_message
-from desktop_chat.ui.transcript.clipboard import copy_conversation
 from desktop_chat.ui.transcript.message_menu import COPY_CONVERSATION_ACTION
 from desktop_chat.ui.transfer.import_dialog import ImportRunner, show_import_result
 
@@ -222,6 +221,9 @@ class ExportActions(QObject):
         if current is None:
             self._status(self.tr("There is no saved conversation to copy yet."))
             return False
+        # The clipboard's module loads with the first copy, not for the first paint.
+        from desktop_chat.ui.transcript.clipboard import copy_conversation  # noqa: PLC0415
+
         copy_conversation(*current)
         self._status(self.tr("Conversation copied as Markdown."))
         return True

@@ -40,8 +40,6 @@ from desktop_chat.core.history.models import Message, ToolCall
 from desktop_chat.core.history.storage import NewAttachment, Storage
 from desktop_chat.ui.common.error_text import describe_error, ending_note
 from desktop_chat.ui.common.timers import single_shot_timer
-from desktop_chat.ui.transcript.message_view import MessageView
-from desktop_chat.ui.transcript.tool_call_card import ALLOW_ALWAYS, ALLOW_ONCE
 from desktop_chat.ui.transcript.transcript import Transcript
 from desktop_chat.ui.workers.streamer import Streamer
 
@@ -50,6 +48,7 @@ if TYPE_CHECKING:
     from desktop_chat.core.chat.runner import TurnOutcome
     from desktop_chat.core.chat.toolbox import OfferedTool
     from desktop_chat.core.client.api import ChatClient, Usage
+    from desktop_chat.ui.transcript.message_view import MessageView
     from desktop_chat.ui.workers.streamer import ToolboxMaker
 
 __all__ = ["FRAME_MS", "MAX_STREAMS", "ChatSession", "Connect", "ReplyStats"]
@@ -645,6 +644,11 @@ class ChatSession(QObject):
     def _answer(self, live: _Live, answer: str) -> None:
         if live.asking is None:
             return
+        from desktop_chat.ui.transcript.tool_call_card import (  # noqa: PLC0415 - came with the card
+            ALLOW_ALWAYS,
+            ALLOW_ONCE,
+        )
+
         call, _description, tool = live.asking
         live.asking = None
         if answer == ALLOW_ALWAYS and call.server:

@@ -52,7 +52,7 @@ from desktop_chat.core.config.settings import (
 )
 from desktop_chat.core.config.settings_file import SettingsFile
 from desktop_chat.core.errors import DesktopChatError, SecretStoreError, SettingsError, StorageError
-from desktop_chat.core.history.models import Attachment
+from desktop_chat.core.history.models import ASSISTANT_ROLE, Attachment
 from desktop_chat.core.history.storage import NewAttachment, Storage
 from desktop_chat.ui.app.notifications import DesktopNotifier, reply_notice
 from desktop_chat.ui.common.flash import flash
@@ -63,7 +63,6 @@ from desktop_chat.ui.common.timers import single_shot_timer
 from desktop_chat.ui.dialogs.welcome import WelcomeView
 from desktop_chat.ui.history.database_watch import DatabaseWatch
 from desktop_chat.ui.history.history_sidebar import UNDO_SECONDS, HistorySidebar
-from desktop_chat.ui.transcript.message_view import ASSISTANT
 from desktop_chat.ui.transcript.transcript import Transcript
 from desktop_chat.ui.transfer.export_actions import ExportActions
 from desktop_chat.ui.window.attachment_tray import AttachmentTray, TrayItem
@@ -371,7 +370,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def regenerate_last(self) -> None:
         """Ask again for the last reply of the open conversation (Ctrl+R)."""
-        views = [v for v in self.transcript.views() if v.role == ASSISTANT]
+        views = [v for v in self.transcript.views() if v.role == ASSISTANT_ROLE]
         if views and not self.session.is_streaming:
             views[-1].request_regenerate()
 
