@@ -35,6 +35,7 @@ def test_a_saved_leaf_in_another_conversation_shows_this_ones_newest_branch(
     _damage(path, "UPDATE conversations SET current_leaf_id = ? WHERE id = ?", foreign, mine)
     shown = storage.current_path(mine)
     assert [message.id for message in shown] == ids
+    assert storage.current_leaf_id(mine) == ids[-1]
     # Sending after it follows the conversation's own last message.
     reply = storage.add_message(mine, shown[-1].id, "user", "and then?")
     assert reply.conversation_id == mine
@@ -49,10 +50,12 @@ def test_a_parent_in_another_conversation_cuts_the_branch_there(tmp_path: Path) 
     shown = storage.current_path(mine)
     assert [message.id for message in shown] == ids
     assert all(message.conversation_id == mine for message in shown)
+    assert storage.current_leaf_id(mine) == ids[-1]
     storage.close()
 
 
 def test_an_intact_branch_is_unchanged(tmp_path: Path) -> None:
     storage, _, mine, ids = _two_conversations(tmp_path / "c.sqlite3")
     assert [message.id for message in storage.current_path(mine)] == ids
+    assert storage.current_leaf_id(mine) == ids[-1]
     storage.close()

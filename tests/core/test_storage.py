@@ -201,8 +201,11 @@ def test_path_to_returns_root_to_leaf(store: Storage) -> None:
     assert [m.id for m in store.path_to(ids[-1])] == ids
     assert [m.id for m in store.path_to(ids[2])] == ids[:3]
     assert [m.id for m in store.current_path(conversation_id)] == ids
+    assert store.current_leaf_id(conversation_id) == ids[-1]
     empty = store.create_conversation()
     assert store.current_path(empty.id) == []
+    assert store.current_leaf_id(empty.id) is None
+    assert store.current_leaf_id(10_000) is None  # no such conversation
 
 
 def test_edit_and_regenerate_create_branches_and_keep_the_old_ones(store: Storage) -> None:
@@ -227,6 +230,7 @@ def test_edit_and_regenerate_create_branches_and_keep_the_old_ones(store: Storag
         u2,
         regenerated.id,
     ]
+    assert store.current_leaf_id(conversation_id) == regenerated.id
     assert store.latest_leaf(reply.id) == reply.id
     assert [m.id for m in store.children(u2)] == [a2, regenerated.id]
     assert len(store.conversation_messages(conversation_id)) == 8
@@ -371,4 +375,5 @@ def test_deleting_a_message_removes_what_follows_and_keeps_its_other_versions(
         assert [m.content for m in storage.current_path(conversation.id)] == ["question"]
         storage.delete_message(question.id)
         assert storage.current_path(conversation.id) == []
+        assert storage.current_leaf_id(conversation.id) is None
         assert storage.conversation_messages(conversation.id) == []

@@ -236,8 +236,7 @@ def send_turn(
     else:
         storage.update_conversation(conversation_id, **options.stored_fields())
     if parent_id == LATEST:
-        path = storage.current_path(conversation_id)
-        parent_id = path[-1].id if path else None
+        parent_id = storage.current_leaf_id(conversation_id)
     user = storage.add_message(
         conversation_id,
         parent_id,

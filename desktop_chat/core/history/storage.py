@@ -121,6 +121,14 @@ _WRITTEN_COLUMNS = (
 _MESSAGE_FIELDS = frozenset(_WRITTEN_COLUMNS) - {"role", "created_at"}
 # A tree deeper than this can only come from a damaged file with a parent loop.
 _MAX_DEPTH = 10_000_000
+# The ids from message ``?`` up to its root, each with its distance from ``?`` (``up``).
+_UP_FROM_LEAF = f"""
+    WITH RECURSIVE up(id, depth) AS (
+        SELECT ?, 0
+        UNION ALL
+        SELECT m.parent_id, up.depth + 1 FROM messages m JOIN up ON m.id = up.id
+        WHERE m.parent_id IS NOT NULL AND up.depth < {_MAX_DEPTH}
+    )"""
 _SNIPPET_TOKENS = 16
 # How often, and how far apart, a file another process has open is checked again.
 _LIVE_CHECKS = 20
@@ -962,13 +970,7 @@ class Storage:
         """Return the messages from the root down to ``leaf_id`` ([] when it does not exist)."""
         with self._read() as db:
             rows = db.execute(
-                f"""
-                WITH RECURSIVE up(id, depth) AS (
-                    SELECT ?, 0
-                    UNION ALL
-                    SELECT m.parent_id, up.depth + 1 FROM messages m JOIN up ON m.id = up.id
-                    WHERE m.parent_id IS NOT NULL AND up.depth < {_MAX_DEPTH}
-                )
+                f"""{_UP_FROM_LEAF}
                 SELECT {_MESSAGE_COLUMNS}, up.depth FROM up JOIN messages m ON m.id = up.id
                 """,
                 (leaf_id,),
@@ -1003,6 +1005,34 @@ class Storage:
             i for i, message in enumerate(path) if message.conversation_id != conversation_id
         ]
         return path[outside[-1] + 1 :] if outside else path
+
+    def current_leaf_id(self, conversation_id: int) -> int | None:
+        """Return the id of the last message of :meth:`current_path` (None when it is empty),
+        reading ids only: a new message goes there, and a long conversation's texts need not be
+        loaded to find it."""
+        conversation = self.get_conversation(conversation_id)
+        if conversation is None or conversation.current_leaf_id is None:
+            return None
+        with self._read() as db:
+            found, foreign = db.execute(
+                f"""{_UP_FROM_LEAF}
+                SELECT COUNT(*), COALESCE(SUM(m.conversation_id != ?), 0)
+                FROM up JOIN messages m ON m.id = up.id
+                """,
+                (conversation.current_leaf_id, conversation_id),
+            ).fetchone()
+            if not found:
+                return None
+            if not foreign:
+                return conversation.current_leaf_id
+            # A damaged file: current_path shows the branch of this conversation's newest
+            # message, which ends at that message.
+            row = db.execute(
+                "SELECT id FROM messages WHERE conversation_id = ?"
+                " ORDER BY created_at DESC, id DESC LIMIT 1",
+                (conversation_id,),
+            ).fetchone()
+        return None if row is None else cast("int", row[0])
 
     def siblings(self, message_id: int) -> list[Message]:
         """Return the messages sharing ``message_id``'s parent (itself included), oldest first.
