@@ -24,10 +24,17 @@ from desktop_chat.ui.common.theme import apply_theme
 from desktop_chat.ui.window.main_window import MainWindow
 from desktop_chat.ui.workers.background import wait_for_background
 
-__all__ = ["GUI_BUSY_TIMEOUT_MS", "make_application", "run"]  # make_application re-exported
+__all__ = [
+    "GUI_BUSY_TIMEOUT_MS",
+    "LISTEN_LATEST_MS",
+    "make_application",
+    "run",
+]  # make_application re-exported
 
 #: How long the window's database connection waits for another writer's lock, in milliseconds.
 GUI_BUSY_TIMEOUT_MS = 100
+#: When the single-instance socket opens at the latest if the window has not painted by then.
+LISTEN_LATEST_MS = 2000
 
 
 def run(qt_argv: list[str], self_test: bool = False, open_files: Sequence[Path] = ()) -> int:
@@ -81,6 +88,8 @@ def run(qt_argv: list[str], self_test: bool = False, open_files: Sequence[Path] 
     termination.requested.connect(window.close)
     window.show()
     after_first_paint(window, guard.listen)
+    # A window that is never exposed (another workspace, a locked screen) never paints.
+    QTimer.singleShot(LISTEN_LATEST_MS, guard.listen)
     window.show_notices(notices)
     if open_files:
         offered = [str(path) for path in open_files]

@@ -35,8 +35,8 @@ SHOW_COMMAND = b"show\n"
 IMPORT_COMMAND = b"import\t"
 _CONNECT_MS = 500
 # The first window may still be starting: it listens once it has painted. A name nobody listens
-# on is refused at once, so the attempts are spaced out (about five seconds in all).
-_ATTEMPTS = 50
+# on is refused at once, so the attempts are spaced out, for this long at most.
+_WAIT_SECONDS = 5.0
 _RETRY_SECONDS = 0.1
 _MAX_MESSAGE = 256 * 1024  # a few hundred long paths; more is not a launch of ours
 _BUFFER = "desktopChatMessage"
@@ -84,11 +84,9 @@ class InstanceGuard(QObject):
             for path in files
             if "\n" not in str(path)
         )
-        for attempt in range(_ATTEMPTS):
-            if attempt:
-                time.sleep(_RETRY_SECONDS)
-            if _send(self.name, message):
-                break
+        deadline = time.monotonic() + _WAIT_SECONDS
+        while not _send(self.name, message) and time.monotonic() < deadline:
+            time.sleep(_RETRY_SECONDS)
         return False
 
     def release(self) -> None:
