@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import functools
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QSize, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -66,6 +66,27 @@ __all__ = ["SettingsDialog"]
 
 _ID_ROLE = Qt.ItemDataRole.UserRole
 _NO_TEMPERATURE = -0.1
+
+
+class _FittedLabel(QLabel):
+    """A word-wrapped plain-text label that asks for the height its text takes at its width.
+
+    QLabel's own size hint wraps the text at a narrow width of its choosing, so a one-line
+    sentence asks for four or five lines; in the settings form, which has no height to spare,
+    those lines were taken from the rows above and the fields moved under the mouse.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(True)
+
+    def sizeHint(self) -> QSize:
+        """QLabel's hint, with the height the text needs at the label's present width."""
+        hint = super().sizeHint()
+        if self.width() > 0:
+            hint.setHeight(max(self.minimumHeight(), self.heightForWidth(self.width())))
+        return hint
 
 
 def _reserve_lines(label: QLabel, lines: int, *, fixed: bool = True) -> None:
@@ -292,9 +313,8 @@ class SettingsDialog(QDialog):
         model_row.addWidget(self.model_combo, 1)
         model_row.addWidget(self.test_button)
         form.addRow(self.tr("Model"), model_row)
-        self.test_result = plain_label("", self._form_page)
+        self.test_result = _FittedLabel(self._form_page)
         self.test_result.setObjectName("testResult")
-        self.test_result.setWordWrap(True)
         self.test_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         _reserve_lines(self.test_result, 4, fixed=False)  # a server's words are not cut
         form.addRow("", self.test_result)
