@@ -992,15 +992,10 @@ class Storage:
         path = self.path_to(conversation.current_leaf_id)
         if all(message.conversation_id == conversation_id for message in path):
             return path
-        with self._read() as db:
-            row = db.execute(
-                "SELECT id FROM messages WHERE conversation_id = ?"
-                " ORDER BY created_at DESC, id DESC LIMIT 1",
-                (conversation_id,),
-            ).fetchone()
-        if row is None:
+        newest = self._newest_message_id(conversation_id)
+        if newest is None:
             return []
-        path = self.path_to(cast("int", row[0]))
+        path = self.path_to(newest)
         outside = [
             i for i, message in enumerate(path) if message.conversation_id != conversation_id
         ]
@@ -1021,12 +1016,16 @@ class Storage:
                 """,
                 (conversation.current_leaf_id, conversation_id),
             ).fetchone()
-            if not found:
-                return None
-            if not foreign:
-                return conversation.current_leaf_id
-            # A damaged file: current_path shows the branch of this conversation's newest
-            # message, which ends at that message.
+        if not found:
+            return None
+        if not foreign:
+            return conversation.current_leaf_id
+        # A damaged file: current_path shows the branch of this conversation's newest message,
+        # which ends at that message.
+        return self._newest_message_id(conversation_id)
+
+    def _newest_message_id(self, conversation_id: int) -> int | None:
+        with self._read() as db:
             row = db.execute(
                 "SELECT id FROM messages WHERE conversation_id = ?"
                 " ORDER BY created_at DESC, id DESC LIMIT 1",
