@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QMimeData
 from PySide6.QtGui import QGuiApplication
 
-from desktop_chat.core.history.models import Conversation, Message
+from desktop_chat.core.history.models import USER_ROLE, Conversation, Message
 
 if TYPE_CHECKING:
     from desktop_chat.core.transfer.export import RichText
@@ -30,8 +30,6 @@ __all__ = [
     "copy_text",
     "message_copy_text",
 ]
-
-_USER = "user"
 
 
 class CopyFormat(Enum):
@@ -76,7 +74,7 @@ def message_copy_text(role: str, content: str, kind: CopyFormat) -> RichText | s
         content: the message's text (its Markdown source for replies).
         kind: the format asked for.
     """
-    if role == _USER:
+    if role == USER_ROLE:
         return _literal_rich_text(content) if kind is CopyFormat.RICH else content
     from desktop_chat.core.transfer.export import (  # noqa: PLC0415 - loaded when first used
         message_markdown,
