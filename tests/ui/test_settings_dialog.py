@@ -26,8 +26,11 @@ from tests.widgets import child
 SECRET = "sk-live-SECRET-9f8e7d6c5b4a"
 
 
-#: Rounds of posted events that let a resized dialog's nested layouts settle, a level a round.
-_SETTLE_PASSES = 5
+def _settle() -> None:
+    """Run the posted polish and layout events, which a busy machine may not have run yet: a
+    resized dialog's nested layouts settle one level a round."""
+    for _ in range(5):
+        QCoreApplication.sendPostedEvents()
 
 
 def _dialog(qtbot: QtBot, settings: Settings | None = None) -> SettingsDialog:
@@ -296,8 +299,7 @@ def test_a_long_test_result_grows_to_show_every_word(
     scripted_server.add(json_reply(403, {"error": {"message": said}}))
     with qtbot.waitSignal(dialog.connection_failed, timeout=5000):
         dialog.test_button.click()
-    for _ in range(_SETTLE_PASSES):
-        QCoreApplication.sendPostedEvents()
+    _settle()
     result = dialog.test_result
     assert said.strip() in result.text()
     assert result.heightForWidth(result.width()) > reserved  # more than the reserved lines
@@ -312,10 +314,7 @@ def test_fields_do_not_move_when_a_warning_or_a_test_result_appears(
     qtbot.waitUntil(lambda: dialog.height() == 760)
 
     def places() -> tuple[int, int]:
-        # Settled first: the style sheet's polish and the layouts' requests are posted events,
-        # which a busy machine may not have run yet (the fields then seemed not to move).
-        for _ in range(_SETTLE_PASSES):
-            QCoreApplication.sendPostedEvents()
+        _settle()  # unsettled, the fields seemed not to move
         layout = dialog.layout()
         assert layout is not None
         layout.activate()
